@@ -1,0 +1,58 @@
+/**
+ * Creating an emulated process: `connect({ nats: URL })` asks the kernel behind NATS for a new
+ * process; `connect({ embedded: true })` starts (once per OS process) a monolithic kernel in
+ * this process and creates the process there. Either way the result is a Process with the libc
+ * functions as methods.
+ */
+import type { Readable, Writable } from "node:stream";
+import { basename } from "node:path";
+import { Process } from "./process.js";
+import { LocalTerminal } from "./terminal.js";
+import { unistd } from "./unistd.js";
+import type { KernelPort } from "./transport/port.js";
+import type { EmbeddedSystem } from "../services/embedded.js";
+
+export interface ConnectOptions {
+  /** A NATS URL where `natix up` runs. */
+  nats?: string;
+  /** true: the process-wide embedded kernel; or a system from createEmbeddedSystem(). */
+  embedded?: boolean | EmbeddedSystem;
+  /** The process's argv (argv[0] is its name). */
+  argv?: string[];
+  /** Credentials to ask for (the kernel decides; default the host user's). */
+  uid?: number;
+  gid?: number;
+  ppid?: number;
+  /** Its terminal: default this OS process's stdin/stdout/stderr. */
+  stdin?: Readable;
+  stdout?: Writable;
+  stderr?: Writable;
+}
+
+export type Proc = Process & ReturnType<typeof unistd>;
+
+export async function connect(opts: ConnectOptions = {}): Promise<Proc> {
+  const terminal = new LocalTerminal({ stdin: opts.stdin, stdout: opts.stdout, stderr: opts.stderr });
+  const argv = opts.argv ?? [basename(process.argv[1] ?? "node")];
+  const spawn = {
+    argv,
+    uid: opts.uid ?? process.getuid?.() ?? 0,
+    gid: opts.gid ?? process.getgid?.() ?? 0,
+    ppid: opts.ppid,
+    terminal,
+  };
+  let port: KernelPort;
+  if (opts.embedded) {
+    const { sharedEmbeddedSystem } = await import("../services/embedded.js");
+    const system = opts.embedded === true ? sharedEmbeddedSystem() : opts.embedded;
+    port = system.spawn(spawn);
+  } else {
+    const url = opts.nats ?? process.env.NATS_URL;
+    if (!url) throw new Error("natix: connect() needs { nats: URL } or { embedded: true } (or NATS_URL in the environment)");
+    const { spawnOverNats } = await import("./transport/nats-port.js");
+    port = await spawnOverNats({ url, ...spawn });
+  }
+  const proc = new Process(port);
+  proc.hooks.afterExit = () => terminal.close();
+  return Object.assign(proc, unistd(proc));
+}

@@ -1,0 +1,45 @@
+/**
+ * The program's own process, which the named exports of natix/libc act on, and its `errno`
+ * (a live binding: `import { errno }` always shows the latest value, as C's errno does).
+ * `natix run` installs the process; a program started some other way gets one on its first
+ * call, from NATS_URL (or NATIX_EMBEDDED=1).
+ */
+import { connect, type Proc } from "./connect.js";
+
+export let errno = 0;
+
+let current: Proc | undefined;
+let pending: Promise<Proc> | undefined;
+
+/** Installs the process the named exports act on (used by `natix run`). */
+export function setCurrentProcess(proc: Proc): void {
+  current = proc;
+}
+
+export function currentProcess(): Proc | Promise<Proc> {
+  if (current) return current;
+  pending ??= connect(process.env.NATIX_EMBEDDED === "1" ? { embedded: true } : {}).then((p) => (current = p));
+  return pending;
+}
+
+type AsyncFn = (...args: never[]) => Promise<unknown>;
+type Methods = { [K in keyof Proc]: Proc[K] extends AsyncFn ? K : never }[keyof Proc];
+
+/** A named export that calls method `name` of the current process and mirrors its errno. */
+export function forCurrent<K extends Methods>(name: K): Proc[K] {
+  const fn = async (...args: unknown[]) => {
+    const p = await currentProcess();
+    try {
+      return await (p[name] as (...a: unknown[]) => Promise<unknown>)(...args);
+    } finally {
+      errno = p.errno;
+    }
+  };
+  return fn as Proc[K];
+}
+
+/** Sets errno directly (C lets programs write errno = 0 before a call). */
+export function setErrno(value: number): void {
+  errno = value;
+  if (current) current.errno = value;
+}

@@ -1,0 +1,91 @@
+/**
+ * Turns a C-style call `syscall(nr, a0..a5)` into a request frame's contents and copies the
+ * reply's out-buffers back into the program's buffers (copy_to_user's other half). Driven by
+ * the syscall table: which argument is a buffer, in which direction, with which length.
+ *
+ * Pointers are Uint8Arrays: an `in` buffer's bytes travel in the frame, an `out` buffer sends
+ * its real capacity. A JS string passed where a buffer goes is a C string (UTF-8 + NUL). null
+ * is NULL. A length argument larger than its buffer is left as it is: the kernel side turns it
+ * into EFAULT (or the call's own code) at the point of access, as Linux does.
+ */
+import type { SyscallDef } from "../kernel-core/syscalls/types.js";
+import type { SyscallReply, SyscallRequest } from "../kernel-core/abi/frame.js";
+import { LIMITS } from "../kernel-core/abi/limits.js";
+import { hasFlag } from "../kernel-core/syscalls/table.js";
+import { cString } from "../kernel-core/abi/strings.js";
+
+/** Anything a program may pass as one syscall argument. */
+export type SyscallArg = number | bigint | boolean | string | Uint8Array | null | undefined;
+
+export interface Marshalled {
+  request: SyscallRequest;
+  /** The program's out-buffers by argument index, to receive the reply's bytes. */
+  targets: (Uint8Array | undefined)[];
+}
+
+function scalar(value: SyscallArg): number {
+  if (typeof value === "number") return Number.isFinite(value) ? Math.trunc(value) : 0;
+  if (typeof value === "bigint") return Number(BigInt.asIntN(64, value));
+  if (typeof value === "boolean") return value ? 1 : 0;
+  return 0;
+}
+
+function asBytes(value: string | Uint8Array): Uint8Array {
+  return typeof value === "string" ? cString(value) : value;
+}
+
+export function marshal(nr: number, def: SyscallDef | undefined, argv: readonly SyscallArg[]): Marshalled {
+  const n = Math.min(argv.length, LIMITS.MAX_ARGS);
+  const args = new Array<number>(n);
+  const input = new Array<Uint8Array | undefined>(n);
+  const outCap = new Array<number>(n).fill(-1);
+  const targets: (Uint8Array | undefined)[] = [];
+  for (let i = 0; i < n; i++) {
+    const v = argv[i];
+    args[i] = typeof v === "string" || v instanceof Uint8Array ? 0 : scalar(v);
+  }
+  for (let i = 0; i < n; i++) {
+    const v = argv[i];
+    if (typeof v !== "string" && !(v instanceof Uint8Array)) continue;
+    const spec = def?.args[i];
+    if (spec?.kind === "out") {
+      if (typeof v === "string") continue; // a string literal is not writable: NULL
+      outCap[i] = Math.min(v.length, LIMITS.MAX_XFER);
+      targets[i] = v;
+      if (spec.len >= 0 && def && hasFlag(def, "partial") && args[spec.len] > LIMITS.MAX_XFER && args[spec.len] <= v.length) {
+        args[spec.len] = LIMITS.MAX_XFER;
+      }
+      continue;
+    }
+    const bytes = asBytes(v);
+    if (spec?.kind === "in" && spec.len >= 0 && spec.len < n) {
+      // Send what the length argument asks for, up to what the buffer has: a longer claim
+      // stays visible to the kernel as a bad pointer.
+      let want = args[spec.len];
+      if (def && hasFlag(def, "partial") && want > LIMITS.MAX_XFER && want <= bytes.length) {
+        want = args[spec.len] = LIMITS.MAX_XFER;
+      }
+      input[i] = bytes.subarray(0, Math.max(0, Math.min(bytes.length, want, LIMITS.MAX_XFER)));
+    } else if (spec?.kind === "path") {
+      const nul = bytes.indexOf(0);
+      input[i] = bytes.subarray(0, nul >= 0 ? Math.min(nul + 1, LIMITS.PATH_MAX) : Math.min(bytes.length, LIMITS.PATH_MAX));
+    } else {
+      input[i] = bytes.subarray(0, Math.min(bytes.length, LIMITS.MAX_XFER));
+    }
+  }
+  return { request: { nr, args, input, outCap }, targets };
+}
+
+/** Copies each returned out-buffer into the program's buffer; false if one does not fit. */
+export function unmarshal(reply: SyscallReply, targets: (Uint8Array | undefined)[]): boolean {
+  const output = reply.output;
+  if (output === undefined) return true;
+  for (let i = 0; i < output.length; i++) {
+    const bytes = output[i];
+    if (bytes === undefined) continue;
+    const target = targets[i];
+    if (target === undefined || bytes.length > target.length) return false;
+    target.set(bytes);
+  }
+  return true;
+}

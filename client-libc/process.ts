@@ -1,0 +1,81 @@
+/**
+ * One emulated process as libc sees it: a kernel port, its pid, and errno. `syscall()` follows
+ * glibc: a result in [−4095, −1] becomes −1 with the positive error in `errno`;
+ * `rawSyscall()` returns the kernel's own result (negative errno) and leaves errno alone.
+ */
+import type { KernelPort } from "./transport/port.js";
+import type { SyscallDef } from "../kernel-core/syscalls/types.js";
+import { SYS, syscallByNr } from "../kernel-core/syscalls/table.js";
+import { E } from "../kernel-core/errno.js";
+import { marshal, unmarshal, type SyscallArg } from "./marshal.js";
+
+export interface ProcessHooks {
+  /** Runs before the process ends (stdio flushes its buffers here). */
+  beforeExit?: Array<() => Promise<void>>;
+  /** Releases local resources after the process ended (the terminal's stdin). */
+  afterExit?: () => void;
+}
+
+export class Process {
+  /** The last error of a failed call, as C's errno. */
+  errno = 0;
+  private exited = false;
+  readonly hooks: ProcessHooks = { beforeExit: [] };
+
+  constructor(private readonly port: KernelPort) {}
+
+  get pid(): number {
+    return this.port.info.pid;
+  }
+
+  /** The syscall deadline the kernel announced (ms). */
+  get deadlineMs(): number {
+    return this.port.info.deadlineMs;
+  }
+
+  /** The kernel's result as it is: ≥ 0 on success, −errno on failure. */
+  async rawSyscall(nr: number, ...args: SyscallArg[]): Promise<number> {
+    const def: SyscallDef | undefined = syscallByNr(nr);
+    const { request, targets } = marshal(nr, def, args);
+    for (;;) {
+      const reply = await this.port.call(request);
+      // A blocking call that gave up its slice: issue it again, as Linux restarts it.
+      if (reply.ret === -E.ERESTARTSYS) continue;
+      if (!unmarshal(reply, targets)) return -E.EFAULT;
+      return reply.ret;
+    }
+  }
+
+  /** glibc's syscall(): −1 and errno on failure. */
+  async syscall(nr: number, ...args: SyscallArg[]): Promise<number> {
+    return this.result(await this.rawSyscall(nr, ...args));
+  }
+
+  /** Applies glibc's convention to a raw result. */
+  result(ret: number): number {
+    if (ret < 0 && ret >= -4095) {
+      this.errno = -ret;
+      return -1;
+    }
+    return ret;
+  }
+
+  /** Ends the process: flushes what libc buffers, tells the kernel, closes the connection. */
+  async exit(status = 0): Promise<void> {
+    if (this.exited) return;
+    for (const flush of this.hooks.beforeExit ?? []) await flush().catch(() => {});
+    this.exited = true;
+    await this.rawSyscall(SYS.exit_group, status);
+    await this.port.close();
+    this.hooks.afterExit?.();
+  }
+
+  /** Ends the process without flushing libc's buffers (C's _exit). */
+  async _exit(status = 0): Promise<void> {
+    if (this.exited) return;
+    this.exited = true;
+    await this.rawSyscall(SYS.exit_group, status);
+    await this.port.close();
+    this.hooks.afterExit?.();
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * libc over NATS: the process is created by a request to the kernel, its syscalls go to
+ * natix.sys.<pid>, and its terminal answers on natix.tty.<pid>.
+ *
+ * Deadline: a call whose server does not answer within the kernel's deadline fails with
+ * ETIMEDOUT. A call that reached no one (NATS "no responders": the kernel or, with reply
+ * forwarding, the owning server is not subscribed) had no effect, so it is sent again with
+ * backoff until the deadline, which is what makes a server restart invisible to callers.
+ */
+import { connect, type NatsConnection, type Msg } from "@nats-io/transport-node";
+import type { SyscallReply, SyscallRequest } from "../../kernel-core/abi/frame.js";
+import { decodeReply, encodeRequest } from "../../kernel-core/abi/frame.js";
+import type { ProcessInfo } from "../../kernel-core/kernel.js";
+import type { Terminal } from "../../kernel-core/abi/terminal.js";
+import {
+  TERM_OP,
+  TERM_STATUS,
+  decodeTerminalRequest,
+  encodeTerminalReply,
+} from "../../kernel-core/abi/terminal.js";
+import { SUBJECTS } from "../../kernel-core/abi/subjects.js";
+import { E } from "../../kernel-core/errno.js";
+import type { KernelPort } from "./port.js";
+import { classifyRequestError, retryDelay } from "./nats-errors.js";
+
+export interface NatsSpawnOptions {
+  url: string;
+  argv: string[];
+  uid?: number;
+  gid?: number;
+  ppid?: number;
+  terminal: Terminal;
+}
+
+const EMPTY = new Uint8Array(0);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function connectNats(url: string, name: string): Promise<NatsConnection> {
+  try {
+    return await connect({
+      servers: url,
+      name,
+      noAsyncTraces: true,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      timeout: 5000,
+    });
+  } catch (err) {
+    throw new Error(`natix: cannot connect to NATS at ${url}: ${(err as Error).message}`);
+  }
+}
+
+export async function spawnOverNats(opts: NatsSpawnOptions): Promise<KernelPort> {
+  const nc = await connectNats(opts.url, `natix-proc:${opts.argv[0] ?? "?"}`);
+  let info: ProcessInfo;
+  try {
+    const body = JSON.stringify({ argv: opts.argv, uid: opts.uid, gid: opts.gid, ppid: opts.ppid });
+    const m = await nc.request(SUBJECTS.spawn, body, { timeout: 5000 });
+    info = m.json<ProcessInfo & { error?: string }>();
+    if ((info as { error?: string }).error) throw new Error((info as { error?: string }).error);
+  } catch (err) {
+    await nc.close();
+    const why = classifyRequestError(err);
+    if (why === "no-responders" || why === "timeout") {
+      throw new Error(`natix: no kernel answers at ${opts.url} (is \`natix up\` running there?)`);
+    }
+    throw err;
+  }
+  nc.subscribe(SUBJECTS.tty(info.pid), {
+    callback: (err, msg) => {
+      if (err === null) serveTerminal(opts.terminal, msg);
+    },
+  });
+  await nc.flush();
+  return new NatsPort(nc, info);
+}
+
+function serveTerminal(terminal: Terminal, msg: Msg): void {
+  const req = decodeTerminalRequest(msg.data);
+  if (req === undefined) {
+    msg.respond(encodeTerminalReply({ status: TERM_STATUS.FAILED, count: 0, data: EMPTY }));
+    return;
+  }
+  if (req.op === TERM_OP.WRITE) {
+    void terminal.write(req.stream, req.data).then((n) =>
+      msg.respond(encodeTerminalReply({ status: n < 0 ? TERM_STATUS.FAILED : TERM_STATUS.DONE, count: Math.max(n, 0), data: EMPTY })),
+    );
+  } else {
+    void terminal.read(req.max, req.waitMs).then((data) =>
+      msg.respond(
+        data === null
+          ? encodeTerminalReply({ status: TERM_STATUS.AGAIN, count: 0, data: EMPTY })
+          : encodeTerminalReply({ status: TERM_STATUS.DONE, count: data.length, data }),
+      ),
+    );
+  }
+}
+
+class NatsPort implements KernelPort {
+  private readonly subject: string;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    readonly info: ProcessInfo,
+  ) {
+    this.subject = SUBJECTS.sys(info.pid);
+  }
+
+  async call(request: SyscallRequest): Promise<SyscallReply> {
+    const frame = encodeRequest(request);
+    const deadline = performance.now() + this.info.deadlineMs;
+    for (let attempt = 0; ; attempt++) {
+      const left = deadline - performance.now();
+      if (left <= 0) return { ret: -E.ETIMEDOUT };
+      try {
+        const m = await this.nc.request(this.subject, frame, { timeout: Math.ceil(left) });
+        const reply = decodeReply(m.data);
+        return typeof reply === "number" ? { ret: -E.EIO } : reply;
+      } catch (err) {
+        const why = classifyRequestError(err);
+        if (why === "timeout") return { ret: -E.ETIMEDOUT };
+        if (why !== "no-responders") return { ret: -E.EIO };
+        await sleep(Math.min(retryDelay(attempt), Math.max(0, deadline - performance.now())));
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.nc.drain().catch(() => this.nc.close());
+  }
+}

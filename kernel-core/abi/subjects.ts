@@ -1,0 +1,33 @@
+/** NATS subject names, in one place (DESIGN.md, "Names"). */
+export const SUBJECTS = Object.freeze({
+  /** Syscalls in from process <pid>: the subject is the caller's identity. */
+  sys: (pid: number) => `natix.sys.${pid}`,
+  sysAll: "natix.sys.*",
+  /** A server's endpoint; replicas share it through a queue group of the same name. */
+  server: (name: string) => `natix.srv.${name}`,
+  driver: (name: string) => `natix.drv.${name}`,
+  /** A program's terminal, served by its libc. */
+  tty: (pid: number) => `natix.tty.${pid}`,
+  spawn: "natix.kernel.spawn",
+  register: "natix.kernel.register",
+  unregister: "natix.kernel.unregister",
+  status: "natix.kernel.status",
+  /** Published by the kernel: process exits and other facts servers act on. */
+  events: "natix.kernel.events",
+  /** Published by the kernel when it (re)starts: servers register again. */
+  hello: "natix.kernel.hello",
+  /** Kernel log lines from every kernel-side component. */
+  kmsg: "natix.kmsg",
+});
+
+/** The NATS micro service name of a server or driver ($SRV.PING.<name>). */
+export const serviceName = (name: string) => `natix-${name}`;
+
+/** The pid in a natix.sys.<pid> subject, or 0 when the subject is not one. */
+export function pidOfSubject(subject: string): number {
+  const dot = subject.lastIndexOf(".");
+  const token = subject.slice(dot + 1);
+  if (!/^[1-9][0-9]{0,9}$/.test(token)) return 0;
+  const pid = Number(token);
+  return pid <= 0x7fffffff ? pid : 0;
+}

@@ -1,0 +1,125 @@
+/**
+ * kernel-core: creates processes, validates each syscall against the table, and decides where
+ * it goes. It never talks to a transport and never imports a server: the edge that received a
+ * frame (NATS, or a direct call in the monolith) asks `route()` and carries out the answer.
+ */
+import type { Logger } from "pino";
+import { hostname } from "node:os";
+import type { SyscallReply, SyscallRequest } from "./abi/frame.js";
+import type { Caller } from "./abi/routed.js";
+import { E } from "./errno.js";
+import { ProcessTable, type ProcessEntry, type SpawnRequest } from "./processes.js";
+import { Registry } from "./registry.js";
+import { validateArgs } from "./validate.js";
+import { createDispatcher, type Dispatcher } from "./server-runtime.js";
+import { createProcessSyscalls } from "./proc-syscalls.js";
+
+export const DEFAULT_DEADLINE_MS = 5000;
+export const KERNEL_RELEASE = "0.1.0-natix";
+
+/** How a routed call's reply reaches the caller. */
+export type RoutingMode = "forward" | "mediate";
+
+export interface KernelEvents {
+  processExited(pid: number, status: number): void;
+}
+
+export interface KernelOptions {
+  log: Logger;
+  /** A server that has not answered within this many ms fails the call with ETIMEDOUT. */
+  deadlineMs?: number;
+  /** forward: the server replies straight to the caller; mediate: through the kernel. */
+  routing?: RoutingMode;
+  events?: KernelEvents;
+}
+
+/** What the edge must do with a syscall. */
+export type Route =
+  | { readonly kind: "reply"; readonly reply: SyscallReply | Promise<SyscallReply> }
+  | { readonly kind: "server"; readonly server: string; readonly caller: Caller };
+
+/** What a new process learns about itself and the kernel it runs on. */
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  uid: number;
+  gid: number;
+  deadlineMs: number;
+  routing: RoutingMode;
+}
+
+const reply = (ret: number): Route => ({ kind: "reply", reply: { ret } });
+
+export class Kernel {
+  readonly processes: ProcessTable;
+  readonly registry = new Registry();
+  readonly deadlineMs: number;
+  readonly routing: RoutingMode;
+  readonly bootedAt = performance.now();
+  private readonly own: Dispatcher;
+  private readonly log: Logger;
+  private readonly events?: KernelEvents;
+
+  constructor(opts: KernelOptions) {
+    this.log = opts.log;
+    this.deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
+    this.routing = opts.routing ?? "forward";
+    this.events = opts.events;
+    this.processes = new ProcessTable(() => this.uptimeMs());
+    this.own = createDispatcher(
+      createProcessSyscalls({
+        process: (pid) => this.processes.get(pid),
+        exit: (pid, status) => this.exit(pid, status),
+        uname: () => ({
+          sysname: "natix",
+          nodename: hostname(),
+          release: KERNEL_RELEASE,
+          version: "#1 natix microkernel over NATS",
+          machine: "x86_64",
+          domainname: "(none)",
+        }),
+      }),
+      this.log,
+    );
+  }
+
+  uptimeMs(): number {
+    return performance.now() - this.bootedAt;
+  }
+
+  spawn(req: SpawnRequest): ProcessInfo {
+    const p = this.processes.spawn(req);
+    this.log.debug({ pid: p.pid, argv: p.argv }, "process created");
+    return { pid: p.pid, ppid: p.ppid, uid: p.caller.uid, gid: p.caller.gid, deadlineMs: this.deadlineMs, routing: this.routing };
+  }
+
+  /** Ends a process: every server is told, so it releases what it held for it. */
+  exit(pid: number, status: number): void {
+    const p = this.processes.exit(pid, status);
+    if (p === undefined) return;
+    this.log.debug({ pid, status: p.exitStatus }, "process exited");
+    this.processes.remove(pid);
+    this.events?.processExited(pid, p.exitStatus ?? 0);
+  }
+
+  process(pid: number): ProcessEntry | undefined {
+    return this.processes.get(pid);
+  }
+
+  /** Validates one syscall from `pid` and says where it goes. */
+  route(pid: number, request: SyscallRequest): Route {
+    const proc = this.processes.get(pid);
+    if (proc === undefined || proc.state !== "running") return reply(-E.ESRCH);
+    const def = this.registry.definition(request.nr);
+    if (def === undefined) {
+      this.log.debug({ pid, comm: proc.comm, nr: request.nr }, `${pid} ${proc.comm}: unknown sys call ${request.nr}`);
+      return reply(-E.ENOSYS);
+    }
+    const bad = validateArgs(def, request);
+    if (bad < 0) return reply(bad);
+    if (def.owner === "kernel") return { kind: "reply", reply: this.own.dispatch(proc.caller, request) };
+    const server = this.registry.route(request.nr);
+    if (server === undefined) return reply(-E.ENOSYS);
+    return { kind: "server", server, caller: proc.caller };
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * The natix command line: natix up | run | demo. (More commands arrive with later issues:
+ * strace, dmesg, insmod, rmmod, lsmod, ps, fsck, kill, restart.)
+ */
+import { up, usage as upUsage, UsageError } from "./commands/up.js";
+import { run, usage as runUsage } from "./commands/run.js";
+import { demo } from "./commands/demo.js";
+
+const COMMANDS: Record<string, { usage: string; main: (argv: string[]) => Promise<number> }> = {
+  up: { usage: upUsage, main: up },
+  run: { usage: runUsage, main: run },
+  demo: { usage: "natix demo", main: () => demo() },
+};
+
+function help(): string {
+  return ["usage:", ...Object.values(COMMANDS).map((c) => `  ${c.usage}`)].join("\n") + "\n";
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+    process.stdout.write(help());
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    process.stderr.write(`natix: unknown command ${JSON.stringify(name)}\n${help()}`);
+    return 2;
+  }
+  try {
+    return await command.main(rest);
+  } catch (err) {
+    if (err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith("ERR_PARSE_ARGS")) {
+      process.stderr.write(`natix ${name}: ${(err as Error).message}\nusage: ${command.usage}\n`);
+      return 2;
+    }
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * natix run [--nats URL | --embedded] [--uid N] [--gid N] PROGRAM [ARGS...]
+ * Runs a program as an emulated process: its default export `main(argv)` is called with
+ * argv[0] = PROGRAM, and its result is the exit status. NATS_URL is used when neither flag is
+ * given. An exception escaping main is reported on stderr and ends the process with status 1.
+ */
+import { register } from "node:module";
+import { existsSync } from "node:fs";
+import { resolve as resolvePath } from "node:path";
+import { pathToFileURL } from "node:url";
+import { connect, type ConnectOptions } from "../../client-libc/connect.js";
+import { setCurrentProcess } from "../../client-libc/current.js";
+import { UsageError } from "./up.js";
+
+export const usage = "natix run [--nats URL | --embedded] [--uid N] [--gid N] PROGRAM [ARGS...]";
+
+interface RunOptions {
+  connect: ConnectOptions;
+  program: string;
+  args: string[];
+}
+
+/** Options come before PROGRAM; everything after it belongs to the program. */
+export function parseRunArgs(argv: string[]): RunOptions {
+  const opts: ConnectOptions = {};
+  let i = 0;
+  const value = (flag: string) => {
+    const v = argv[++i];
+    if (v === undefined) throw new UsageError(`${flag} needs a value`);
+    return v;
+  };
+  const id = (flag: string) => {
+    const n = Number(value(flag));
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} must be a non-negative integer`);
+    return n;
+  };
+  for (; i < argv.length && argv[i].startsWith("-"); i++) {
+    const arg = argv[i];
+    if (arg === "--") {
+      i++;
+      break;
+    }
+    if (arg === "--nats") opts.nats = value(arg);
+    else if (arg.startsWith("--nats=")) opts.nats = arg.slice(7);
+    else if (arg === "--embedded") opts.embedded = true;
+    else if (arg === "--uid") opts.uid = id(arg);
+    else if (arg === "--gid") opts.gid = id(arg);
+    else throw new UsageError(`unknown option ${arg}`);
+  }
+  const program = argv[i];
+  if (program === undefined) throw new UsageError("PROGRAM is missing");
+  if (opts.nats && opts.embedded) throw new UsageError("--nats and --embedded exclude each other");
+  return { connect: opts, program, args: argv.slice(i + 1) };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const opts = parseRunArgs(argv);
+  if (!existsSync(opts.program)) {
+    process.stderr.write(`natix: ${opts.program}: No such file or directory\n`);
+    return 127;
+  }
+  register(new URL("../loader-hooks.js", import.meta.url).href, import.meta.url);
+  const argv0 = opts.program;
+  const proc = await connect({ ...opts.connect, argv: [argv0, ...opts.args] });
+  setCurrentProcess(proc);
+  let status: number;
+  try {
+    const mod = (await import(pathToFileURL(resolvePath(opts.program)).href)) as { default?: unknown };
+    if (typeof mod.default !== "function") {
+      process.stderr.write(`natix: ${opts.program}: no default export main(argv)\n`);
+      status = 127;
+    } else {
+      const result = await (mod.default as (argv: string[]) => unknown)([argv0, ...opts.args]);
+      status = typeof result === "number" ? result : 0;
+    }
+  } catch (err) {
+    process.stderr.write(`natix: ${opts.program}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    status = 1;
+  }
+  await proc.exit(status);
+  return status & 0xff;
+}

@@ -1,0 +1,48 @@
+/**
+ * natix up [--mode micro|mono] [--nats URL] [--data DIR] [--deadline-ms N] [--routing forward|mediate]
+ *          [--log-level LEVEL]
+ * Runs the system in the foreground. Prints `NATS_URL=nats://HOST:PORT` once syscalls are
+ * accepted; SIGINT/SIGTERM stops every process it started and exits 0.
+ */
+import { parseArgs } from "node:util";
+import { startSystem, type Mode } from "../launcher.js";
+import type { RoutingMode } from "../../kernel-core/kernel.js";
+
+export const usage = "natix up [--mode micro|mono] [--nats URL] [--data DIR] [--deadline-ms N] [--routing forward|mediate] [--log-level LEVEL]";
+
+export async function up(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      mode: { type: "string", default: "micro" },
+      nats: { type: "string" },
+      data: { type: "string" },
+      "deadline-ms": { type: "string" },
+      routing: { type: "string", default: "forward" },
+      "log-level": { type: "string" },
+    },
+  });
+  if (values.mode !== "micro" && values.mode !== "mono") throw new UsageError(`--mode must be micro or mono, not ${values.mode}`);
+  if (values.routing !== "forward" && values.routing !== "mediate") throw new UsageError(`--routing must be forward or mediate`);
+  const deadline = values["deadline-ms"] === undefined ? undefined : Number(values["deadline-ms"]);
+  if (deadline !== undefined && !(deadline > 0)) throw new UsageError("--deadline-ms must be a positive number");
+
+  const system = await startSystem({
+    mode: values.mode as Mode,
+    nats: values.nats,
+    dataDir: values.data,
+    deadlineMs: deadline,
+    routing: values.routing as RoutingMode,
+    logLevel: values["log-level"],
+    onExit: (name, code, signal) => process.stderr.write(`natix up: ${name} exited (${signal ?? `code ${code}`})\n`),
+  });
+  process.stdout.write(`NATS_URL=${system.natsUrl}\n`);
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  await system.stop();
+  return 0;
+}
+
+export class UsageError extends Error {}

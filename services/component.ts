@@ -1,0 +1,47 @@
+/**
+ * The life of one natix process in micro or mono mode: connect to NATS (NATS_URL), start what
+ * it hosts, and on SIGTERM/SIGINT stop cleanly (unregister, drain) and exit 0.
+ */
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { Logger } from "pino";
+import { connectNats } from "../client-libc/transport/nats-port.js";
+import { createLogger } from "./logger.js";
+
+export interface Hosted {
+  stop(): Promise<void>;
+}
+
+export async function runComponent(name: string, start: (nc: NatsConnection, log: Logger) => Promise<Hosted>): Promise<void> {
+  const log = createLogger({ name });
+  const url = process.env.NATS_URL;
+  if (!url) {
+    log.fatal("NATS_URL is not set");
+    process.exit(2);
+  }
+  // What `ps` shows: which component, of which system.
+  process.title = `natix-${name} ${url}`;
+  let nc: NatsConnection;
+  let hosted: Hosted;
+  try {
+    nc = await connectNats(url, `natix-${name}`);
+    hosted = await start(nc, log);
+  } catch (err) {
+    log.fatal({ err }, `${name} failed to start`);
+    process.exit(1);
+  }
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    await hosted.stop().catch((err) => log.error({ err }, "stop failed"));
+    await nc.drain().catch(() => {});
+    process.exit(0);
+  };
+  process.once("SIGTERM", shutdown);
+  process.once("SIGINT", shutdown);
+  void nc.closed().then((err) => {
+    if (stopping) return;
+    log.fatal({ err }, "NATS connection closed");
+    process.exit(1);
+  });
+}

@@ -1,0 +1,11 @@
+/** The kernel-core process of micro mode. Options come from the launcher's environment. */
+import { Kernel, type RoutingMode } from "../kernel-core/kernel.js";
+import { hostKernel, publishKernelEvents } from "./nats/host-kernel.js";
+import { runComponent } from "./component.js";
+import { deadlineFromEnv } from "./timing.js";
+
+await runComponent("kernel", async (nc, log) => {
+  const routing: RoutingMode = process.env.NATIX_ROUTING === "mediate" ? "mediate" : "forward";
+  const kernel = new Kernel({ log, deadlineMs: deadlineFromEnv(), routing, events: publishKernelEvents(nc) });
+  return hostKernel({ nc, kernel, log });
+});

@@ -1,0 +1,134 @@
+/**
+ * Boots a natix system: a nats-server (private, unless a URL is given), then in micro mode the
+ * kernel and one process per server and driver, or in mono mode one process with everything.
+ * Ready means the kernel reports every component registered. Used by `natix up`, the demo,
+ * the tests and the benchmarks.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type { RoutingMode } from "../kernel-core/kernel.js";
+import { SUBJECTS } from "../kernel-core/abi/subjects.js";
+import { connectNats } from "../client-libc/transport/nats-port.js";
+import { startNatsServer, type NatsServer } from "./nats-server.js";
+import { MICRO_COMPONENTS } from "./server-catalog.js";
+
+export type Mode = "micro" | "mono";
+
+export interface SystemOptions {
+  mode: Mode;
+  /** Use this NATS server instead of starting one. */
+  nats?: string;
+  dataDir?: string;
+  deadlineMs?: number;
+  routing?: RoutingMode;
+  logLevel?: string;
+  readyTimeoutMs?: number;
+  /** Called when a component process ends while the system runs. */
+  onExit?: (name: string, code: number | null, signal: NodeJS.Signals | null) => void;
+}
+
+export interface RunningSystem {
+  readonly natsUrl: string;
+  readonly mode: Mode;
+  /** Component processes by name (kernel, vfs, tty, ... or mono). */
+  readonly children: ReadonlyMap<string, ChildProcess>;
+  stop(): Promise<void>;
+}
+
+interface Component {
+  name: string;
+  script: string;
+  args: string[];
+}
+
+const script = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+
+function componentsOf(mode: Mode): Component[] {
+  if (mode === "mono") return [{ name: "mono", script: script("./mono-main.js"), args: [] }];
+  return [
+    { name: "kernel", script: script("./kernel-main.js"), args: [] },
+    ...MICRO_COMPONENTS.map((c) => ({
+      name: c.name,
+      script: script(c.kind === "driver" ? "./driver-main.js" : "./server-main.js"),
+      args: [c.name],
+    })),
+  ];
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once("exit", () => resolve());
+  });
+
+export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
+  const nats: NatsServer | undefined = opts.nats ? undefined : await startNatsServer();
+  const natsUrl = opts.nats ?? nats!.url;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NATS_URL: natsUrl,
+    NATIX_DEADLINE_MS: String(opts.deadlineMs ?? 5000),
+    NATIX_ROUTING: opts.routing ?? "forward",
+  };
+  if (opts.logLevel) env.NATIX_LOG_LEVEL = opts.logLevel;
+  if (opts.dataDir) env.NATIX_DATA_DIR = opts.dataDir;
+
+  const children = new Map<string, ChildProcess>();
+  let stopping = false;
+  let startFailure: ((err: Error) => void) | undefined;
+  for (const c of componentsOf(opts.mode)) {
+    const child = spawn(process.execPath, [c.script, ...c.args], { env, stdio: ["ignore", "inherit", "inherit"] });
+    children.set(c.name, child);
+    child.once("exit", (code, signal) => {
+      if (stopping) return;
+      startFailure?.(new Error(`natix: ${c.name} exited during start-up (${signal ?? `code ${code}`})`));
+      opts.onExit?.(c.name, code, signal);
+    });
+  }
+
+  const stop = async () => {
+    stopping = true;
+    const all = [...children.values()];
+    for (const child of all) if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    const timer = setTimeout(() => all.forEach((c) => c.exitCode === null && c.kill("SIGKILL")), 3000);
+    await Promise.all(all.map(exited));
+    clearTimeout(timer);
+    await nats?.stop();
+  };
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      startFailure = reject;
+      waitUntilReady(natsUrl, opts.readyTimeoutMs ?? 30_000).then(resolve, reject);
+    });
+  } catch (err) {
+    await stop();
+    throw err;
+  } finally {
+    startFailure = undefined;
+  }
+  return { natsUrl, mode: opts.mode, children, stop };
+}
+
+/** Polls the kernel's status until every server and driver has registered. */
+export async function waitUntilReady(natsUrl: string, timeoutMs: number): Promise<void> {
+  const nc = await connectNats(natsUrl, "natix-launcher");
+  const expected = MICRO_COMPONENTS.map((c) => c.name);
+  const until = Date.now() + timeoutMs;
+  try {
+    while (Date.now() < until) {
+      try {
+        const m = await nc.request(SUBJECTS.status, "", { timeout: 1000 });
+        const status = m.json<{ servers: { name: string }[] }>();
+        const have = new Set(status.servers.map((s) => s.name));
+        if (expected.every((n) => have.has(n))) return;
+      } catch {
+        // kernel not up yet
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`natix: the system was not ready within ${timeoutMs} ms`);
+  } finally {
+    await nc.close();
+  }
+}

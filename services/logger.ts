@@ -1,0 +1,26 @@
+/**
+ * Loggers for kernel-side components: pino, to stderr (pretty on a terminal), at the level in
+ * NATIX_LOG_LEVEL (default warn, so a program's own output stays readable). Messages at info
+ * and above also go to the kernel log sink when one is given (the ring behind dmesg).
+ */
+import pino, { type Logger, type DestinationStream, type StreamEntry } from "pino";
+import PinoPretty from "pino-pretty";
+
+export interface LoggerOptions {
+  /** Component name, shown on every line (kernel, vfs, blk, ...). */
+  name: string;
+  level?: string;
+  /** Receives each info+ line as pino's JSON, for the kernel log ring. */
+  kmsg?: DestinationStream;
+}
+
+export function createLogger(opts: LoggerOptions): Logger {
+  const level = opts.level ?? process.env.NATIX_LOG_LEVEL ?? "warn";
+  const console: DestinationStream = process.stderr.isTTY
+    ? PinoPretty({ destination: 2, colorize: true, sync: true })
+    : pino.destination({ fd: 2, sync: true });
+  const streams: StreamEntry[] = [{ level: level as pino.Level, stream: console }];
+  if (opts.kmsg) streams.push({ level: "info", stream: opts.kmsg });
+  const lowest = opts.kmsg && pino.levels.values[level] > pino.levels.values.info ? "info" : level;
+  return pino({ name: opts.name, level: lowest, base: undefined }, pino.multistream(streams));
+}

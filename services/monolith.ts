@@ -1,0 +1,74 @@
+/**
+ * The monolithic build: kernel-core, every server and every driver in one process, calling each
+ * other directly where the microkernel sends a message. Same code, different wiring. Used by
+ * `natix up --mode mono` (programs still come over NATS) and by embedded mode (no NATS at all).
+ */
+import type { Logger } from "pino";
+import type { SyscallReply, SyscallRequest } from "../kernel-core/abi/frame.js";
+import type { TerminalDirectory } from "../servers/tty/driver.js";
+import { Kernel, type KernelEvents } from "../kernel-core/kernel.js";
+import { createDispatcher, type Dispatcher, type ServerDefinition } from "../kernel-core/server-runtime.js";
+import { createTtyDriver } from "../servers/tty/driver.js";
+import { E } from "../kernel-core/errno.js";
+import { SERVERS } from "./server-catalog.js";
+
+export interface MonolithOptions {
+  /** A logger per component (kernel, vfs, tty, ...). */
+  logger: (component: string) => Logger;
+  terminals: TerminalDirectory;
+  deadlineMs?: number;
+  readSliceMs?: number;
+  /** Extra listener for kernel events (the NATS edge publishes them for modules). */
+  events?: KernelEvents;
+}
+
+export interface Monolith {
+  readonly kernel: Kernel;
+  /** Servers linked into this process, by name. */
+  readonly local: ReadonlyMap<string, Dispatcher>;
+  /** One syscall from `pid`, all the way through, by direct calls. */
+  syscall(pid: number, request: SyscallRequest): SyscallReply | Promise<SyscallReply>;
+  stop(): Promise<void>;
+}
+
+export function createMonolith(opts: MonolithOptions): Monolith {
+  const defs: ServerDefinition[] = [];
+  const log = opts.logger("kernel");
+  const tty = createTtyDriver({ log: opts.logger("tty"), terminals: opts.terminals, readSliceMs: opts.readSliceMs });
+  const kernel = new Kernel({
+    log,
+    deadlineMs: opts.deadlineMs,
+    routing: "mediate",
+    events: {
+      processExited(pid, status) {
+        for (const d of defs) void d.processExited?.(pid);
+        opts.events?.processExited(pid, status);
+      },
+    },
+  });
+  const local = new Map<string, Dispatcher>();
+  for (const row of SERVERS) {
+    const serverLog = opts.logger(row.name);
+    const def = row.create({ log: serverLog, drivers: { tty } });
+    const dispatcher = createDispatcher(def, serverLog);
+    defs.push(def);
+    local.set(def.name, dispatcher);
+    const err = kernel.registry.register({ name: def.name, kind: "server", instance: "mono", syscalls: dispatcher.numbers });
+    if (err) throw new Error(err);
+  }
+  kernel.registry.register({ name: "tty", kind: "driver", instance: "mono", syscalls: [] });
+
+  return {
+    kernel,
+    local,
+    syscall(pid, request) {
+      const route = kernel.route(pid, request);
+      if (route.kind === "reply") return route.reply;
+      const server = local.get(route.server);
+      return server ? server.dispatch(route.caller, request) : { ret: -E.ENOSYS };
+    },
+    async stop() {
+      for (const d of defs) await d.stop?.();
+    },
+  };
+}

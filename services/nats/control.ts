@@ -1,0 +1,43 @@
+/**
+ * The kernel's control messages (spawn, register) are JSON: they are rare, and readable
+ * messages help anyone watching with `nats sub`. Each is checked field by field; a bad one
+ * gets an error text, never an exception.
+ */
+import type { SpawnRequest } from "../../kernel-core/processes.js";
+import type { Registration } from "../../kernel-core/registry.js";
+
+const MAX_ARGV = 256;
+const MAX_ARG_BYTES = 4096;
+
+function parse(data: Uint8Array): Record<string, unknown> | string {
+  try {
+    const v = JSON.parse(new TextDecoder().decode(data));
+    return v !== null && typeof v === "object" && !Array.isArray(v) ? v : "expected a JSON object";
+  } catch {
+    return "malformed JSON";
+  }
+}
+
+const isId = (v: unknown) => v === undefined || (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xffffffff);
+
+export function parseSpawn(data: Uint8Array): SpawnRequest | string {
+  const v = parse(data);
+  if (typeof v === "string") return v;
+  const argv = v.argv;
+  if (!Array.isArray(argv) || argv.length > MAX_ARGV || !argv.every((a) => typeof a === "string" && a.length <= MAX_ARG_BYTES)) {
+    return `argv must be an array of at most ${MAX_ARGV} strings`;
+  }
+  if (!isId(v.uid) || !isId(v.gid) || !isId(v.ppid)) return "uid, gid and ppid must be integers in [0, 2^32)";
+  return { argv, uid: v.uid as number | undefined, gid: v.gid as number | undefined, ppid: v.ppid as number | undefined };
+}
+
+export function parseRegistration(data: Uint8Array): Registration | string {
+  const v = parse(data);
+  if (typeof v === "string") return v;
+  if (typeof v.name !== "string" || !/^[a-z][a-z0-9_-]{0,31}$/.test(v.name)) return "name must be a short lowercase word";
+  if (typeof v.instance !== "string") return "instance must be a string";
+  const syscalls = v.syscalls ?? [];
+  if (!Array.isArray(syscalls) || !syscalls.every((n) => Number.isInteger(n))) return "syscalls must be integers";
+  const kind = v.kind === "driver" ? "driver" : "server";
+  return { name: v.name, kind, instance: v.instance, syscalls, definitions: Array.isArray(v.definitions) ? v.definitions : undefined };
+}

@@ -1,0 +1,94 @@
+/**
+ * Puts one server or driver on NATS as a NATS micro service (`@nats-io/services`: answers
+ * $SRV.PING/INFO/STATS), in a queue group so replicas share the load, and keeps it registered
+ * with the kernel: at start, and again whenever the kernel announces it (re)started.
+ */
+import type { NatsConnection } from "@nats-io/transport-node";
+import { Svcm } from "@nats-io/services";
+import type { Logger } from "pino";
+import { randomUUID } from "node:crypto";
+import { SUBJECTS, serviceName } from "../../kernel-core/abi/subjects.js";
+import type { Registration } from "../../kernel-core/registry.js";
+import type { SyscallDef } from "../../kernel-core/syscalls/types.js";
+import { NATIX_VERSION } from "../version.js";
+
+export interface EndpointOptions {
+  nc: NatsConnection;
+  log: Logger;
+  name: string;
+  kind: "server" | "driver";
+  subject: string;
+  handle(data: Uint8Array): Uint8Array | Promise<Uint8Array>;
+  syscalls?: number[];
+  definitions?: SyscallDef[];
+  processExited?(pid: number): void | Promise<void>;
+}
+
+export interface HostedEndpoint {
+  readonly instance: string;
+  stop(): Promise<void>;
+}
+
+export async function hostEndpoint(opts: EndpointOptions): Promise<HostedEndpoint> {
+  const { nc, log } = opts;
+  const instance = randomUUID();
+  const svc = await new Svcm(nc).add({
+    name: serviceName(opts.name),
+    version: NATIX_VERSION,
+    description: `natix ${opts.kind} ${opts.name}`,
+    queue: serviceName(opts.name),
+    metadata: { kind: opts.kind, pid: String(process.pid) },
+  });
+  svc.addEndpoint(opts.kind === "server" ? "syscall" : "request", {
+    subject: opts.subject,
+    handler: (err, msg) => {
+      if (err !== null) return;
+      const out = opts.handle(msg.data);
+      if (out instanceof Uint8Array) msg.respond(out);
+      else out.then((bytes) => msg.respond(bytes), (e) => log.error({ err: e }, "request handler failed"));
+    },
+  });
+
+  if (opts.processExited) {
+    const exited = opts.processExited;
+    nc.subscribe(SUBJECTS.events, {
+      callback: (err, msg) => {
+        if (err !== null) return;
+        const event = msg.json<{ type: string; pid: number }>();
+        if (event.type === "exit") void exited(event.pid);
+      },
+    });
+  }
+
+  const registration: Registration = {
+    name: opts.name,
+    kind: opts.kind,
+    instance,
+    syscalls: opts.syscalls ?? [],
+    definitions: opts.definitions,
+  };
+  const register = async () => {
+    for (let attempt = 0; !nc.isClosed(); attempt++) {
+      try {
+        const reply = (await nc.request(SUBJECTS.register, JSON.stringify(registration), { timeout: 2000 })).json<{ error?: string }>();
+        if (reply.error) throw new Error(`kernel refused registration of ${opts.name}: ${reply.error}`);
+        log.debug({ instance }, "registered with the kernel");
+        return;
+      } catch (err) {
+        if ((err as Error).message.startsWith("kernel refused")) throw err;
+        if (attempt % 20 === 19) log.warn(`${opts.name}: still waiting for the kernel to accept registration`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  };
+  nc.subscribe(SUBJECTS.hello, { callback: () => void register().catch((e) => log.error({ err: e }, "registration failed")) });
+  await register();
+
+  return {
+    instance,
+    async stop() {
+      nc.publish(SUBJECTS.unregister, JSON.stringify({ name: opts.name, instance }));
+      await svc.stop().catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * kernel-core on NATS. Syscalls arrive on natix.sys.<pid>: the subject, not the frame, says who
+ * is calling. Each is decoded (a malformed frame gets an errno reply, never a crash), routed by
+ * the kernel, and then either answered here, run by a server linked into this process (mono),
+ * or sent to the owning server's subject: with the caller's reply subject, so the server
+ * answers the caller directly (forward), or with the kernel's own, the kernel relaying the
+ * answer (mediate).
+ */
+import type { NatsConnection, Msg } from "@nats-io/transport-node";
+import { Svcm, type ServiceMsg } from "@nats-io/services";
+import type { Logger } from "pino";
+import type { Kernel } from "../../kernel-core/kernel.js";
+import type { Dispatcher } from "../../kernel-core/server-runtime.js";
+import type { SyscallReply } from "../../kernel-core/abi/frame.js";
+import { decodeRequest, encodeReply, encodeResult } from "../../kernel-core/abi/frame.js";
+import { encodeRouted } from "../../kernel-core/abi/routed.js";
+import { SUBJECTS, pidOfSubject, serviceName } from "../../kernel-core/abi/subjects.js";
+import { E } from "../../kernel-core/errno.js";
+import { NATIX_VERSION } from "../version.js";
+import { requestWithRetry } from "./requests.js";
+import { parseRegistration, parseSpawn } from "./control.js";
+
+export interface KernelHostOptions {
+  nc: NatsConnection;
+  kernel: Kernel;
+  log: Logger;
+  /** Servers linked into this process (mono mode): called directly, no NATS hop. */
+  local?: ReadonlyMap<string, Dispatcher>;
+}
+
+export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Promise<void> }> {
+  const { nc, kernel, log } = opts;
+  const local = opts.local ?? new Map<string, Dispatcher>();
+
+  const answer = (msg: Msg, reply: SyscallReply | Promise<SyscallReply>) => {
+    if (reply instanceof Promise) reply.then((r) => msg.respond(encodeReply(r)));
+    else msg.respond(encodeReply(reply));
+  };
+
+  const mediate = async (msg: Msg, subject: string, routed: Uint8Array) => {
+    const r = await requestWithRetry(nc, subject, routed, kernel.deadlineMs);
+    msg.respond(r.ok ? r.data : encodeResult(-E.ETIMEDOUT));
+  };
+
+  function onSyscall(msg: ServiceMsg): void {
+    if (!msg.reply) return; // a publish with nowhere to answer: nothing to do
+    const pid = pidOfSubject(msg.subject);
+    if (pid === 0) return void msg.respond(encodeResult(-E.ESRCH));
+    const request = decodeRequest(msg.data);
+    if (typeof request === "number") return void msg.respond(encodeResult(request));
+    const route = kernel.route(pid, request);
+    if (route.kind === "reply") return answer(msg, route.reply);
+    const linked = local.get(route.server);
+    if (linked !== undefined) return answer(msg, linked.dispatch(route.caller, request));
+    const routed = encodeRouted(route.caller, msg.data);
+    const subject = SUBJECTS.server(route.server);
+    if (kernel.routing === "forward") nc.publish(subject, routed, { reply: msg.reply });
+    else void mediate(msg, subject, routed);
+  }
+
+  const json = (msg: Msg, body: unknown) => msg.respond(JSON.stringify(body));
+  const svc = await new Svcm(nc).add({
+    name: serviceName("kernel"),
+    version: NATIX_VERSION,
+    description: "natix kernel-core: process table, syscall validation and routing",
+    queue: serviceName("kernel"),
+  });
+  svc.addEndpoint("sys", { subject: SUBJECTS.sysAll, handler: (err, msg) => err === null && onSyscall(msg) });
+  svc.addEndpoint("spawn", {
+    subject: SUBJECTS.spawn,
+    handler: (err, msg) => {
+      if (err !== null) return;
+      const req = parseSpawn(msg.data);
+      json(msg, typeof req === "string" ? { error: req } : kernel.spawn(req));
+    },
+  });
+  svc.addEndpoint("register", {
+    subject: SUBJECTS.register,
+    handler: (err, msg) => {
+      if (err !== null) return;
+      const reg = parseRegistration(msg.data);
+      const error = typeof reg === "string" ? reg : kernel.registry.register(reg);
+      if (error) log.warn({ error }, "registration refused");
+      else if (typeof reg !== "string") log.debug({ name: reg.name, instance: reg.instance }, "server registered");
+      json(msg, error ? { error } : { ok: true });
+    },
+  });
+  nc.subscribe(SUBJECTS.unregister, {
+    callback: (err, msg) => {
+      if (err !== null) return;
+      const r = parseRegistration(msg.data);
+      if (typeof r !== "string") kernel.registry.unregister(r.name, r.instance);
+    },
+  });
+  svc.addEndpoint("status", {
+    subject: SUBJECTS.status,
+    handler: (err, msg) => {
+      if (err !== null) return;
+      json(msg, {
+        uptimeMs: Math.round(kernel.uptimeMs()),
+        routing: kernel.routing,
+        deadlineMs: kernel.deadlineMs,
+        servers: kernel.registry.list(),
+        processes: kernel.processes.list().map((p) => ({ pid: p.pid, ppid: p.ppid, comm: p.comm, uid: p.caller.uid })),
+      });
+    },
+  });
+  await nc.flush();
+  nc.publish(SUBJECTS.hello, "");
+  return { stop: () => svc.stop().then(() => undefined) };
+}
+
+/** Kernel events as NATS messages, for servers in other processes. */
+export function publishKernelEvents(nc: NatsConnection) {
+  return {
+    processExited(pid: number, status: number) {
+      nc.publish(SUBJECTS.events, JSON.stringify({ type: "exit", pid, status }));
+    },
+  };
+}

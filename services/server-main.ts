@@ -1,0 +1,46 @@
+/** One server process of micro mode: `server-main.js <name>` (a row of the server catalog). */
+import { createDispatcher } from "../kernel-core/server-runtime.js";
+import { SUBJECTS } from "../kernel-core/abi/subjects.js";
+import { decodeRouted } from "../kernel-core/abi/routed.js";
+import { encodeReply, encodeResult } from "../kernel-core/abi/frame.js";
+import { ttyOverLink } from "../servers/tty/protocol.js";
+import { SERVERS } from "./server-catalog.js";
+import { hostEndpoint } from "./nats/endpoint.js";
+import { natsDriverLink } from "./nats/driver-link.js";
+import { runComponent } from "./component.js";
+import { deadlineFromEnv, timings } from "./timing.js";
+
+const name = process.argv[2];
+const row = SERVERS.find((s) => s.name === name);
+if (row === undefined) {
+  console.error(`natix: no server named ${JSON.stringify(name)} (known: ${SERVERS.map((s) => s.name).join(", ")})`);
+  process.exit(2);
+}
+
+await runComponent(row.name, async (nc, log) => {
+  const t = timings(deadlineFromEnv());
+  const server = row.create({ log, drivers: { tty: ttyOverLink(natsDriverLink(nc, "tty", t.driverMs)) } });
+  const dispatcher = createDispatcher(server, log);
+  const hosted = await hostEndpoint({
+    nc,
+    log,
+    name: server.name,
+    kind: "server",
+    subject: SUBJECTS.server(server.name),
+    syscalls: dispatcher.numbers,
+    definitions: server.syscalls ? [...server.syscalls] : undefined,
+    processExited: server.processExited?.bind(server),
+    handle(data) {
+      const routed = decodeRouted(data);
+      if (typeof routed === "number") return encodeResult(routed);
+      const reply = dispatcher.dispatch(routed.caller, routed.request);
+      return reply instanceof Promise ? reply.then(encodeReply) : encodeReply(reply);
+    },
+  });
+  return {
+    async stop() {
+      await hosted.stop();
+      await server.stop?.();
+    },
+  };
+});

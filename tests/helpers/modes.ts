@@ -1,0 +1,63 @@
+/**
+ * The three ways to run natix, behind one interface, so a table of cases runs against all of
+ * them: micro (one process per component, NATS between), mono (one kernel process, programs
+ * over NATS), embedded (the kernel in this process, no NATS).
+ */
+import { startSystem, type RunningSystem } from "../../build/services/launcher.js";
+import { createEmbeddedSystem, type EmbeddedSystem } from "../../build/services/embedded.js";
+import { connect, type Proc, type ConnectOptions } from "../../build/client-libc/mod.js";
+import { startTestNats, type TestNats } from "./nats.js";
+import { Capture } from "./capture.js";
+
+export type ModeName = "micro" | "mono" | "embedded";
+export const MODES: ModeName[] = ["micro", "mono", "embedded"];
+
+export interface TestSystem {
+  mode: ModeName;
+  natsUrl?: string;
+  system?: RunningSystem;
+  /** A new process with captured stdout/stderr. */
+  spawn(opts?: Partial<ConnectOptions>): Promise<TestProc>;
+  stop(): Promise<void>;
+}
+
+export interface TestProc {
+  proc: Proc;
+  stdout: Capture;
+  stderr: Capture;
+}
+
+export async function bootMode(
+  mode: ModeName,
+  opts: { deadlineMs?: number; routing?: "forward" | "mediate" } = {},
+): Promise<TestSystem> {
+  let nats: TestNats | undefined;
+  let system: RunningSystem | undefined;
+  let embedded: EmbeddedSystem | undefined;
+  if (mode === "embedded") {
+    embedded = createEmbeddedSystem({ deadlineMs: opts.deadlineMs });
+  } else {
+    nats = await startTestNats();
+    system = await startSystem({ mode, nats: nats.url, deadlineMs: opts.deadlineMs, routing: opts.routing });
+  }
+  const procs: Proc[] = [];
+  return {
+    mode,
+    natsUrl: nats?.url,
+    system,
+    async spawn(extra = {}) {
+      const stdout = new Capture();
+      const stderr = new Capture();
+      const target = embedded ? { embedded } : { nats: nats!.url };
+      const proc = await connect({ argv: ["test"], uid: 0, gid: 0, stdout, stderr, ...target, ...extra });
+      procs.push(proc);
+      return { proc, stdout, stderr };
+    },
+    async stop() {
+      await Promise.all(procs.map((p) => p.exit(0).catch(() => {})));
+      await system?.stop();
+      await nats?.stop();
+      await embedded?.stop();
+    },
+  };
+}
