@@ -3,7 +3,8 @@
  * - `natix/libc` and `natix/kernel` always resolve to this natix, wherever the program lives, so
  *   the program's libc is the very module whose process the runner created;
  * - a program written in TypeScript (.ts/.mts) is transpiled on load (types are stripped, not
- *   checked), and `./x.js` finds `./x.ts` as tsc's convention expects.
+ *   checked), and `./x.js` finds `./x.ts` as tsc's convention expects;
+ * - a .js program written as an ES module runs as one even with no package.json saying so.
  */
 import { readFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
@@ -34,8 +35,19 @@ export async function resolve(specifier: string, context: ResolveContext, next: 
   }
 }
 
+const ESM_SYNTAX = /^\s*(import|export)\s/m;
+
 export async function load(url: string, context: object, next: NextLoad) {
-  if (!/\.m?ts$/.test(url) || !url.startsWith("file:")) return next(url, context);
+  if (!url.startsWith("file:")) return next(url, context);
+  if (url.endsWith(".js")) {
+    // A program.js with no package.json around it is ESM by its syntax (Node versions without
+    // module detection would take it for CommonJS).
+    const loaded = await next(url, context);
+    if (loaded.format !== "commonjs" || url.includes("/node_modules/")) return loaded;
+    const source = await readFile(fileURLToPath(url), "utf8");
+    return ESM_SYNTAX.test(source) ? { format: "module", source, shortCircuit: true } : loaded;
+  }
+  if (!/\.m?ts$/.test(url)) return next(url, context);
   const ts = (await import("typescript")).default;
   const file = fileURLToPath(url);
   const out = ts.transpileModule(await readFile(file, "utf8"), {

@@ -86,6 +86,14 @@ describe("natix run", () => {
     expect(r.status).toBe(0);
   });
 
+  it("runs a plain .js program written as an ES module, outside any package", async () => {
+    const prog = join(dir, "plain.js");
+    await writeFile(prog, `import { getpid, write } from "natix/libc";\nexport default async function main() { await write(1, (await getpid()) > 1 ? "pid ok\\n" : "bad\\n"); return 5; }\n`);
+    const r = natix(["run", "--embedded", prog]);
+    expect(r.stdout).toBe("pid ok\n");
+    expect(r.status).toBe(5);
+  });
+
   it("pipes stdin through read(0) to a program", async () => {
     const prog = join(dir, "cat.mjs");
     await writeFile(
