@@ -66,7 +66,7 @@ try {
     cleanups.push(() => p.exit(0));
     paths.push({ label, op: hello(p), results: [] });
   }
-  const embedded = createEmbeddedSystem();
+  const embedded = await createEmbeddedSystem();
   const pe = await connect({ embedded, argv: ["bench"] });
   paths.push({ label: "embedded (direct calls)", op: hello(pe), results: [] });
 

@@ -9,6 +9,9 @@ import { basename } from "node:path";
 import { Process } from "./process.js";
 import { LocalTerminal } from "./terminal.js";
 import { unistd } from "./unistd.js";
+import { files } from "./files.js";
+import { dirent } from "./dirent.js";
+import { createStdio } from "./stdio.js";
 import type { KernelPort } from "./transport/port.js";
 import type { EmbeddedSystem } from "../services/embedded.js";
 
@@ -29,7 +32,12 @@ export interface ConnectOptions {
   stderr?: Writable;
 }
 
-export type Proc = Process & ReturnType<typeof unistd>;
+/** The libc functions a process has, each group from its header. */
+function libc(p: Process) {
+  return { ...unistd(p), ...files(p), ...dirent(p), ...createStdio(() => p) };
+}
+
+export type Proc = Process & ReturnType<typeof libc>;
 
 export async function connect(opts: ConnectOptions = {}): Promise<Proc> {
   const terminal = new LocalTerminal({ stdin: opts.stdin, stdout: opts.stdout, stderr: opts.stderr });
@@ -44,7 +52,7 @@ export async function connect(opts: ConnectOptions = {}): Promise<Proc> {
   let port: KernelPort;
   if (opts.embedded) {
     const { sharedEmbeddedSystem } = await import("../services/embedded.js");
-    const system = opts.embedded === true ? sharedEmbeddedSystem() : opts.embedded;
+    const system = opts.embedded === true ? await sharedEmbeddedSystem() : opts.embedded;
     port = system.spawn(spawn);
   } else {
     const url = opts.nats ?? process.env.NATS_URL;
@@ -54,5 +62,5 @@ export async function connect(opts: ConnectOptions = {}): Promise<Proc> {
   }
   const proc = new Process(port);
   proc.hooks.afterExit = () => terminal.close();
-  return Object.assign(proc, unistd(proc));
+  return Object.assign(proc, libc(proc));
 }

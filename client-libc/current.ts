@@ -38,6 +38,25 @@ export function forCurrent<K extends Methods>(name: K): Proc[K] {
   return fn as Proc[K];
 }
 
+/**
+ * Stream functions that make no syscall: they act on the installed process's streams at once
+ * (a program calls them after its first stdio call, so the process is there).
+ */
+function syncOnCurrent<K extends "feof" | "ferror" | "clearerr" | "fileno" | "setvbuf" | "setbuf" | "ungetc">(name: K): Proc[K] {
+  return ((...args: unknown[]) => {
+    if (current === undefined) throw new Error(`natix/libc: ${name}() before the process exists`);
+    return (current[name] as (...a: unknown[]) => unknown)(...args);
+  }) as Proc[K];
+}
+
+export const feof = syncOnCurrent("feof");
+export const ferror = syncOnCurrent("ferror");
+export const clearerr = syncOnCurrent("clearerr");
+export const fileno = syncOnCurrent("fileno");
+export const setvbuf = syncOnCurrent("setvbuf");
+export const setbuf = syncOnCurrent("setbuf");
+export const ungetc = syncOnCurrent("ungetc");
+
 /** Sets errno directly (C lets programs write errno = 0 before a call). */
 export function setErrno(value: number): void {
   errno = value;

@@ -13,14 +13,15 @@ import type { SyscallReply, SyscallRequest } from "../kernel-core/abi/frame.js";
 import { LIMITS } from "../kernel-core/abi/limits.js";
 import { hasFlag } from "../kernel-core/syscalls/table.js";
 import { cString } from "../kernel-core/abi/strings.js";
+import { encodeIov } from "../kernel-core/abi/iov.js";
 
 /** Anything a program may pass as one syscall argument. */
-export type SyscallArg = number | bigint | boolean | string | Uint8Array | null | undefined;
+export type SyscallArg = number | bigint | boolean | string | Uint8Array | readonly Uint8Array[] | null | undefined;
 
 export interface Marshalled {
   request: SyscallRequest;
-  /** The program's out-buffers by argument index, to receive the reply's bytes. */
-  targets: (Uint8Array | undefined)[];
+  /** The program's out-buffers (or readv's iovecs) by argument index, to receive the reply's bytes. */
+  targets: (Uint8Array | readonly Uint8Array[] | undefined)[];
 }
 
 function scalar(value: SyscallArg): number {
@@ -39,15 +40,23 @@ export function marshal(nr: number, def: SyscallDef | undefined, argv: readonly 
   const args = new Array<number>(n);
   const input = new Array<Uint8Array | undefined>(n);
   const outCap = new Array<number>(n).fill(-1);
-  const targets: (Uint8Array | undefined)[] = [];
+  const targets: Marshalled["targets"] = [];
   for (let i = 0; i < n; i++) {
     const v = argv[i];
-    args[i] = typeof v === "string" || v instanceof Uint8Array ? 0 : scalar(v);
+    args[i] = typeof v === "string" || v instanceof Uint8Array || Array.isArray(v) ? 0 : scalar(v as SyscallArg & number);
   }
   for (let i = 0; i < n; i++) {
     const v = argv[i];
-    if (typeof v !== "string" && !(v instanceof Uint8Array)) continue;
     const spec = def?.args[i];
+    if (Array.isArray(v)) {
+      // An iovec array: only where the table has one.
+      if (spec?.kind === "iov-in" || spec?.kind === "iov-out") {
+        input[i] = encodeIov(v as readonly Uint8Array[], spec.kind === "iov-in", LIMITS.MAX_XFER);
+        if (spec.kind === "iov-out") targets[i] = v as readonly Uint8Array[];
+      }
+      continue;
+    }
+    if (typeof v !== "string" && !(v instanceof Uint8Array)) continue;
     if (spec?.kind === "out") {
       if (typeof v === "string") continue; // a string literal is not writable: NULL
       outCap[i] = Math.min(v.length, LIMITS.MAX_XFER);
@@ -77,15 +86,27 @@ export function marshal(nr: number, def: SyscallDef | undefined, argv: readonly 
 }
 
 /** Copies each returned out-buffer into the program's buffer; false if one does not fit. */
-export function unmarshal(reply: SyscallReply, targets: (Uint8Array | undefined)[]): boolean {
+export function unmarshal(reply: SyscallReply, targets: Marshalled["targets"]): boolean {
   const output = reply.output;
   if (output === undefined) return true;
   for (let i = 0; i < output.length; i++) {
     const bytes = output[i];
     if (bytes === undefined) continue;
     const target = targets[i];
-    if (target === undefined || bytes.length > target.length) return false;
-    target.set(bytes);
+    if (Array.isArray(target)) {
+      // readv: scatter over the iovecs in order.
+      let at = 0;
+      for (const iov of target as readonly Uint8Array[]) {
+        if (at >= bytes.length) break;
+        const n = Math.min(iov.length, bytes.length - at);
+        iov.set(bytes.subarray(at, at + n));
+        at += n;
+      }
+      if (at < bytes.length) return false;
+      continue;
+    }
+    if (target === undefined || bytes.length > (target as Uint8Array).length) return false;
+    (target as Uint8Array).set(bytes);
   }
   return true;
 }

@@ -60,6 +60,11 @@ export class LocalTerminal implements Terminal {
     return this.take(max);
   }
 
+  async isatty(stream: number): Promise<boolean> {
+    const s = stream === 0 ? this.stdin : stream === 1 ? this.stdout : stream === 2 ? this.stderr : undefined;
+    return (s as { isTTY?: boolean } | undefined)?.isTTY === true;
+  }
+
   /** Stops reading stdin so the OS process can exit. */
   close(): void {
     if (this.listening) this.stdin?.pause();

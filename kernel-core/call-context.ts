@@ -10,6 +10,7 @@ import type { Caller } from "./abi/routed.js";
 import { LIMITS } from "./abi/limits.js";
 import { E } from "./errno.js";
 import { decodeUtf8, untilNul } from "./abi/strings.js";
+import { decodeIov } from "./abi/iov.js";
 
 export class SyscallContext {
   private output: (Uint8Array | undefined)[] | undefined;
@@ -66,6 +67,28 @@ export class SyscallContext {
   cstring(i: number): string | null {
     const data = this.request.input[i];
     return data === undefined ? null : decodeUtf8(untilNul(data));
+  }
+
+  /** writev's iovecs: the first `count` buffers, or null when the program has fewer (bad pointer). */
+  iovIn(i: number, count: number): Uint8Array[] | null {
+    const data = this.request.input[i];
+    const iov = data === undefined ? undefined : decodeIov(data, true);
+    if (iov === undefined || count < 0 || count > iov.data.length) return null;
+    return iov.data.slice(0, count);
+  }
+
+  /** readv's iovec lengths: the first `count`, or null when the program has fewer. */
+  iovOut(i: number, count: number): number[] | null {
+    const data = this.request.input[i];
+    const iov = data === undefined ? undefined : decodeIov(data, false);
+    if (iov === undefined || count < 0 || count > iov.lens.length) return null;
+    return iov.lens.slice(0, count);
+  }
+
+  /** readv's result: bytes libc scatters over the iovecs (the caller checked they fit). */
+  copyOutIov(i: number, bytes: Uint8Array): void {
+    if (this.output === undefined) this.output = [];
+    this.output[i] = bytes;
   }
 
   /** True when out-buffer argument i really has room for `claimed` bytes. */

@@ -8,6 +8,7 @@ import type { SyscallDef } from "./syscalls/types.js";
 import type { SyscallRequest } from "./abi/frame.js";
 import { LIMITS } from "./abi/limits.js";
 import { E } from "./errno.js";
+import { decodeIov } from "./abi/iov.js";
 
 export function validateArgs(def: SyscallDef, req: SyscallRequest): number {
   const n = req.args.length;
@@ -24,6 +25,12 @@ export function validateArgs(def: SyscallDef, req: SyscallRequest): number {
       case "out":
         if (hasIn) return -E.EINVAL;
         break;
+      case "iov-in":
+      case "iov-out": {
+        if (hasOut) return -E.EINVAL;
+        if (decodeIov(req.input[i]!, spec.kind === "iov-in") === undefined) return -E.EINVAL;
+        break;
+      }
       case "path": {
         if (hasOut) return -E.EINVAL;
         const bytes = req.input[i]!;

@@ -1,11 +1,17 @@
 /**
  * Embedded mode: the monolithic kernel inside the program's own process, no NATS at all.
- * A system holds one kernel; each `spawn` is a new emulated process in it.
+ * A system holds one kernel and one disk image (in `dataDir`, or a temporary directory removed
+ * when the system stops or the process exits); each `spawn` is a new emulated process in it.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Terminal } from "../kernel-core/abi/terminal.js";
 import type { KernelPort } from "../client-libc/transport/port.js";
 import { createMonolith, type Monolith } from "./monolith.js";
 import { createLogger } from "./logger.js";
+import { openImage } from "../servers/blk/image.js";
+import { diskSizeMiB } from "./server-catalog.js";
 
 export interface EmbeddedSpawnOptions {
   argv: string[];
@@ -17,16 +23,28 @@ export interface EmbeddedSpawnOptions {
 
 export interface EmbeddedSystem {
   readonly monolith: Monolith;
+  readonly dataDir: string;
   spawn(opts: EmbeddedSpawnOptions): KernelPort;
   stop(): Promise<void>;
 }
 
-export function createEmbeddedSystem(opts: { deadlineMs?: number; readSliceMs?: number } = {}): EmbeddedSystem {
+export interface EmbeddedOptions {
+  deadlineMs?: number;
+  /** Keep the disk image here (persistent); default a temporary directory. */
+  dataDir?: string;
+}
+
+export async function createEmbeddedSystem(opts: EmbeddedOptions = {}): Promise<EmbeddedSystem> {
+  const temporary = opts.dataDir === undefined;
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "natix-embedded-"));
+  const removeTemp = () => temporary && rmSync(dataDir, { recursive: true, force: true });
+  if (temporary) process.once("exit", removeTemp);
+  const image = await openImage({ dataDir, sizeMiB: diskSizeMiB() });
   const terminals = new Map<number, Terminal>();
-  const monolith = createMonolith({
+  const monolith = await createMonolith({
     logger: (name) => createLogger({ name }),
     deadlineMs: opts.deadlineMs,
-    readSliceMs: opts.readSliceMs,
+    blk: image,
     terminals: {
       terminal(pid) {
         const t = terminals.get(pid);
@@ -36,8 +54,10 @@ export function createEmbeddedSystem(opts: { deadlineMs?: number; readSliceMs?: 
     },
     events: { processExited: (pid) => terminals.delete(pid) },
   });
+  let stopped = false;
   return {
     monolith,
+    dataDir,
     spawn(spawnOpts) {
       const info = monolith.kernel.spawn({ argv: spawnOpts.argv, uid: spawnOpts.uid, gid: spawnOpts.gid, ppid: spawnOpts.ppid });
       terminals.set(info.pid, spawnOpts.terminal);
@@ -47,14 +67,20 @@ export function createEmbeddedSystem(opts: { deadlineMs?: number; readSliceMs?: 
         close: async () => {},
       };
     },
-    stop: () => monolith.stop(),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await monolith.stop();
+      await image.close();
+      removeTemp();
+    },
   };
 }
 
-let shared: EmbeddedSystem | undefined;
+let shared: Promise<EmbeddedSystem> | undefined;
 
-/** The process-wide embedded system that `connect({ embedded: true })` uses. */
-export function sharedEmbeddedSystem(): EmbeddedSystem {
-  shared ??= createEmbeddedSystem();
+/** The process-wide embedded system that `connect({ embedded: true })` uses (NATIX_DATA_DIR keeps its disk). */
+export function sharedEmbeddedSystem(): Promise<EmbeddedSystem> {
+  shared ??= createEmbeddedSystem({ dataDir: process.env.NATIX_DATA_DIR || undefined });
   return shared;
 }

@@ -6,6 +6,9 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import type { RoutingMode } from "../kernel-core/kernel.js";
 import { SUBJECTS } from "../kernel-core/abi/subjects.js";
 import { connectNats } from "../client-libc/transport/nats-port.js";
@@ -30,6 +33,8 @@ export interface SystemOptions {
 export interface RunningSystem {
   readonly natsUrl: string;
   readonly mode: Mode;
+  /** Where the disk image is. */
+  readonly dataDir: string;
   /** Component processes by name (kernel, vfs, tty, ... or mono). */
   readonly children: ReadonlyMap<string, ChildProcess>;
   stop(): Promise<void>;
@@ -62,7 +67,13 @@ const exited = (child: ChildProcess) =>
   });
 
 export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
-  const nats: NatsServer | undefined = opts.nats ? undefined : await startNatsServer();
+  // Without --data the disk image lives in a temporary directory, removed at stop.
+  const dataDir = opts.dataDir ? resolve(opts.dataDir) : await mkdtemp(join(tmpdir(), "natix-data-"));
+  const temporaryData = !opts.dataDir;
+  const nats: NatsServer | undefined = opts.nats ? undefined : await startNatsServer().catch(async (err) => {
+    if (temporaryData) await rm(dataDir, { recursive: true, force: true });
+    throw err;
+  });
   const natsUrl = opts.nats ?? nats!.url;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -71,7 +82,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     NATIX_ROUTING: opts.routing ?? "forward",
   };
   if (opts.logLevel) env.NATIX_LOG_LEVEL = opts.logLevel;
-  if (opts.dataDir) env.NATIX_DATA_DIR = opts.dataDir;
+  env.NATIX_DATA_DIR = dataDir;
 
   const children = new Map<string, ChildProcess>();
   let stopping = false;
@@ -94,6 +105,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     await Promise.all(all.map(exited));
     clearTimeout(timer);
     await nats?.stop();
+    if (temporaryData) await rm(dataDir, { recursive: true, force: true });
   };
 
   try {
@@ -107,7 +119,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   } finally {
     startFailure = undefined;
   }
-  return { natsUrl, mode: opts.mode, children, stop };
+  return { natsUrl, mode: opts.mode, dataDir, children, stop };
 }
 
 /** Polls the kernel's status until every server and driver has registered. */

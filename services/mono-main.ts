@@ -8,20 +8,30 @@ import { createMonolith } from "./monolith.js";
 import { createLogger } from "./logger.js";
 import { runComponent } from "./component.js";
 import { deadlineFromEnv, timings } from "./timing.js";
+import { openImage } from "../servers/blk/image.js";
+import { diskSizeMiB } from "./server-catalog.js";
+
+const dataDir = process.env.NATIX_DATA_DIR;
+if (!dataDir) {
+  console.error("natix: the monolith needs NATIX_DATA_DIR (the directory of the disk image)");
+  process.exit(2);
+}
 
 await runComponent("mono", async (nc, log) => {
   const t = timings(deadlineFromEnv());
-  const mono = createMonolith({
+  const image = await openImage({ dataDir, sizeMiB: diskSizeMiB() });
+  const mono = await createMonolith({
     logger: (name) => (name === "kernel" ? log : createLogger({ name })),
     terminals: natsTerminals(nc, t.terminalMs),
+    blk: image,
     deadlineMs: t.deadlineMs,
-    readSliceMs: t.readSliceMs,
   });
   const host = await hostKernel({ nc, kernel: mono.kernel, log, local: mono.local });
   return {
     async stop() {
       await host.stop();
       await mono.stop();
+      await image.close();
     },
   };
 });

@@ -6,18 +6,21 @@
 import type { Logger } from "pino";
 import type { SyscallReply, SyscallRequest } from "../kernel-core/abi/frame.js";
 import type { TerminalDirectory } from "../servers/tty/driver.js";
+import type { BlockDevice } from "../servers/blk/device.js";
 import { Kernel, type KernelEvents } from "../kernel-core/kernel.js";
 import { createDispatcher, type Dispatcher, type ServerDefinition } from "../kernel-core/server-runtime.js";
 import { createTtyDriver } from "../servers/tty/driver.js";
 import { E } from "../kernel-core/errno.js";
-import { SERVERS } from "./server-catalog.js";
+import { DRIVERS, SERVERS } from "./server-catalog.js";
+import { timings } from "./timing.js";
 
 export interface MonolithOptions {
   /** A logger per component (kernel, vfs, tty, ...). */
   logger: (component: string) => Logger;
   terminals: TerminalDirectory;
+  /** The disk, linked in: the image file itself. */
+  blk: BlockDevice;
   deadlineMs?: number;
-  readSliceMs?: number;
   /** Extra listener for kernel events (the NATS edge publishes them for modules). */
   events?: KernelEvents;
 }
@@ -31,13 +34,14 @@ export interface Monolith {
   stop(): Promise<void>;
 }
 
-export function createMonolith(opts: MonolithOptions): Monolith {
+export async function createMonolith(opts: MonolithOptions): Promise<Monolith> {
+  const t = timings(opts.deadlineMs ?? 5000);
   const defs: ServerDefinition[] = [];
   const log = opts.logger("kernel");
-  const tty = createTtyDriver({ log: opts.logger("tty"), terminals: opts.terminals, readSliceMs: opts.readSliceMs });
+  const tty = createTtyDriver({ log: opts.logger("tty"), terminals: opts.terminals, readSliceMs: t.readSliceMs });
   const kernel = new Kernel({
     log,
-    deadlineMs: opts.deadlineMs,
+    deadlineMs: t.deadlineMs,
     routing: "mediate",
     events: {
       processExited(pid, status) {
@@ -49,14 +53,14 @@ export function createMonolith(opts: MonolithOptions): Monolith {
   const local = new Map<string, Dispatcher>();
   for (const row of SERVERS) {
     const serverLog = opts.logger(row.name);
-    const def = row.create({ log: serverLog, drivers: { tty } });
+    const def = await row.create({ log: serverLog, timings: t, drivers: { tty, blk: opts.blk } });
     const dispatcher = createDispatcher(def, serverLog);
     defs.push(def);
     local.set(def.name, dispatcher);
     const err = kernel.registry.register({ name: def.name, kind: "server", instance: "mono", syscalls: dispatcher.numbers });
     if (err) throw new Error(err);
   }
-  kernel.registry.register({ name: "tty", kind: "driver", instance: "mono", syscalls: [] });
+  for (const name of DRIVERS) kernel.registry.register({ name, kind: "driver", instance: "mono", syscalls: [] });
 
   return {
     kernel,

@@ -6,27 +6,33 @@
 import type { Logger } from "pino";
 import type { ServerDefinition } from "../kernel-core/server-runtime.js";
 import type { TtyDevice } from "../servers/tty/driver.js";
+import type { BlockDevice } from "../servers/blk/device.js";
+import type { Timings } from "./timing.js";
 import { createHelloServer } from "../servers/hello/server.js";
 import { createVfsServer } from "../servers/vfs/server.js";
 
-/** What a server may be given: its logger and the drivers below it. */
+/** What a server may be given: its logger, the drivers below it, the deadline's shares. */
 export interface ServerEnv {
   log: Logger;
-  drivers: { tty: TtyDevice };
+  drivers: { tty: TtyDevice; blk: BlockDevice };
+  timings: Timings;
 }
 
 export interface ServerRow {
   name: string;
-  create(env: ServerEnv): ServerDefinition;
+  create(env: ServerEnv): ServerDefinition | Promise<ServerDefinition>;
 }
 
 export const SERVERS: readonly ServerRow[] = [
   { name: "hello", create: (env) => createHelloServer({ log: env.log }) },
-  { name: "vfs", create: (env) => createVfsServer({ log: env.log, tty: env.drivers.tty }) },
+  {
+    name: "vfs",
+    create: (env) => createVfsServer({ log: env.log, tty: env.drivers.tty, blk: env.drivers.blk, diskBudgetMs: env.timings.driverMs }),
+  },
 ];
 
 /** Drivers, each a process of its own in micro mode. */
-export const DRIVERS = ["tty"] as const;
+export const DRIVERS = ["tty", "blk"] as const;
 export type DriverName = (typeof DRIVERS)[number];
 
 /** Every process `natix up --mode micro` starts besides the kernel. */
@@ -34,3 +40,9 @@ export const MICRO_COMPONENTS: readonly { name: string; kind: "server" | "driver
   ...DRIVERS.map((name) => ({ name, kind: "driver" as const })),
   ...SERVERS.map((s) => ({ name: s.name, kind: "server" as const })),
 ];
+
+/** Size of a new disk image, MiB (NATIX_DISK_MIB). */
+export function diskSizeMiB(): number {
+  const v = Number(process.env.NATIX_DISK_MIB);
+  return Number.isFinite(v) && v >= 8 ? v : 128;
+}

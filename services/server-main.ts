@@ -4,6 +4,8 @@ import { SUBJECTS } from "../kernel-core/abi/subjects.js";
 import { decodeRouted } from "../kernel-core/abi/routed.js";
 import { encodeReply, encodeResult } from "../kernel-core/abi/frame.js";
 import { ttyOverLink } from "../servers/tty/protocol.js";
+import { blkOverLink } from "../servers/blk/protocol.js";
+import { natsBlkLink } from "./nats/blk-link.js";
 import { SERVERS } from "./server-catalog.js";
 import { hostEndpoint } from "./nats/endpoint.js";
 import { natsDriverLink } from "./nats/driver-link.js";
@@ -19,7 +21,11 @@ if (row === undefined) {
 
 await runComponent(row.name, async (nc, log) => {
   const t = timings(deadlineFromEnv());
-  const server = row.create({ log, drivers: { tty: ttyOverLink(natsDriverLink(nc, "tty", t.driverMs)) } });
+  const server = await row.create({
+    log,
+    timings: t,
+    drivers: { tty: ttyOverLink(natsDriverLink(nc, "tty", t.driverMs)), blk: blkOverLink(natsBlkLink(nc, t.driverMs)) },
+  });
   const dispatcher = createDispatcher(server, log);
   const hosted = await hostEndpoint({
     nc,

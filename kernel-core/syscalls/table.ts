@@ -8,12 +8,18 @@
 import type { ArgSpec, SyscallDef, SyscallFlag } from "./types.js";
 
 // Argument builders keep each table row on one line, like syscall_64.tbl.
-const int = (name: string, fmt?: "fd" | "dirfd" | "oct" | "hex"): ArgSpec => ({ name, kind: "int", fmt });
-const uint = (name: string): ArgSpec => ({ name, kind: "uint" });
+type Fmt = "fd" | "dirfd" | "oct" | "hex" | { flags: string };
+const int = (name: string, fmt?: Fmt): ArgSpec => ({ name, kind: "int", fmt });
+const uint = (name: string, fmt?: Fmt): ArgSpec => ({ name, kind: "uint", fmt });
+const long = (name: string): ArgSpec => ({ name, kind: "long" });
 const ulong = (name: string): ArgSpec => ({ name, kind: "ulong" });
 const fd = (name = "fd"): ArgSpec => int(name, "fd");
+const dirfd = (name = "dirfd"): ArgSpec => int(name, "dirfd");
+const mode = (name = "mode"): ArgSpec => uint(name, "oct");
+const path = (name = "pathname"): ArgSpec => ({ name, kind: "path" });
 const inBuf = (name: string, len: number, fmt: string = "str"): ArgSpec => ({ name, kind: "in", len, fmt });
 const outBuf = (name: string, len: number, shows: string): ArgSpec => ({ name, kind: "out", len, shows });
+const iov = (kind: "iov-in" | "iov-out", len: number): ArgSpec => ({ name: "iov", kind, len });
 
 function sc(nr: number, name: string, owner: string, args: ArgSpec[], flags?: SyscallFlag[]): SyscallDef {
   return { nr, name, owner, args, flags };
@@ -22,12 +28,45 @@ function sc(nr: number, name: string, owner: string, args: ArgSpec[], flags?: Sy
 export const SYSCALL_TABLE: readonly SyscallDef[] = [
   sc(0, "read", "vfs", [fd(), outBuf("buf", 2, "ret"), ulong("count")], ["partial", "restart"]),
   sc(1, "write", "vfs", [fd(), inBuf("buf", 2), ulong("count")], ["partial"]),
+  sc(2, "open", "vfs", [path(), int("flags", { flags: "open" }), mode()]),
   sc(3, "close", "vfs", [fd()]),
+  sc(4, "stat", "vfs", [path(), outBuf("statbuf", -1, "stat")], ["idempotent"]),
+  sc(5, "fstat", "vfs", [fd(), outBuf("statbuf", -1, "stat")], ["idempotent"]),
+  sc(6, "lstat", "vfs", [path(), outBuf("statbuf", -1, "stat")], ["idempotent"]),
+  sc(8, "lseek", "vfs", [fd(), long("offset"), int("whence", { flags: "whence" })]),
+  sc(16, "ioctl", "vfs", [fd(), uint("request", "hex"), outBuf("argp", -1, "termios")]),
+  sc(17, "pread64", "vfs", [fd(), outBuf("buf", 2, "ret"), ulong("count"), long("offset")], ["partial", "idempotent"]),
+  sc(18, "pwrite64", "vfs", [fd(), inBuf("buf", 2), ulong("count"), long("offset")], ["partial", "idempotent"]),
+  sc(19, "readv", "vfs", [fd(), iov("iov-out", 2), int("iovcnt")], ["partial", "restart"]),
+  sc(20, "writev", "vfs", [fd(), iov("iov-in", 2), int("iovcnt")], ["partial"]),
+  sc(21, "access", "vfs", [path(), int("mode", { flags: "access" })], ["idempotent"]),
   sc(32, "dup", "vfs", [fd("oldfd")]),
   sc(33, "dup2", "vfs", [fd("oldfd"), fd("newfd")]),
   sc(39, "getpid", "kernel", [], ["idempotent"]),
   sc(60, "exit", "kernel", [int("status")], ["noreturn"]),
   sc(63, "uname", "kernel", [outBuf("buf", -1, "utsname")], ["idempotent"]),
+  sc(72, "fcntl", "vfs", [fd(), int("cmd", { flags: "fcntl" }), ulong("arg")]),
+  sc(74, "fsync", "vfs", [fd()], ["idempotent"]),
+  sc(75, "fdatasync", "vfs", [fd()], ["idempotent"]),
+  sc(76, "truncate", "vfs", [path(), long("length")], ["idempotent"]),
+  sc(77, "ftruncate", "vfs", [fd(), long("length")], ["idempotent"]),
+  sc(79, "getcwd", "vfs", [outBuf("buf", 1, "cstr"), ulong("size")], ["idempotent"]),
+  sc(80, "chdir", "vfs", [path()], ["idempotent"]),
+  sc(81, "fchdir", "vfs", [fd()], ["idempotent"]),
+  sc(82, "rename", "vfs", [path("oldpath"), path("newpath")]),
+  sc(83, "mkdir", "vfs", [path(), mode()]),
+  sc(84, "rmdir", "vfs", [path()]),
+  sc(85, "creat", "vfs", [path(), mode()]),
+  sc(86, "link", "vfs", [path("oldpath"), path("newpath")]),
+  sc(87, "unlink", "vfs", [path()]),
+  sc(88, "symlink", "vfs", [path("target"), path("linkpath")]),
+  sc(89, "readlink", "vfs", [path(), outBuf("buf", 2, "ret"), int("bufsiz")], ["idempotent"]),
+  sc(90, "chmod", "vfs", [path(), mode()], ["idempotent"]),
+  sc(91, "fchmod", "vfs", [fd(), mode()], ["idempotent"]),
+  sc(92, "chown", "vfs", [path(), uint("owner"), uint("group")], ["idempotent"]),
+  sc(93, "fchown", "vfs", [fd(), uint("owner"), uint("group")], ["idempotent"]),
+  sc(94, "lchown", "vfs", [path(), uint("owner"), uint("group")], ["idempotent"]),
+  sc(95, "umask", "vfs", [mode("mask")]),
   sc(102, "getuid", "kernel", [], ["idempotent"]),
   sc(104, "getgid", "kernel", [], ["idempotent"]),
   sc(105, "setuid", "kernel", [uint("uid")]),
@@ -35,13 +74,31 @@ export const SYSCALL_TABLE: readonly SyscallDef[] = [
   sc(107, "geteuid", "kernel", [], ["idempotent"]),
   sc(108, "getegid", "kernel", [], ["idempotent"]),
   sc(110, "getppid", "kernel", [], ["idempotent"]),
+  sc(162, "sync", "vfs", [], ["idempotent"]),
+  sc(217, "getdents64", "vfs", [fd(), outBuf("dirp", 2, "dirents"), uint("count")]),
   sc(231, "exit_group", "kernel", [int("status")], ["noreturn"]),
+  sc(257, "openat", "vfs", [dirfd(), path(), int("flags", { flags: "open" }), mode()]),
+  sc(258, "mkdirat", "vfs", [dirfd(), path(), mode()]),
+  sc(260, "fchownat", "vfs", [dirfd(), path(), uint("owner"), uint("group"), int("flags", { flags: "at" })], ["idempotent"]),
+  sc(262, "newfstatat", "vfs", [dirfd(), path(), outBuf("statbuf", -1, "stat"), int("flags", { flags: "at" })], ["idempotent"]),
+  sc(263, "unlinkat", "vfs", [dirfd(), path(), int("flags", { flags: "at" })]),
+  sc(264, "renameat", "vfs", [dirfd("olddirfd"), path("oldpath"), dirfd("newdirfd"), path("newpath")]),
+  sc(265, "linkat", "vfs", [dirfd("olddirfd"), path("oldpath"), dirfd("newdirfd"), path("newpath"), int("flags", { flags: "at" })]),
+  sc(266, "symlinkat", "vfs", [path("target"), dirfd("newdirfd"), path("linkpath")]),
+  sc(267, "readlinkat", "vfs", [dirfd(), path(), outBuf("buf", 3, "ret"), int("bufsiz")], ["idempotent"]),
+  sc(268, "fchmodat", "vfs", [dirfd(), path(), mode()], ["idempotent"]),
+  sc(269, "faccessat", "vfs", [dirfd(), path(), int("mode", { flags: "access" })], ["idempotent"]),
+  sc(292, "dup3", "vfs", [fd("oldfd"), fd("newfd"), int("flags", { flags: "open" })]),
+  sc(316, "renameat2", "vfs", [dirfd("olddirfd"), path("oldpath"), dirfd("newdirfd"), path("newpath"), uint("flags")]),
+  sc(439, "faccessat2", "vfs", [dirfd(), path(), int("mode", { flags: "access" }), int("flags", { flags: "at" })], ["idempotent"]),
   sc(999, "hello_world", "hello", [inBuf("str", 1), uint("str_len"), outBuf("buf", 3, "cstr"), uint("buf_len")]),
 ];
 
 /** Sizes of the fixed-size structs an out-buffer with no length argument (len −1) receives. */
 export const STRUCT_SIZES: Readonly<Record<string, number>> = {
   utsname: 6 * 65,
+  stat: 144,
+  termios: 60,
 };
 
 const byNr = new Map<number, SyscallDef>(SYSCALL_TABLE.map((d) => [d.nr, d]));

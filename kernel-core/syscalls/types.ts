@@ -43,7 +43,17 @@ export interface PathArg {
   kind: "path";
 }
 
-export type ArgSpec = ScalarArg | InBufferArg | OutBufferArg | PathArg;
+/**
+ * An array of iovecs (readv/writev), its count in argument `len`. The program passes an array
+ * of Uint8Arrays; "iov-in" carries their bytes, "iov-out" receives bytes into them.
+ */
+export interface IovArg {
+  name: string;
+  kind: "iov-in" | "iov-out";
+  len: number;
+}
+
+export type ArgSpec = ScalarArg | InBufferArg | OutBufferArg | PathArg | IovArg;
 
 /**
  * Behaviour flags:

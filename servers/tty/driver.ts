@@ -17,6 +17,8 @@ export interface TtyDevice {
   write(pid: number, stream: number, data: Uint8Array): Promise<number>;
   /** Bytes read, or a negative errno (−ERESTARTSYS: nothing yet, ask again). */
   read(pid: number, max: number): Promise<Uint8Array | number>;
+  /** 1 when the program's stream is a real terminal, 0 when not, or a negative errno. */
+  isatty(pid: number, stream: number): Promise<number>;
 }
 
 export interface TtyOptions {
@@ -34,6 +36,13 @@ export function createTtyDriver(opts: TtyOptions): TtyDevice {
         return await opts.terminals.terminal(pid).write(stream, data);
       } catch (err) {
         opts.log.warn({ pid, err: String(err) }, "tty: terminal unreachable on write");
+        return -E.EIO;
+      }
+    },
+    async isatty(pid, stream) {
+      try {
+        return (await opts.terminals.terminal(pid).isatty(stream)) ? 1 : 0;
+      } catch {
         return -E.EIO;
       }
     },

@@ -1,6 +1,6 @@
 /**
  * The tty driver's own message (natix.drv.tty) for when the vfs server reaches it over a
- * transport: op u8 (1 write, 2 read) | stream u8 | reserved u16 | pid u32 | max u32 | data.
+ * transport: op u8 (1 write, 2 read, 3 isatty) | stream u8 | reserved u16 | pid u32 | max u32 | data.
  * Reply: result i32 (count or −errno) | data (read).
  */
 import { E } from "../../kernel-core/errno.js";
@@ -9,6 +9,7 @@ import type { TtyDevice } from "./driver.js";
 const HEADER = 12;
 const OP_WRITE = 1;
 const OP_READ = 2;
+const OP_ISATTY = 3;
 
 /** Sends one encoded message to the driver and resolves with its reply (throws if unreachable). */
 export type DriverLink = (message: Uint8Array) => Promise<Uint8Array>;
@@ -47,6 +48,13 @@ export function ttyOverLink(link: DriverLink): TtyDevice {
         return -E.EIO;
       }
     },
+    async isatty(pid, stream) {
+      try {
+        return result(await link(encode(OP_ISATTY, stream, pid, 0))).ret;
+      } catch {
+        return -E.EIO;
+      }
+    },
     async read(pid, max) {
       try {
         const r = result(await link(encode(OP_READ, 0, pid, max)));
@@ -68,6 +76,7 @@ export function ttyEndpoint(device: TtyDevice): (message: Uint8Array) => Promise
     const pid = view.getUint32(4, true);
     const max = view.getUint32(8, true);
     if (op === OP_WRITE) return reply(await device.write(pid, stream, message.subarray(HEADER)));
+    if (op === OP_ISATTY) return reply(await device.isatty(pid, stream));
     if (op === OP_READ) {
       const r = await device.read(pid, max);
       return typeof r === "number" ? reply(r) : reply(r.length, r);

@@ -25,6 +25,13 @@ export function natsTerminals(nc: NatsConnection, writeBudgetMs: number): Termin
           if (reply === undefined || reply.status !== TERM_STATUS.DONE) return -E.EIO;
           return reply.count;
         },
+        async isatty(stream) {
+          const req = encodeTerminalRequest({ op: TERM_OP.ISATTY, stream, max: 0, waitMs: 0, data: EMPTY });
+          const r = await requestWithRetry(nc, subject, req, writeBudgetMs);
+          const reply = r.ok ? decodeTerminalReply(r.data) : undefined;
+          if (reply === undefined || reply.status !== TERM_STATUS.DONE) throw new Error(`terminal of pid ${pid} unreachable`);
+          return reply.count === 1;
+        },
         async read(max, waitMs) {
           const req = encodeTerminalRequest({ op: TERM_OP.READ, stream: 0, max, waitMs, data: EMPTY });
           const r = await requestWithRetry(nc, subject, req, waitMs + 1000);

@@ -35,7 +35,7 @@ export async function bootMode(
   let system: RunningSystem | undefined;
   let embedded: EmbeddedSystem | undefined;
   if (mode === "embedded") {
-    embedded = createEmbeddedSystem({ deadlineMs: opts.deadlineMs });
+    embedded = await createEmbeddedSystem({ deadlineMs: opts.deadlineMs });
   } else {
     nats = await startTestNats();
     system = await startSystem({ mode, nats: nats.url, deadlineMs: opts.deadlineMs, routing: opts.routing });

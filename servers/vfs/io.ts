@@ -1,0 +1,61 @@
+/**
+ * Moving bytes through a description, whatever it refers to: the console (tty driver), a
+ * device, a regular file (the filesystem), or a directory (EISDIR). `at` null means "at the
+ * description's offset, and advance it" (read/write); a number is pread/pwrite's offset.
+ */
+import { E } from "../../kernel-core/errno.js";
+import { O } from "../../kernel-core/abi/fcntl.js";
+import { LIMITS } from "../../kernel-core/abi/limits.js";
+import type { OpenFile } from "./files.js";
+import type { VfsState } from "./state.js";
+
+export async function readFrom(vfs: VfsState, pid: number, file: OpenFile, at: number | null, count: number): Promise<Uint8Array | number> {
+  const n = Math.min(count, LIMITS.MAX_XFER);
+  switch (file.kind) {
+    case "console":
+      return vfs.tty.read(pid, n);
+    case "device":
+      return file.device!.read(pid, n);
+    case "dir":
+      return -E.EISDIR;
+    case "file":
+      if (at !== null) return vfs.fs.read(file.ino, at, n);
+      return file.lock.run(async () => {
+        const data = await vfs.fs.read(file.ino, file.offset, n);
+        if (typeof data !== "number") file.offset += data.length;
+        return data;
+      });
+  }
+}
+
+export async function writeTo(vfs: VfsState, pid: number, file: OpenFile, at: number | null, data: Uint8Array): Promise<number> {
+  switch (file.kind) {
+    case "console":
+      return vfs.tty.write(pid, file.stream, data);
+    case "device":
+      return file.device!.write(pid, data);
+    case "dir":
+      return -E.EISDIR;
+    case "file": {
+      const append = (file.flags & O.APPEND) !== 0;
+      const sync = (file.flags & O.DSYNC) !== 0;
+      const done = async (r: { count: number; end: number } | number): Promise<number> => {
+        if (typeof r === "number") return r;
+        if (sync && (await vfs.fs.sync()) < 0) return -E.EIO;
+        return r.count;
+      };
+      // pwrite on an O_APPEND file appends anyway, as Linux does.
+      if (at !== null) return done(await vfs.fs.write(file.ino, at, data, append));
+      return file.lock.run(async () => {
+        const r = await vfs.fs.write(file.ino, file.offset, data, append);
+        if (typeof r !== "number") file.offset = r.end;
+        return done(r);
+      });
+    }
+  }
+}
+
+/** Can pread/pwrite/lseek address it by offset? */
+export function seekable(file: OpenFile): boolean {
+  return file.kind === "file" || file.kind === "dir" || (file.kind === "device" && file.device!.seekable);
+}

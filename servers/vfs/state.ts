@@ -1,0 +1,122 @@
+/**
+ * What the vfs server keeps per process (descriptor table, working directory, umask) and the
+ * helpers every handler shares: credentials, the starting directory of a *at call, turning an
+ * inode into a description, releasing descriptions.
+ */
+import type { Logger } from "pino";
+import type { SyscallContext } from "../../kernel-core/call-context.js";
+import type { TtyDevice } from "../tty/driver.js";
+import type { FileSystem, StatInfo } from "../fs/filesystem.js";
+import type { Cred } from "../fs/perm.js";
+import type { Device } from "./devices.js";
+import type { LinuxStat } from "../../kernel-core/abi/stat.js";
+import { E } from "../../kernel-core/errno.js";
+import { AT, O, S_IF } from "../../kernel-core/abi/fcntl.js";
+import { ROOT_INO, S } from "../fs/layout.js";
+import { FdTable, openFile, type OpenFile } from "./files.js";
+
+/** st_dev of natixfs (as makedev(8, 1)) and of the console (a devpts-like 0:22). */
+export const FS_DEV = 0x801;
+const CONSOLE_DEV = 0x16;
+
+export interface ProcessFiles {
+  fds: FdTable;
+  cwd: number;
+  umask: number;
+}
+
+export class VfsState {
+  private readonly procs = new Map<number, ProcessFiles>();
+
+  constructor(
+    readonly fs: FileSystem,
+    readonly tty: TtyDevice,
+    readonly devices: Map<number, Device>,
+    readonly log: Logger,
+  ) {}
+
+  /** A process's files, made on its first call: 0-2 on the console, cwd "/", umask 022. */
+  proc(pid: number): ProcessFiles {
+    let p = this.procs.get(pid);
+    if (p === undefined) {
+      const fds = new FdTable();
+      fds.install(0, openFile("console", { stream: 0, flags: O.RDONLY, readable: true }));
+      fds.install(1, openFile("console", { stream: 1, flags: O.WRONLY, writable: true }));
+      fds.install(2, openFile("console", { stream: 2, flags: O.WRONLY, writable: true }));
+      p = { fds, cwd: ROOT_INO, umask: 0o022 };
+      this.procs.set(pid, p);
+    }
+    return p;
+  }
+
+  cred(ctx: SyscallContext): Cred {
+    return ctx.caller;
+  }
+
+  /** Where a relative path of a *at call starts: the cwd for AT_FDCWD, else the directory `dirfd`. */
+  async start(ctx: SyscallContext, dirfd: number, path: string): Promise<number> {
+    const p = this.proc(ctx.pid);
+    if (path.startsWith("/") || dirfd === AT.FDCWD) return p.cwd;
+    const file = p.fds.file(dirfd);
+    if (file === undefined) return -E.EBADF;
+    if (file.kind !== "dir") return -E.ENOTDIR;
+    return file.ino;
+  }
+
+  /** A description for an inode open(2) found, by its type. */
+  describe(opened: { ino: number; mode: number; rdev: number }, flags: number): OpenFile | number {
+    const acc = flags & O.ACCMODE;
+    const status = flags & (O.APPEND | O.NONBLOCK | O.DSYNC | O.SYNC | O.ASYNC | O.DIRECT | O.NOATIME);
+    const base = {
+      ino: opened.ino,
+      flags: acc | status | O.LARGEFILE,
+      readable: acc === O.RDONLY || acc === O.RDWR,
+      writable: acc === O.WRONLY || acc === O.RDWR,
+    };
+    switch (opened.mode & S.IFMT) {
+      case S.IFREG:
+        return openFile("file", base);
+      case S.IFDIR:
+        return openFile("dir", base);
+      case S.IFCHR: {
+        const device = this.devices.get(opened.rdev);
+        return device === undefined ? -E.ENXIO : openFile("device", { ...base, device });
+      }
+      default:
+        return -E.ENXIO;
+    }
+  }
+
+  /** A description lost a descriptor; when none is left the filesystem hears of it. */
+  async release(file: OpenFile | undefined): Promise<void> {
+    if (file === undefined || file.refs > 0 || file.ino === 0) return;
+    await this.fs.closed(file.ino);
+  }
+
+  /** fstat of any description. */
+  async stat(ctx: SyscallContext, file: OpenFile): Promise<LinuxStat | number> {
+    if (file.kind === "console") {
+      const t = { sec: Math.floor(Date.now() / 1000), nsec: 0 };
+      return {
+        dev: CONSOLE_DEV, ino: 3 + file.stream, nlink: 1, mode: S_IF.CHR | 0o620, uid: ctx.caller.uid, gid: 5,
+        rdev: (136 << 8) | 0, size: 0, blksize: 1024, blocks: 0, atime: t, mtime: t, ctime: t,
+      };
+    }
+    const st = await this.fs.statIno(file.ino);
+    return typeof st === "number" ? st : toLinuxStat(st);
+  }
+
+  /** The process is gone: close everything it had open. */
+  async exit(pid: number): Promise<void> {
+    const p = this.procs.get(pid);
+    if (p === undefined) return;
+    this.procs.delete(pid);
+    const files = p.fds.all();
+    p.fds.clear();
+    for (const f of new Set(files)) await this.release(f);
+  }
+}
+
+export function toLinuxStat(st: StatInfo): LinuxStat {
+  return { ...st, dev: FS_DEV };
+}
