@@ -5,11 +5,13 @@
 import { up, usage as upUsage, UsageError } from "./commands/up.js";
 import { run, usage as runUsage } from "./commands/run.js";
 import { demo } from "./commands/demo.js";
+import { fsck, usage as fsckUsage } from "./commands/fsck.js";
 
 const COMMANDS: Record<string, { usage: string; main: (argv: string[]) => Promise<number> }> = {
   up: { usage: upUsage, main: up },
   run: { usage: runUsage, main: run },
   demo: { usage: "natix demo", main: () => demo() },
+  fsck: { usage: fsckUsage, main: fsck },
 };
 
 function help(): string {

@@ -10,7 +10,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { RoutingMode } from "../kernel-core/kernel.js";
-import { SUBJECTS } from "../kernel-core/abi/subjects.js";
+import { SUBJECTS, serviceName } from "../kernel-core/abi/subjects.js";
+import { Svcm } from "@nats-io/services";
 import { connectNats } from "../client-libc/transport/nats-port.js";
 import { startNatsServer, type NatsServer } from "./nats-server.js";
 import { MICRO_COMPONENTS } from "./server-catalog.js";
@@ -37,6 +38,8 @@ export interface RunningSystem {
   readonly dataDir: string;
   /** Component processes by name (kernel, vfs, tty, ... or mono). */
   readonly children: ReadonlyMap<string, ChildProcess>;
+  /** Starts component `name` again (after it died or was killed); resolves once it serves. */
+  restart(name: string): Promise<ChildProcess>;
   stop(): Promise<void>;
 }
 
@@ -85,9 +88,10 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   env.NATIX_DATA_DIR = dataDir;
 
   const children = new Map<string, ChildProcess>();
+  const components = componentsOf(opts.mode);
   let stopping = false;
   let startFailure: ((err: Error) => void) | undefined;
-  for (const c of componentsOf(opts.mode)) {
+  const launch = (c: Component): ChildProcess => {
     const child = spawn(process.execPath, [c.script, ...c.args], { env, stdio: ["ignore", "inherit", "inherit"] });
     children.set(c.name, child);
     child.once("exit", (code, signal) => {
@@ -95,7 +99,23 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       startFailure?.(new Error(`natix: ${c.name} exited during start-up (${signal ?? `code ${code}`})`));
       opts.onExit?.(c.name, code, signal);
     });
-  }
+    return child;
+  };
+  for (const c of components) launch(c);
+
+  const restart = async (name: string): Promise<ChildProcess> => {
+    const c = components.find((x) => x.name === name);
+    if (c === undefined) throw new Error(`natix: no component named ${name}`);
+    const old = children.get(name);
+    if (old && old.exitCode === null && old.signalCode === null) {
+      old.kill("SIGKILL");
+      await exited(old);
+    }
+    const child = launch(c);
+    if (name === "mono" || name === "kernel") await waitUntilReady(natsUrl, opts.readyTimeoutMs ?? 30_000);
+    else await waitForService(natsUrl, name, child.pid!, opts.readyTimeoutMs ?? 30_000);
+    return child;
+  };
 
   const stop = async () => {
     stopping = true;
@@ -119,7 +139,27 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   } finally {
     startFailure = undefined;
   }
-  return { natsUrl, mode: opts.mode, dataDir, children, stop };
+  return { natsUrl, mode: opts.mode, dataDir, children, restart, stop };
+}
+
+/** Waits until the NATS micro service of component `name` answers from OS process `pid`. */
+async function waitForService(natsUrl: string, name: string, pid: number, timeoutMs: number): Promise<void> {
+  const nc = await connectNats(natsUrl, "natix-launcher");
+  const until = Date.now() + timeoutMs;
+  try {
+    while (Date.now() < until) {
+      try {
+        const pings = await new Svcm(nc).client({ strategy: "timer", maxWait: 300 }).ping(serviceName(name));
+        for await (const p of pings) if (p.metadata?.pid === String(pid)) return;
+      } catch {
+        // no instance answers yet
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`natix: ${name} did not come back within ${timeoutMs} ms`);
+  } finally {
+    await nc.close();
+  }
 }
 
 /** Polls the kernel's status until every server and driver has registered. */

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { bootMode, type ModeName, type TestSystem } from "./helpers/modes.js";
 import { SYSCALL_CASES } from "./cases/syscall-cases.js";
+import { FILE_CASES } from "./cases/file-cases.js";
 
 const VARIANTS: { label: string; mode: ModeName; routing?: "forward" | "mediate" }[] = [
   { label: "micro", mode: "micro" },
@@ -22,7 +23,7 @@ for (const v of VARIANTS) {
     afterAll(async () => {
       await sys?.stop();
     });
-    for (const c of SYSCALL_CASES) {
+    for (const c of [...SYSCALL_CASES, ...FILE_CASES]) {
       it(c.name, async () => {
         const t = await sys.spawn(c.spawn?.());
         await c.run(t);

@@ -352,8 +352,11 @@ export class FileSystem {
 
   /** Commits everything written so far and waits until it is on disk (fsync, fdatasync, sync). */
   async sync(): Promise<number> {
+    const arrived = performance.now();
     try {
-      await this.core.journal.sync(this.budgetMs);
+      // Queue behind the operations that arrived earlier, then wait for the disk without the lock.
+      await this.core.lock.run(async () => {});
+      await this.core.journal.sync(Math.max(1, arrived + this.budgetMs - performance.now()));
       return 0;
     } catch (err) {
       if (err instanceof DeviceError) return -E.EIO;

@@ -22,11 +22,13 @@ export function fdCalls(vfs: VfsState): Record<string, SyscallHandler> {
 
   async function rw(ctx: SyscallContext, positioned: boolean, writing: boolean): Promise<number> {
     const file = fileOf(ctx);
-    if (file === undefined || (writing ? !file.writable : !file.readable)) return -E.EBADF;
+    if (file === undefined) return -E.EBADF;
+    // Linux checks "can it be positioned" before the access mode.
+    if (positioned && !seekable(file)) return -E.ESPIPE;
+    if (writing ? !file.writable : !file.readable) return -E.EBADF;
     const count = ctx.size(2);
     let at: number | null = null;
     if (positioned) {
-      if (!seekable(file)) return -E.ESPIPE;
       at = ctx.arg(3);
       if (at < 0) return -E.EINVAL;
     }

@@ -29,6 +29,9 @@ export async function createVfsServer(deps: VfsDeps): Promise<ServerDefinition> 
     name: "vfs",
     handlers: { ...fdCalls(vfs), ...pathCalls(vfs) },
     processExited: (pid) => vfs.exit(pid),
-    stop: () => fs.unmount(),
+    async stop() {
+      await vfs.exitAll();
+      await fs.unmount();
+    },
   };
 }

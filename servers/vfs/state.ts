@@ -106,6 +106,11 @@ export class VfsState {
     return typeof st === "number" ? st : toLinuxStat(st);
   }
 
+  /** Closes every process's files (clean shutdown: deleted-but-open files are freed now). */
+  async exitAll(): Promise<void> {
+    for (const pid of [...this.procs.keys()]) await this.exit(pid);
+  }
+
   /** The process is gone: close everything it had open. */
   async exit(pid: number): Promise<void> {
     const p = this.procs.get(pid);
