@@ -22,6 +22,7 @@ let seq = 0;
 async function scratch(t: TestProc): Promise<string> {
   const dir = `/tmp/case-${process.pid}-${++seq}-${t.proc.pid}`;
   expect(await t.proc.mkdir(dir, 0o777)).toBe(0);
+  expect(await t.proc.chmod(dir, 0o777)).toBe(0);
   expect(await t.proc.chdir(dir)).toBe(0);
   return dir;
 }
