@@ -32,6 +32,9 @@ export interface EmbeddedOptions {
   deadlineMs?: number;
   /** Keep the disk image here (persistent); default a temporary directory. */
   dataDir?: string;
+  /** Unmount and stop when the last process exits (the program's own kernel does). */
+  stopWhenIdle?: boolean;
+  onStop?: () => void;
 }
 
 export async function createEmbeddedSystem(opts: EmbeddedOptions = {}): Promise<EmbeddedSystem> {
@@ -55,7 +58,7 @@ export async function createEmbeddedSystem(opts: EmbeddedOptions = {}): Promise<
     events: { processExited: (pid) => terminals.delete(pid) },
   });
   let stopped = false;
-  return {
+  const system: EmbeddedSystem = {
     monolith,
     dataDir,
     spawn(spawnOpts) {
@@ -64,7 +67,9 @@ export async function createEmbeddedSystem(opts: EmbeddedOptions = {}): Promise<
       return {
         info,
         call: async (request) => monolith.syscall(info.pid, request),
-        close: async () => {},
+        close: async () => {
+          if (opts.stopWhenIdle && monolith.kernel.processes.list().length === 0) await system.stop();
+        },
       };
     },
     async stop() {
@@ -73,14 +78,23 @@ export async function createEmbeddedSystem(opts: EmbeddedOptions = {}): Promise<
       await monolith.stop();
       await image.close();
       removeTemp();
+      opts.onStop?.();
     },
   };
+  return system;
 }
 
 let shared: Promise<EmbeddedSystem> | undefined;
 
-/** The process-wide embedded system that `connect({ embedded: true })` uses (NATIX_DATA_DIR keeps its disk). */
+/**
+ * The process-wide embedded system that `connect({ embedded: true })` uses (NATIX_DATA_DIR keeps
+ * its disk). It unmounts when its last process exits; a later connect boots a new one.
+ */
 export function sharedEmbeddedSystem(): Promise<EmbeddedSystem> {
-  shared ??= createEmbeddedSystem({ dataDir: process.env.NATIX_DATA_DIR || undefined });
+  shared ??= createEmbeddedSystem({
+    dataDir: process.env.NATIX_DATA_DIR || undefined,
+    stopWhenIdle: true,
+    onStop: () => (shared = undefined),
+  });
   return shared;
 }

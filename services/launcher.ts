@@ -14,7 +14,7 @@ import { SUBJECTS, serviceName } from "../kernel-core/abi/subjects.js";
 import { Svcm } from "@nats-io/services";
 import { connectNats } from "../client-libc/transport/nats-port.js";
 import { startNatsServer, type NatsServer } from "./nats-server.js";
-import { MICRO_COMPONENTS } from "./server-catalog.js";
+import { DRIVERS, MICRO_COMPONENTS } from "./server-catalog.js";
 
 export type Mode = "micro" | "mono";
 
@@ -117,13 +117,18 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     return child;
   };
 
+  // Shut down from the top: servers first (the vfs commits its log through the blk driver),
+  // then drivers, then the kernel.
   const stop = async () => {
     stopping = true;
-    const all = [...children.values()];
-    for (const child of all) if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-    const timer = setTimeout(() => all.forEach((c) => c.exitCode === null && c.kill("SIGKILL")), 3000);
-    await Promise.all(all.map(exited));
-    clearTimeout(timer);
+    const rank = (name: string) => (name === "kernel" ? 2 : DRIVERS.includes(name as never) ? 1 : 0);
+    for (const level of [0, 1, 2]) {
+      const group = [...children].filter(([name]) => rank(name) === level).map(([, child]) => child);
+      for (const child of group) if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      const timer = setTimeout(() => group.forEach((c) => c.exitCode === null && c.signalCode === null && c.kill("SIGKILL")), 5000);
+      await Promise.all(group.map(exited));
+      clearTimeout(timer);
+    }
     await nats?.stop();
     if (temporaryData) await rm(dataDir, { recursive: true, force: true });
   };

@@ -1,5 +1,5 @@
 /**
- * natix run [--nats URL | --embedded] [--uid N] [--gid N] PROGRAM [ARGS...]
+ * natix run [--nats URL | --embedded [--data DIR]] [--uid N] [--gid N] PROGRAM [ARGS...]
  * Runs a program as an emulated process: its default export `main(argv)` is called with
  * argv[0] = PROGRAM, and its result is the exit status. NATS_URL is used when neither flag is
  * given. An exception escaping main is reported on stderr and ends the process with status 1.
@@ -12,10 +12,12 @@ import { connect, type ConnectOptions } from "../../client-libc/connect.js";
 import { setCurrentProcess } from "../../client-libc/current.js";
 import { UsageError } from "./up.js";
 
-export const usage = "natix run [--nats URL | --embedded] [--uid N] [--gid N] PROGRAM [ARGS...]";
+export const usage = "natix run [--nats URL | --embedded [--data DIR]] [--uid N] [--gid N] PROGRAM [ARGS...]";
 
 interface RunOptions {
   connect: ConnectOptions;
+  /** Embedded only: keep the disk image in this directory. */
+  dataDir?: string;
   program: string;
   args: string[];
 }
@@ -23,6 +25,7 @@ interface RunOptions {
 /** Options come before PROGRAM; everything after it belongs to the program. */
 export function parseRunArgs(argv: string[]): RunOptions {
   const opts: ConnectOptions = {};
+  let dataDir: string | undefined;
   let i = 0;
   const value = (flag: string) => {
     const v = argv[++i];
@@ -43,6 +46,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
     if (arg === "--nats") opts.nats = value(arg);
     else if (arg.startsWith("--nats=")) opts.nats = arg.slice(7);
     else if (arg === "--embedded") opts.embedded = true;
+    else if (arg === "--data") dataDir = value(arg);
     else if (arg === "--uid") opts.uid = id(arg);
     else if (arg === "--gid") opts.gid = id(arg);
     else throw new UsageError(`unknown option ${arg}`);
@@ -50,7 +54,8 @@ export function parseRunArgs(argv: string[]): RunOptions {
   const program = argv[i];
   if (program === undefined) throw new UsageError("PROGRAM is missing");
   if (opts.nats && opts.embedded) throw new UsageError("--nats and --embedded exclude each other");
-  return { connect: opts, program, args: argv.slice(i + 1) };
+  if (dataDir !== undefined && !opts.embedded) throw new UsageError("--data goes with --embedded (the system's disk belongs to `natix up --data`)");
+  return { connect: opts, program, args: argv.slice(i + 1), dataDir };
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -60,6 +65,7 @@ export async function run(argv: string[]): Promise<number> {
     return 127;
   }
   register(new URL("../loader-hooks.js", import.meta.url).href, import.meta.url);
+  if (opts.dataDir) process.env.NATIX_DATA_DIR = opts.dataDir;
   const argv0 = opts.program;
   const proc = await connect({ ...opts.connect, argv: [argv0, ...opts.args] });
   setCurrentProcess(proc);

@@ -1,0 +1,38 @@
+/** Running the natix command from tests. */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+
+export const CLI = "bin/natix.js";
+
+export function natix(args: string[], env: NodeJS.ProcessEnv = {}, input?: string) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, input, encoding: "utf8", timeout: 120_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Starts `natix up ARGS` and resolves once it printed its NATS_URL line. */
+export async function natixUp(args: string[]): Promise<{ child: ChildProcess; url: string; stop(): Promise<number | null> }> {
+  const child = spawn(process.execPath, [CLI, "up", ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = out.match(/^NATS_URL=(nats:\/\/[\d.:]+)\n/m);
+      if (m) resolve(m[1]);
+    });
+    child.once("exit", (code) => reject(new Error(`natix up exited ${code} before printing NATS_URL: ${out}`)));
+  });
+  return {
+    child,
+    url,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once("exit", (code) => resolve(code));
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+/** Processes whose command line mentions `marker`. */
+export function processesMatching(marker: string): string[] {
+  const r = spawnSync("ps", ["-eo", "pid,args"], { encoding: "utf8" });
+  return r.stdout.split("\n").filter((l) => l.includes(marker) && !l.includes("ps -eo"));
+}

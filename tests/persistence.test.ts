@@ -1,0 +1,131 @@
+/**
+ * The disk lasts: `natix up --data DIR` keeps the filesystem in DIR across restarts (micro and
+ * mono, and embedded with `natix run --embedded --data`); without --data the image is
+ * temporary and removed at exit; `natix fsck` passes a clean image and reports damage.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, readdirSync, rmSync, openSync, readSync, writeSync, closeSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connect, O_CREAT, O_WRONLY, O_RDONLY } from "../build/client-libc/mod.js";
+import { decodeSuperblock } from "../build/servers/fs/layout.js";
+import { natix, natixUp } from "./helpers/cli.js";
+
+let work: string;
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), "natix-persist-"));
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+async function writeFile(url: string, path: string, text: string) {
+  const p = await connect({ nats: url });
+  const fd = await p.open(path, O_CREAT | O_WRONLY, 0o644);
+  expect(await p.write(fd, text)).toBe(text.length);
+  expect(await p.close(fd)).toBe(0);
+  await p.exit(0);
+}
+
+async function readFile(url: string, path: string): Promise<string | number> {
+  const p = await connect({ nats: url });
+  const fd = await p.open(path, O_RDONLY);
+  if (fd < 0) {
+    await p.exit(0);
+    return -p.errno;
+  }
+  const buf = new Uint8Array(4096);
+  const n = await p.read(fd, buf, 4096);
+  await p.exit(0);
+  return Buffer.from(buf.subarray(0, n)).toString();
+}
+
+for (const mode of ["micro", "mono"]) {
+  it(`natix up --mode ${mode} --data DIR: files survive a stop and a start, and fsck finds the image clean`, async () => {
+    const dir = join(work, mode);
+    const first = await natixUp(["--mode", mode, "--data", dir]);
+    await writeFile(first.url, "/tmp/kept.txt", `kept by ${mode}\n`);
+    expect(await first.stop()).toBe(0);
+    const check = natix(["fsck", dir]);
+    expect(check.stdout).toContain("clean");
+    expect(check.status).toBe(0);
+    const second = await natixUp(["--mode", mode, "--data", dir]);
+    expect(await readFile(second.url, "/tmp/kept.txt")).toBe(`kept by ${mode}\n`);
+    expect(await second.stop()).toBe(0);
+  });
+}
+
+it("natix run --embedded --data DIR keeps files between runs", () => {
+  const dir = join(work, "embedded");
+  const prog = join(work, "append.mjs");
+  writeFileSync(
+    prog,
+    `import { open, write, close, read, O_CREAT, O_WRONLY, O_APPEND, O_RDONLY } from "natix/libc";
+     export default async function main(argv) {
+       if (argv[1] === "cat") { const fd = await open("/log", O_RDONLY); const b = new Uint8Array(100); const n = await read(fd, b, 100); await write(1, b, n); return 0; }
+       const fd = await open("/log", O_CREAT | O_WRONLY | O_APPEND, 0o644); await write(fd, argv[1] + "\\n"); return await close(fd);
+     }`,
+  );
+  expect(natix(["run", "--embedded", "--data", dir, prog, "one"]).status).toBe(0);
+  expect(natix(["run", "--embedded", "--data", dir, prog, "two"]).status).toBe(0);
+  expect(natix(["run", "--embedded", "--data", dir, prog, "cat"]).stdout).toBe("one\ntwo\n");
+  expect(natix(["fsck", "--data", dir]).status).toBe(0);
+});
+
+describe("without --data", () => {
+  it("the image is temporary: created under the temp directory, removed when natix up stops", async () => {
+    const before = new Set(readdirSync(tmpdir()).filter((d) => d.startsWith("natix-data-")));
+    const up = await natixUp([]);
+    await writeFile(up.url, "/tmp/scratch", "x");
+    const during = readdirSync(tmpdir()).filter((d) => d.startsWith("natix-data-") && !before.has(d));
+    expect(during.length).toBe(1);
+    expect(await up.stop()).toBe(0);
+    expect(readdirSync(tmpdir())).not.toContain(during[0]);
+  });
+});
+
+describe("natix fsck", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = join(work, "fsck");
+    const up = await natixUp(["--data", dir]);
+    await writeFile(up.url, "/tmp/a", "alpha");
+    expect(await up.stop()).toBe(0);
+  });
+
+  const patchImage = (edit: (fd: number, sb: ReturnType<typeof decodeSuperblock> & object) => void) => {
+    const fd = openSync(join(dir, "natix.img"), "r+");
+    const block = Buffer.alloc(4096);
+    readSync(fd, block, 0, 4096, 0);
+    const sb = decodeSuperblock(block);
+    if (typeof sb === "string") throw new Error(sb);
+    edit(fd, sb);
+    closeSync(fd);
+  };
+
+  it("reports a wrong link count and exits 1", () => {
+    expect(natix(["fsck", dir]).status).toBe(0);
+    // /tmp is inode 3 (mkfs makes root, dev, tmp, proc in that order): give it a bogus nlink.
+    patchImage((fd, sb) => {
+      const nlink = Buffer.alloc(2);
+      nlink.writeUInt16LE(99);
+      writeSync(fd, nlink, 0, 2, sb.inodeStart * 4096 + 3 * 128 + 2);
+    });
+    const r = natix(["fsck", dir]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/inode 3: link count 99, found \d+ links/);
+  });
+
+  it("reports blocks marked in use that nothing references", () => {
+    patchImage((fd, sb) => {
+      writeSync(fd, Buffer.from([0xff]), 0, 1, sb.bmapStart * 4096 + Math.floor((sb.totalBlocks - 64) / 8));
+    });
+    const r = natix(["fsck", dir]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/8 block\(s\) marked in use but not referenced/);
+  });
+
+  it("says clearly when there is no image", () => {
+    const r = natix(["fsck", join(work, "nothing-here")]);
+    expect(r.status).toBe(8);
+    expect(r.stderr).toContain("No such file or directory");
+  });
+});
