@@ -153,7 +153,7 @@ describe("natix up", () => {
       const r = natix(["run", "--nats", url, "examples/ex11_2.mjs"]);
       expect(r.stdout).toBe("Message: Hello Kam!\n");
       const port = new URL(url).port;
-      expect(processesMatching(url).length).toBe(mode === "micro" ? 4 : 1);
+      expect(processesMatching(url).length).toBe(mode === "micro" ? 5 : 1); // kernel, tty, blk, hello, vfs
       up.kill("SIGTERM");
       const code = await new Promise((res) => up.once("exit", res));
       expect(code).toBe(0);
