@@ -13,6 +13,7 @@ import { Registry } from "./registry.js";
 import { validateArgs } from "./validate.js";
 import { createDispatcher, type Dispatcher } from "./server-runtime.js";
 import { createProcessSyscalls } from "./proc-syscalls.js";
+import { KernelLog } from "./kmsg.js";
 
 export const DEFAULT_DEADLINE_MS = 5000;
 export const KERNEL_RELEASE = "0.1.0-natix";
@@ -56,6 +57,8 @@ export class Kernel {
   readonly deadlineMs: number;
   readonly routing: RoutingMode;
   readonly bootedAt = performance.now();
+  /** The kernel log ring (dmesg). */
+  readonly kmsg = new KernelLog(() => (performance.now() - this.bootedAt) * 1000);
   private readonly own: Dispatcher;
   private readonly log: Logger;
   private readonly events?: KernelEvents;

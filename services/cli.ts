@@ -6,12 +6,14 @@ import { up, usage as upUsage, UsageError } from "./commands/up.js";
 import { run, usage as runUsage } from "./commands/run.js";
 import { demo } from "./commands/demo.js";
 import { fsck, usage as fsckUsage } from "./commands/fsck.js";
+import { dmesg, usage as dmesgUsage } from "./commands/dmesg.js";
 
 const COMMANDS: Record<string, { usage: string; main: (argv: string[]) => Promise<number> }> = {
   up: { usage: upUsage, main: up },
   run: { usage: runUsage, main: run },
   demo: { usage: "natix demo", main: () => demo() },
   fsck: { usage: fsckUsage, main: fsck },
+  dmesg: { usage: dmesgUsage, main: dmesg },
 };
 
 function help(): string {

@@ -5,14 +5,19 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { connectNats } from "../client-libc/transport/nats-port.js";
-import { createLogger } from "./logger.js";
+import { createLogger, KmsgSink } from "./logger.js";
+import { SUBJECTS } from "../kernel-core/abi/subjects.js";
 
 export interface Hosted {
   stop(): Promise<void>;
 }
 
-export async function runComponent(name: string, start: (nc: NatsConnection, log: Logger) => Promise<Hosted>): Promise<void> {
-  const log = createLogger({ name });
+export async function runComponent(
+  name: string,
+  start: (nc: NatsConnection, log: Logger, kmsg: KmsgSink) => Promise<Hosted>,
+): Promise<void> {
+  const kmsg = new KmsgSink();
+  const log = createLogger({ name, kmsg });
   const url = process.env.NATS_URL;
   if (!url) {
     log.fatal("NATS_URL is not set");
@@ -24,7 +29,10 @@ export async function runComponent(name: string, start: (nc: NatsConnection, log
   let hosted: Hosted;
   try {
     nc = await connectNats(url, `natix-${name}`);
-    hosted = await start(nc, log);
+    const conn = nc;
+    hosted = await start(nc, log, kmsg);
+    // Unless the component keeps its log itself (the kernel), its lines go to the kernel's ring.
+    kmsg.connect((line) => conn.publish(SUBJECTS.kmsg, line));
   } catch (err) {
     log.fatal({ err }, `${name} failed to start`);
     process.exit(1);

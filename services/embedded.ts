@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { Terminal } from "../kernel-core/abi/terminal.js";
 import type { KernelPort } from "../client-libc/transport/port.js";
 import { createMonolith, type Monolith } from "./monolith.js";
-import { createLogger } from "./logger.js";
+import { createLogger, KmsgSink } from "./logger.js";
 import { openImage } from "../servers/blk/image.js";
 import { diskSizeMiB } from "./server-catalog.js";
 
@@ -44,8 +44,9 @@ export async function createEmbeddedSystem(opts: EmbeddedOptions = {}): Promise<
   if (temporary) process.once("exit", removeTemp);
   const image = await openImage({ dataDir, sizeMiB: diskSizeMiB() });
   const terminals = new Map<number, Terminal>();
+  const kmsg = new KmsgSink();
   const monolith = await createMonolith({
-    logger: (name) => createLogger({ name }),
+    logger: (name) => createLogger({ name, kmsg }),
     deadlineMs: opts.deadlineMs,
     blk: image,
     terminals: {
@@ -57,6 +58,7 @@ export async function createEmbeddedSystem(opts: EmbeddedOptions = {}): Promise<
     },
     events: { processExited: (pid) => terminals.delete(pid) },
   });
+  kmsg.connect((line) => monolith.kernel.kmsg.ingest(line));
   let stopped = false;
   const system: EmbeddedSystem = {
     monolith,

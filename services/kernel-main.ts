@@ -4,8 +4,9 @@ import { hostKernel, publishKernelEvents } from "./nats/host-kernel.js";
 import { runComponent } from "./component.js";
 import { deadlineFromEnv } from "./timing.js";
 
-await runComponent("kernel", async (nc, log) => {
+await runComponent("kernel", async (nc, log, kmsg) => {
   const routing: RoutingMode = process.env.NATIX_ROUTING === "mediate" ? "mediate" : "forward";
   const kernel = new Kernel({ log, deadlineMs: deadlineFromEnv(), routing, events: publishKernelEvents(nc) });
+  kmsg.connect((line) => kernel.kmsg.ingest(line));
   return hostKernel({ nc, kernel, log });
 });

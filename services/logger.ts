@@ -1,7 +1,8 @@
 /**
  * Loggers for kernel-side components: pino, to stderr (pretty on a terminal), at the level in
  * NATIX_LOG_LEVEL (default warn, so a program's own output stays readable). Messages at info
- * and above also go to the kernel log sink when one is given (the ring behind dmesg).
+ * and above also go to the kernel log (the ring behind dmesg) through a kmsg sink: published
+ * on natix.kmsg from another process, or appended directly inside the kernel's own.
  */
 import pino, { type Logger, type DestinationStream, type StreamEntry } from "pino";
 import PinoPretty from "pino-pretty";
@@ -23,4 +24,25 @@ export function createLogger(opts: LoggerOptions): Logger {
   if (opts.kmsg) streams.push({ level: "info", stream: opts.kmsg });
   const lowest = opts.kmsg && pino.levels.values[level] > pino.levels.values.info ? "info" : level;
   return pino({ name: opts.name, level: lowest, base: undefined }, pino.multistream(streams));
+}
+
+/**
+ * A kmsg sink whose destination is connected later (a component logs before NATS is up):
+ * lines wait in a small buffer until `connect()`.
+ */
+export class KmsgSink implements DestinationStream {
+  private pending: string[] = [];
+  private target: ((line: string) => void) | undefined;
+
+  write(line: string): void {
+    if (this.target) this.target(line);
+    else if (this.pending.length < 1000) this.pending.push(line);
+  }
+
+  /** Sends lines to `target` from now on (the first connect wins). */
+  connect(target: (line: string) => void): void {
+    if (this.target) return;
+    this.target = target;
+    for (const line of this.pending.splice(0)) target(line);
+  }
 }

@@ -17,15 +17,16 @@ if (!dataDir) {
   process.exit(2);
 }
 
-await runComponent("mono", async (nc, log) => {
+await runComponent("mono", async (nc, log, kmsg) => {
   const t = timings(deadlineFromEnv());
   const image = await openImage({ dataDir, sizeMiB: diskSizeMiB() });
   const mono = await createMonolith({
-    logger: (name) => (name === "kernel" ? log : createLogger({ name })),
+    logger: (name) => (name === "kernel" ? log : createLogger({ name, kmsg })),
     terminals: natsTerminals(nc, t.terminalMs),
     blk: image,
     deadlineMs: t.deadlineMs,
   });
+  kmsg.connect((line) => mono.kernel.kmsg.ingest(line));
   const host = await hostKernel({ nc, kernel: mono.kernel, log, local: mono.local });
   return {
     async stop() {

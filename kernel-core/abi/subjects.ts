@@ -16,8 +16,12 @@ export const SUBJECTS = Object.freeze({
   events: "natix.kernel.events",
   /** Published by the kernel when it (re)starts: servers register again. */
   hello: "natix.kernel.hello",
-  /** Kernel log lines from every kernel-side component. */
+  /** Kernel log lines from every kernel-side component (pino JSON). */
   kmsg: "natix.kmsg",
+  /** Request: the kernel log ring as JSON records (dmesg). */
+  dmesg: "natix.kernel.dmesg",
+  /** Published by the kernel: each record as it enters the ring (dmesg -w). */
+  kmsgFollow: "natix.kernel.kmsg.new",
 });
 
 /** The NATS micro service name of a server or driver ($SRV.PING.<name>). */

@@ -105,6 +105,21 @@ export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Pro
       });
     },
   });
+  // The kernel log: lines from other components in, the ring out (dmesg), each new record published (dmesg -w).
+  nc.subscribe(SUBJECTS.kmsg, {
+    callback: (err, msg) => {
+      if (err === null) kernel.kmsg.ingest(msg.string());
+    },
+  });
+  kernel.kmsg.follow((r) => nc.publish(SUBJECTS.kmsgFollow, JSON.stringify(r)));
+  svc.addEndpoint("dmesg", {
+    subject: SUBJECTS.dmesg,
+    handler: (err, msg) => {
+      if (err !== null) return;
+      const since = Number(msg.string() || 0);
+      json(msg, kernel.kmsg.since(Number.isFinite(since) ? since : 0));
+    },
+  });
   await nc.flush();
   nc.publish(SUBJECTS.hello, "");
   return { stop: () => svc.stop().then(() => undefined) };

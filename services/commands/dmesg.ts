@@ -1,0 +1,42 @@
+/**
+ * natix dmesg [--nats URL] [-w]
+ * Prints the kernel log as Linux does, "[ SECONDS.MICROS] message" with seconds since boot;
+ * -w keeps following it until interrupted.
+ */
+import { parseArgs } from "node:util";
+import { connectNats } from "../../client-libc/transport/nats-port.js";
+import { SUBJECTS } from "../../kernel-core/abi/subjects.js";
+import { formatKmsg, type KmsgRecord } from "../../kernel-core/kmsg.js";
+import { UsageError } from "./up.js";
+
+export const usage = "natix dmesg [--nats URL] [-w]";
+
+export function natsUrlFrom(value: string | undefined): string {
+  const url = value ?? process.env.NATS_URL;
+  if (!url) throw new UsageError("no system to talk to: pass --nats URL or set NATS_URL");
+  return url;
+}
+
+export async function dmesg(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { nats: { type: "string" }, follow: { type: "boolean", short: "w" } } });
+  const nc = await connectNats(natsUrlFrom(values.nats), "natix-dmesg");
+  try {
+    let last = 0;
+    const print = (r: KmsgRecord) => {
+      if (r.seq <= last) return;
+      last = r.seq;
+      process.stdout.write(formatKmsg(r) + "\n");
+    };
+    const sub = values.follow ? nc.subscribe(SUBJECTS.kmsgFollow) : undefined;
+    const records = (await nc.request(SUBJECTS.dmesg, "", { timeout: 5000 })).json<KmsgRecord[]>();
+    records.forEach(print);
+    if (sub) {
+      process.once("SIGINT", () => sub.unsubscribe());
+      process.once("SIGTERM", () => sub.unsubscribe());
+      for await (const m of sub) print(m.json<KmsgRecord>());
+    }
+    return 0;
+  } finally {
+    await nc.close();
+  }
+}
