@@ -14,6 +14,8 @@ export interface ProcessEntry {
   readonly comm: string;
   /** Milliseconds since boot when it was created. */
   readonly startedAt: number;
+  /** Wall-clock creation time (ms since the epoch), for ps's STIME. */
+  readonly startedWall: number;
   /** Credentials as the kernel passes them to servers (rebuilt on setuid/setgid). */
   caller: Caller;
   /** Saved set-user/group-ID, for setuid's rules. */
@@ -53,6 +55,7 @@ export class ProcessTable {
       argv,
       comm: base.slice(0, 15),
       startedAt: this.clock(),
+      startedWall: Date.now(),
       caller: { pid, uid, gid, euid: uid, egid: gid },
       suid: uid,
       sgid: gid,

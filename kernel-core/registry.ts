@@ -80,6 +80,10 @@ export class Registry {
     }));
   }
 
+  hasInstance(name: string, instance: string): boolean {
+    return this.servers.get(name)?.instances.has(instance) ?? false;
+  }
+
   has(name: string): boolean {
     return this.servers.has(name);
   }

@@ -7,6 +7,7 @@ import { run, usage as runUsage } from "./commands/run.js";
 import { demo } from "./commands/demo.js";
 import { fsck, usage as fsckUsage } from "./commands/fsck.js";
 import { dmesg, usage as dmesgUsage } from "./commands/dmesg.js";
+import { ps, usage as psUsage } from "./commands/ps.js";
 
 const COMMANDS: Record<string, { usage: string; main: (argv: string[]) => Promise<number> }> = {
   up: { usage: upUsage, main: up },
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, { usage: string; main: (argv: string[]) => Promis
   demo: { usage: "natix demo", main: () => demo() },
   fsck: { usage: fsckUsage, main: fsck },
   dmesg: { usage: dmesgUsage, main: dmesg },
+  ps: { usage: psUsage, main: ps },
 };
 
 function help(): string {

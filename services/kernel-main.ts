@@ -1,5 +1,5 @@
 /** The kernel-core process of micro mode. Options come from the launcher's environment. */
-import { Kernel, type RoutingMode } from "../kernel-core/kernel.js";
+import { Kernel, KERNEL_RELEASE, type RoutingMode } from "../kernel-core/kernel.js";
 import { hostKernel, publishKernelEvents } from "./nats/host-kernel.js";
 import { runComponent } from "./component.js";
 import { deadlineFromEnv } from "./timing.js";
@@ -8,5 +8,6 @@ await runComponent("kernel", async (nc, log, kmsg) => {
   const routing: RoutingMode = process.env.NATIX_ROUTING === "mediate" ? "mediate" : "forward";
   const kernel = new Kernel({ log, deadlineMs: deadlineFromEnv(), routing, events: publishKernelEvents(nc) });
   kmsg.connect((line) => kernel.kmsg.ingest(line));
+  log.info(`natix kernel-core ${KERNEL_RELEASE} booting: reply ${routing === "forward" ? "forwarding" : "mediation"}, deadline ${kernel.deadlineMs} ms`);
   return hostKernel({ nc, kernel, log });
 });

@@ -81,7 +81,9 @@ function serveTerminal(terminal: Terminal, msg: Msg): void {
     msg.respond(encodeTerminalReply({ status: TERM_STATUS.FAILED, count: 0, data: EMPTY }));
     return;
   }
-  if (req.op === TERM_OP.ISATTY) {
+  if (req.op === TERM_OP.PING) {
+    msg.respond(encodeTerminalReply({ status: TERM_STATUS.DONE, count: 0, data: EMPTY }));
+  } else if (req.op === TERM_OP.ISATTY) {
     void terminal.isatty(req.stream).then((yes) => msg.respond(encodeTerminalReply({ status: TERM_STATUS.DONE, count: yes ? 1 : 0, data: EMPTY })));
   } else if (req.op === TERM_OP.WRITE) {
     void terminal.write(req.stream, req.data).then((n) =>

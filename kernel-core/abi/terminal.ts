@@ -2,7 +2,7 @@
  * The console's last hop: the tty driver asking a program's terminal (natix.tty.<pid>, served
  * by the program's own libc, which holds the real stdin/stdout/stderr) to move bytes.
  *
- * request: op u8 (1 write, 2 read, 3 isatty) | stream u8 (1 stdout, 2 stderr, 0 stdin) | reserved u16
+ * request: op u8 (1 write, 2 read, 3 isatty, 4 ping: is the program still there?) | stream u8 (1 stdout, 2 stderr, 0 stdin) | reserved u16
  *          | max u32 (read: most bytes wanted) | waitMs u32 (read: how long to wait) | data
  * reply:   status u8 (0 done, 1 nothing yet, 2 failed) | reserved u8×3 | count u32 | data
  * A read that is "done" with no data is end of file; isatty answers count 1 (a terminal) or 0.
@@ -17,7 +17,7 @@ export interface Terminal {
   isatty(stream: number): Promise<boolean>;
 }
 
-export const TERM_OP = Object.freeze({ WRITE: 1, READ: 2, ISATTY: 3 });
+export const TERM_OP = Object.freeze({ WRITE: 1, READ: 2, ISATTY: 3, PING: 4 });
 export const TERM_STATUS = Object.freeze({ DONE: 0, AGAIN: 1, FAILED: 2 });
 const HEADER = 12;
 const REPLY_HEADER = 8;
@@ -51,7 +51,7 @@ export function decodeTerminalRequest(bytes: Uint8Array): TerminalRequest | unde
   if (bytes.length < HEADER) return undefined;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const op = view.getUint8(0);
-  if (op !== TERM_OP.WRITE && op !== TERM_OP.READ && op !== TERM_OP.ISATTY) return undefined;
+  if (op < TERM_OP.WRITE || op > TERM_OP.PING) return undefined;
   return { op, stream: view.getUint8(1), max: view.getUint32(4, true), waitMs: view.getUint32(8, true), data: bytes.subarray(HEADER) };
 }
 

@@ -19,6 +19,7 @@ import { E } from "../../kernel-core/errno.js";
 import { NATIX_VERSION } from "../version.js";
 import { requestWithRetry } from "./requests.js";
 import { parseRegistration, parseSpawn } from "./control.js";
+import { watchProcesses } from "./liveness.js";
 
 export interface KernelHostOptions {
   nc: NatsConnection;
@@ -79,9 +80,10 @@ export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Pro
     handler: (err, msg) => {
       if (err !== null) return;
       const reg = parseRegistration(msg.data);
+      const known = typeof reg !== "string" && kernel.registry.hasInstance(reg.name, reg.instance);
       const error = typeof reg === "string" ? reg : kernel.registry.register(reg);
       if (error) log.warn({ error }, "registration refused");
-      else if (typeof reg !== "string") log.debug({ name: reg.name, instance: reg.instance }, "server registered");
+      else if (typeof reg !== "string" && !known) log.info(`${reg.kind} ${reg.name} registered${reg.syscalls.length ? ` (${reg.syscalls.length} syscalls)` : ""}`);
       json(msg, error ? { error } : { ok: true });
     },
   });
@@ -101,7 +103,15 @@ export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Pro
         routing: kernel.routing,
         deadlineMs: kernel.deadlineMs,
         servers: kernel.registry.list(),
-        processes: kernel.processes.list().map((p) => ({ pid: p.pid, ppid: p.ppid, comm: p.comm, uid: p.caller.uid })),
+        processes: kernel.processes.list().map((p) => ({
+          pid: p.pid,
+          ppid: p.ppid,
+          uid: p.caller.uid,
+          comm: p.comm,
+          argv: p.argv,
+          state: p.state,
+          startedWall: p.startedWall,
+        })),
       });
     },
   });
@@ -120,9 +130,15 @@ export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Pro
       json(msg, kernel.kmsg.since(Number.isFinite(since) ? since : 0));
     },
   });
+  const unwatch = watchProcesses(nc, kernel, log);
   await nc.flush();
   nc.publish(SUBJECTS.hello, "");
-  return { stop: () => svc.stop().then(() => undefined) };
+  return {
+    stop: async () => {
+      unwatch();
+      await svc.stop();
+    },
+  };
 }
 
 /** Kernel events as NATS messages, for servers in other processes. */

@@ -1,0 +1,40 @@
+/**
+ * Notices programs that died without exit(): every second the kernel pings each process's
+ * terminal (natix.tty.<pid>, served by the program's own libc). "No responders" means its
+ * connection is gone — the program was killed or crashed — and the kernel ends the process, so
+ * every server releases what it held (descriptors, memory). A slow answer is not death.
+ */
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { Logger } from "pino";
+import type { Kernel } from "../../kernel-core/kernel.js";
+import { SUBJECTS } from "../../kernel-core/abi/subjects.js";
+import { TERM_OP, encodeTerminalRequest } from "../../kernel-core/abi/terminal.js";
+import { classifyRequestError } from "../../client-libc/transport/nats-errors.js";
+
+const INTERVAL_MS = 1000;
+/** A process younger than this may not have subscribed its terminal yet. */
+const GRACE_MS = 2000;
+const PING = encodeTerminalRequest({ op: TERM_OP.PING, stream: 0, max: 0, waitMs: 0, data: new Uint8Array(0) });
+/** The status a process killed by SIGKILL reports (128 + 9). */
+export const KILLED_STATUS = 137;
+
+export function watchProcesses(nc: NatsConnection, kernel: Kernel, log: Logger): () => void {
+  const probing = new Set<number>();
+  const timer = setInterval(() => {
+    const now = kernel.uptimeMs();
+    for (const p of kernel.processes.list()) {
+      if (p.state !== "running" || now - p.startedAt < GRACE_MS || probing.has(p.pid)) continue;
+      probing.add(p.pid);
+      nc.request(SUBJECTS.tty(p.pid), PING, { timeout: 2000 })
+        .catch((err) => {
+          if (classifyRequestError(err) !== "no-responders") return;
+          if (kernel.process(p.pid)?.state !== "running") return;
+          log.info(`process ${p.pid} (${p.comm}) vanished without exit; releasing its resources`);
+          kernel.exit(p.pid, KILLED_STATUS);
+        })
+        .finally(() => probing.delete(p.pid));
+    }
+  }, INTERVAL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
