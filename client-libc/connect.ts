@@ -11,6 +11,7 @@ import { LocalTerminal } from "./terminal.js";
 import { unistd } from "./unistd.js";
 import { files } from "./files.js";
 import { dirent } from "./dirent.js";
+import { mman } from "./mman.js";
 import { createStdio } from "./stdio.js";
 import type { KernelPort } from "./transport/port.js";
 import type { EmbeddedSystem } from "../services/embedded.js";
@@ -34,7 +35,7 @@ export interface ConnectOptions {
 
 /** The libc functions a process has, each group from its header. */
 function libc(p: Process) {
-  return { ...unistd(p), ...files(p), ...dirent(p), ...createStdio(() => p) };
+  return { ...unistd(p), ...files(p), ...dirent(p), ...mman(p), ...createStdio(() => p) };
 }
 
 export type Proc = Process & ReturnType<typeof libc>;

@@ -11,12 +11,22 @@
 import type { SyscallDef } from "../kernel-core/syscalls/types.js";
 import type { SyscallReply, SyscallRequest } from "../kernel-core/abi/frame.js";
 import { LIMITS } from "../kernel-core/abi/limits.js";
-import { hasFlag } from "../kernel-core/syscalls/table.js";
+import { hasFlag, STRUCT_SIZES } from "../kernel-core/syscalls/table.js";
+import { encodeRemoteIov } from "../kernel-core/abi/mman.js";
 import { cString } from "../kernel-core/abi/strings.js";
 import { encodeIov } from "../kernel-core/abi/iov.js";
 
 /** Anything a program may pass as one syscall argument. */
-export type SyscallArg = number | bigint | boolean | string | Uint8Array | readonly Uint8Array[] | null | undefined;
+export type SyscallArg =
+  | number
+  | bigint
+  | boolean
+  | string
+  | Uint8Array
+  | readonly Uint8Array[]
+  | readonly { iov_base: number | bigint; iov_len: number }[]
+  | null
+  | undefined;
 
 export interface Marshalled {
   request: SyscallRequest;
@@ -53,6 +63,8 @@ export function marshal(nr: number, def: SyscallDef | undefined, argv: readonly 
       if (spec?.kind === "iov-in" || spec?.kind === "iov-out") {
         input[i] = encodeIov(v as readonly Uint8Array[], spec.kind === "iov-in", LIMITS.MAX_XFER);
         if (spec.kind === "iov-out") targets[i] = v as readonly Uint8Array[];
+      } else if (spec?.kind === "riov") {
+        input[i] = encodeRemoteIov((v as unknown as { iov_base: number | bigint; iov_len: number }[]).map((r) => ({ base: Number(r.iov_base), len: r.iov_len })));
       }
       continue;
     }
@@ -67,7 +79,10 @@ export function marshal(nr: number, def: SyscallDef | undefined, argv: readonly 
       continue;
     }
     const bytes = asBytes(v);
-    if (spec?.kind === "in" && spec.len >= 0 && spec.len < n) {
+    if (spec?.kind === "in" && spec.len < 0) {
+      // A fixed-size struct passed in (setrlimit's struct rlimit): its size, or what the buffer has.
+      input[i] = bytes.subarray(0, Math.min(bytes.length, STRUCT_SIZES[spec.fmt ?? ""] ?? bytes.length));
+    } else if (spec?.kind === "in" && spec.len >= 0 && spec.len < n) {
       // Send what the length argument asks for, up to what the buffer has: a longer claim
       // stays visible to the kernel as a bad pointer.
       let want = args[spec.len];

@@ -27,6 +27,7 @@ export { E, strerror, errnoName } from "../kernel-core/errno.js";
 export { O, AT, F, FD_CLOEXEC, SEEK, ACCESS, S_IF, RENAME } from "../kernel-core/abi/fcntl.js";
 import { O, AT, F, SEEK, ACCESS, S_IF, RENAME } from "../kernel-core/abi/fcntl.js";
 import { E } from "../kernel-core/errno.js";
+import { PROT, MAP, MREMAP, MADV, RLIMIT } from "../kernel-core/abi/mman.js";
 
 // Each constant under its C name (O_CREAT, AT_FDCWD, F_GETFL, SEEK_SET, R_OK, ENOENT, ...), from the same tables.
 export const {
@@ -49,6 +50,21 @@ export const {
   ENOTDIR, EISDIR, EINVAL, ENFILE, EMFILE, ENOTTY, EFBIG, ENOSPC, ESPIPE, EROFS, EMLINK, EPIPE, ERANGE, ENAMETOOLONG,
   ENOSYS, ENOTEMPTY, ELOOP, EOVERFLOW, EOPNOTSUPP, ETIMEDOUT, EUCLEAN,
 } = E;
+
+export const { NONE: PROT_NONE, READ: PROT_READ, WRITE: PROT_WRITE, EXEC: PROT_EXEC } = PROT;
+export const {
+  SHARED: MAP_SHARED, PRIVATE: MAP_PRIVATE, SHARED_VALIDATE: MAP_SHARED_VALIDATE, FIXED: MAP_FIXED, ANONYMOUS: MAP_ANONYMOUS,
+  NORESERVE: MAP_NORESERVE, POPULATE: MAP_POPULATE, STACK: MAP_STACK, FIXED_NOREPLACE: MAP_FIXED_NOREPLACE,
+} = MAP;
+export const MAP_ANON = MAP.ANONYMOUS;
+export const { MAYMOVE: MREMAP_MAYMOVE, FIXED: MREMAP_FIXED } = MREMAP;
+export const { NORMAL: MADV_NORMAL, RANDOM: MADV_RANDOM, SEQUENTIAL: MADV_SEQUENTIAL, WILLNEED: MADV_WILLNEED, DONTNEED: MADV_DONTNEED, FREE: MADV_FREE } = MADV;
+export const {
+  CPU: RLIMIT_CPU, FSIZE: RLIMIT_FSIZE, DATA: RLIMIT_DATA, STACK: RLIMIT_STACK, CORE: RLIMIT_CORE, RSS: RLIMIT_RSS,
+  NPROC: RLIMIT_NPROC, NOFILE: RLIMIT_NOFILE, MEMLOCK: RLIMIT_MEMLOCK, AS: RLIMIT_AS,
+} = RLIMIT;
+export { RLIM_INFINITY, PAGE_SIZE, PROT, MAP, MREMAP, MADV, RLIMIT } from "../kernel-core/abi/mman.js";
+export { MAP_FAILED, type Rlimit, type RemoteIov } from "./mman.js";
 
 export const stdin = STANDARD_STREAMS[0];
 export const stdout = STANDARD_STREAMS[1];
@@ -122,6 +138,21 @@ export const setgid = forCurrent("setgid");
 export const uname = forCurrent("uname");
 export const hello_world = forCurrent("hello_world");
 export const perror = forCurrent("perror");
+// <sys/mman.h>, <sys/resource.h>, <sys/uio.h>
+export const mmap = forCurrent("mmap");
+export const munmap = forCurrent("munmap");
+export const mprotect = forCurrent("mprotect");
+export const mremap = forCurrent("mremap");
+export const madvise = forCurrent("madvise");
+export const brk = forCurrent("brk");
+export const sbrk = forCurrent("sbrk");
+export const getrlimit = forCurrent("getrlimit");
+export const setrlimit = forCurrent("setrlimit");
+export const prlimit = forCurrent("prlimit");
+export const process_vm_readv = forCurrent("process_vm_readv");
+export const process_vm_writev = forCurrent("process_vm_writev");
+export const peek = forCurrent("peek");
+export const poke = forCurrent("poke");
 // <dirent.h>
 export const opendir = forCurrent("opendir");
 export const readdir = forCurrent("readdir");

@@ -11,6 +11,7 @@ import { LIMITS } from "./abi/limits.js";
 import { E } from "./errno.js";
 import { decodeUtf8, untilNul } from "./abi/strings.js";
 import { decodeIov } from "./abi/iov.js";
+import { decodeRemoteIov, type RemoteIovec } from "./abi/mman.js";
 
 export class SyscallContext {
   private output: (Uint8Array | undefined)[] | undefined;
@@ -89,6 +90,14 @@ export class SyscallContext {
   copyOutIov(i: number, bytes: Uint8Array): void {
     if (this.output === undefined) this.output = [];
     this.output[i] = bytes;
+  }
+
+  /** process_vm_*'s remote iovecs: the first `count`, or null when the program has fewer. */
+  remoteIov(i: number, count: number): RemoteIovec[] | null {
+    const data = this.request.input[i];
+    const list = data === undefined ? undefined : decodeRemoteIov(data);
+    if (list === undefined || count < 0 || count > list.length) return null;
+    return list.slice(0, count);
   }
 
   /** True when out-buffer argument i really has room for `claimed` bytes. */

@@ -109,6 +109,19 @@ export class Kernel {
     return this.processes.get(pid);
   }
 
+  /**
+   * May `proc` act on process `pid` (read its memory, change its limits)? As Linux's ptrace
+   * access check: root may; otherwise only a process with the same real and effective ids.
+   */
+  private checkTarget(proc: ProcessEntry, pid: number, zeroIsSelf: boolean): number {
+    const t = pid === 0 && zeroIsSelf ? proc : this.processes.get(pid | 0);
+    if (t === undefined || t.state !== "running") return -E.ESRCH;
+    if (t === proc || proc.caller.euid === 0) return 0;
+    const c = proc.caller;
+    const same = c.uid === t.caller.uid && c.uid === t.caller.euid && c.uid === t.suid && c.gid === t.caller.gid && c.gid === t.caller.egid;
+    return same ? 0 : -E.EPERM;
+  }
+
   /** Validates one syscall from `pid` and says where it goes. */
   route(pid: number, request: SyscallRequest): Route {
     const proc = this.processes.get(pid);
@@ -120,6 +133,10 @@ export class Kernel {
     }
     const bad = validateArgs(def, request);
     if (bad < 0) return reply(bad);
+    if (def.target !== undefined) {
+      const denied = this.checkTarget(proc, request.args[def.target.arg] ?? 0, def.target.zeroIsSelf ?? false);
+      if (denied < 0) return reply(denied);
+    }
     if (def.owner === "kernel") return { kind: "reply", reply: this.own.dispatch(proc.caller, request) };
     const server = this.registry.route(request.nr);
     if (server === undefined) return reply(-E.ENOSYS);

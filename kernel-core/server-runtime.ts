@@ -25,6 +25,24 @@ export interface ServerDefinition {
   processExited?(pid: number): void | Promise<void>;
   /** Stop: flush and release everything (called on a clean shutdown). */
   stop?(): Promise<void>;
+  /**
+   * Questions other kernel-side components may ask that are not syscalls (procfs content, a
+   * descriptor's path): JSON arguments in, a JSON-able answer out.
+   */
+  peer?: Readonly<Record<string, PeerHandler>>;
+}
+
+export type PeerHandler = (args: Record<string, unknown>) => unknown | Promise<unknown>;
+
+/** Calls another server's syscall handler on a process's behalf (over NATS, or directly). */
+export type ServerCall = (server: string, caller: Caller, request: SyscallRequest) => Promise<SyscallReply>;
+/** Asks another component a peer question (JSON in, JSON out); "kernel" is kernel-core. */
+export type PeerCall = (server: string, op: string, args: Record<string, unknown>) => Promise<unknown>;
+
+/** How a server reaches the other servers, injected by its wiring. */
+export interface ServerLinks {
+  call: ServerCall;
+  peer: PeerCall;
 }
 
 export interface Dispatcher {

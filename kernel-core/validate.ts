@@ -9,6 +9,7 @@ import type { SyscallRequest } from "./abi/frame.js";
 import { LIMITS } from "./abi/limits.js";
 import { E } from "./errno.js";
 import { decodeIov } from "./abi/iov.js";
+import { decodeRemoteIov } from "./abi/mman.js";
 
 export function validateArgs(def: SyscallDef, req: SyscallRequest): number {
   const n = req.args.length;
@@ -31,6 +32,9 @@ export function validateArgs(def: SyscallDef, req: SyscallRequest): number {
         if (decodeIov(req.input[i]!, spec.kind === "iov-in") === undefined) return -E.EINVAL;
         break;
       }
+      case "riov":
+        if (hasOut || decodeRemoteIov(req.input[i]!) === undefined) return -E.EINVAL;
+        break;
       case "path": {
         if (hasOut) return -E.EINVAL;
         const bytes = req.input[i]!;

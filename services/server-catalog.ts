@@ -4,17 +4,19 @@
  * monolith builds every row into one process.
  */
 import type { Logger } from "pino";
-import type { ServerDefinition } from "../kernel-core/server-runtime.js";
+import type { ServerDefinition, ServerLinks } from "../kernel-core/server-runtime.js";
 import type { TtyDevice } from "../servers/tty/driver.js";
 import type { BlockDevice } from "../servers/blk/device.js";
 import type { Timings } from "./timing.js";
 import { createHelloServer } from "../servers/hello/server.js";
 import { createVfsServer } from "../servers/vfs/server.js";
+import { createMemServer } from "../servers/mem/server.js";
 
-/** What a server may be given: its logger, the drivers below it, the deadline's shares. */
+/** What a server may be given: its logger, the drivers below it, the other servers, the deadline's shares. */
 export interface ServerEnv {
   log: Logger;
   drivers: { tty: TtyDevice; blk: BlockDevice };
+  links: ServerLinks;
   timings: Timings;
 }
 
@@ -29,6 +31,7 @@ export const SERVERS: readonly ServerRow[] = [
     name: "vfs",
     create: (env) => createVfsServer({ log: env.log, tty: env.drivers.tty, blk: env.drivers.blk, diskBudgetMs: env.timings.driverMs }),
   },
+  { name: "mem", create: (env) => createMemServer({ log: env.log, totalBytes: memTotalMiB() * 1024 * 1024, ...env.links }) },
 ];
 
 /** Drivers, each a process of its own in micro mode. */
@@ -40,6 +43,12 @@ export const MICRO_COMPONENTS: readonly { name: string; kind: "server" | "driver
   ...DRIVERS.map((name) => ({ name, kind: "driver" as const })),
   ...SERVERS.map((s) => ({ name: s.name, kind: "server" as const })),
 ];
+
+/** The system's memory, MiB (NATIX_MEM_MIB; /proc/meminfo's MemTotal). */
+export function memTotalMiB(): number {
+  const v = Number(process.env.NATIX_MEM_MIB);
+  return Number.isFinite(v) && v >= 16 ? v : 1024;
+}
 
 /** Size of a new disk image, MiB (NATIX_DISK_MIB). */
 export function diskSizeMiB(): number {

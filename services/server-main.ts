@@ -6,6 +6,7 @@ import { encodeReply, encodeResult } from "../kernel-core/abi/frame.js";
 import { ttyOverLink } from "../servers/tty/protocol.js";
 import { blkOverLink } from "../servers/blk/protocol.js";
 import { natsBlkLink } from "./nats/blk-link.js";
+import { natsLinks } from "./nats/links.js";
 import { SERVERS } from "./server-catalog.js";
 import { hostEndpoint } from "./nats/endpoint.js";
 import { natsDriverLink } from "./nats/driver-link.js";
@@ -25,6 +26,7 @@ await runComponent(row.name, async (nc, log) => {
     log,
     timings: t,
     drivers: { tty: ttyOverLink(natsDriverLink(nc, "tty", t.driverMs)), blk: blkOverLink(natsBlkLink(nc, t.driverMs)) },
+    links: natsLinks(nc, t.driverMs),
   });
   const dispatcher = createDispatcher(server, log);
   const hosted = await hostEndpoint({
@@ -36,6 +38,7 @@ await runComponent(row.name, async (nc, log) => {
     syscalls: dispatcher.numbers,
     definitions: server.syscalls ? [...server.syscalls] : undefined,
     processExited: server.processExited?.bind(server),
+    peer: server.peer,
     handle(data) {
       const routed = decodeRouted(data);
       if (typeof routed === "number") return encodeResult(routed);

@@ -6,6 +6,8 @@ export const SUBJECTS = Object.freeze({
   /** A server's endpoint; replicas share it through a queue group of the same name. */
   server: (name: string) => `natix.srv.${name}`,
   driver: (name: string) => `natix.drv.${name}`,
+  /** Peer questions to a component (JSON {op, args}): natix.srv.<name>.peer, natix.kernel.peer. */
+  peer: (name: string) => (name === "kernel" ? "natix.kernel.peer" : `natix.srv.${name}.peer`),
   /** A program's terminal, served by its libc. */
   tty: (pid: number) => `natix.tty.${pid}`,
   spawn: "natix.kernel.spawn",

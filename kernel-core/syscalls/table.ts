@@ -19,10 +19,12 @@ const mode = (name = "mode"): ArgSpec => uint(name, "oct");
 const path = (name = "pathname"): ArgSpec => ({ name, kind: "path" });
 const inBuf = (name: string, len: number, fmt: string = "str"): ArgSpec => ({ name, kind: "in", len, fmt });
 const outBuf = (name: string, len: number, shows: string): ArgSpec => ({ name, kind: "out", len, shows });
-const iov = (kind: "iov-in" | "iov-out", len: number): ArgSpec => ({ name: "iov", kind, len });
+const iov = (kind: "iov-in" | "iov-out", len: number, name = "iov"): ArgSpec => ({ name, kind, len });
+const addr = (name = "addr"): ArgSpec => ({ name, kind: "ulong", fmt: "hex" });
+const riov = (len: number): ArgSpec => ({ name: "remote_iov", kind: "riov", len });
 
-function sc(nr: number, name: string, owner: string, args: ArgSpec[], flags?: SyscallFlag[]): SyscallDef {
-  return { nr, name, owner, args, flags };
+function sc(nr: number, name: string, owner: string, args: ArgSpec[], flags?: SyscallFlag[], extra: Partial<SyscallDef> = {}): SyscallDef {
+  return { nr, name, owner, args, flags, ...extra };
 }
 
 export const SYSCALL_TABLE: readonly SyscallDef[] = [
@@ -33,6 +35,10 @@ export const SYSCALL_TABLE: readonly SyscallDef[] = [
   sc(4, "stat", "vfs", [path(), outBuf("statbuf", -1, "stat")], ["idempotent"]),
   sc(5, "fstat", "vfs", [fd(), outBuf("statbuf", -1, "stat")], ["idempotent"]),
   sc(6, "lstat", "vfs", [path(), outBuf("statbuf", -1, "stat")], ["idempotent"]),
+  sc(9, "mmap", "mem", [addr(), ulong("length"), int("prot", { flags: "prot" }), int("flags", { flags: "map" }), fd(), long("offset")], [], { ret: "hex" }),
+  sc(10, "mprotect", "mem", [addr(), ulong("len"), int("prot", { flags: "prot" })]),
+  sc(11, "munmap", "mem", [addr(), ulong("length")]),
+  sc(12, "brk", "mem", [addr()], [], { ret: "hex" }),
   sc(8, "lseek", "vfs", [fd(), long("offset"), int("whence", { flags: "whence" })]),
   sc(16, "ioctl", "vfs", [fd(), uint("request", "hex"), outBuf("argp", -1, "termios")]),
   sc(17, "pread64", "vfs", [fd(), outBuf("buf", 2, "ret"), ulong("count"), long("offset")], ["partial", "idempotent"]),
@@ -40,6 +46,8 @@ export const SYSCALL_TABLE: readonly SyscallDef[] = [
   sc(19, "readv", "vfs", [fd(), iov("iov-out", 2), int("iovcnt")], ["partial", "restart"]),
   sc(20, "writev", "vfs", [fd(), iov("iov-in", 2), int("iovcnt")], ["partial"]),
   sc(21, "access", "vfs", [path(), int("mode", { flags: "access" })], ["idempotent"]),
+  sc(25, "mremap", "mem", [addr("old_address"), ulong("old_size"), ulong("new_size"), int("flags", { flags: "mremap" }), addr("new_address")], [], { ret: "hex" }),
+  sc(28, "madvise", "mem", [addr(), ulong("length"), int("advice")]),
   sc(32, "dup", "vfs", [fd("oldfd")]),
   sc(33, "dup2", "vfs", [fd("oldfd"), fd("newfd")]),
   sc(39, "getpid", "kernel", [], ["idempotent"]),
@@ -67,6 +75,7 @@ export const SYSCALL_TABLE: readonly SyscallDef[] = [
   sc(93, "fchown", "vfs", [fd(), uint("owner"), uint("group")], ["idempotent"]),
   sc(94, "lchown", "vfs", [path(), uint("owner"), uint("group")], ["idempotent"]),
   sc(95, "umask", "vfs", [mode("mask")]),
+  sc(97, "getrlimit", "mem", [int("resource", { flags: "rlimit" }), outBuf("rlim", -1, "rlimit")], ["idempotent"]),
   sc(102, "getuid", "kernel", [], ["idempotent"]),
   sc(104, "getgid", "kernel", [], ["idempotent"]),
   sc(105, "setuid", "kernel", [uint("uid")]),
@@ -74,6 +83,7 @@ export const SYSCALL_TABLE: readonly SyscallDef[] = [
   sc(107, "geteuid", "kernel", [], ["idempotent"]),
   sc(108, "getegid", "kernel", [], ["idempotent"]),
   sc(110, "getppid", "kernel", [], ["idempotent"]),
+  sc(160, "setrlimit", "mem", [int("resource", { flags: "rlimit" }), inBuf("rlim", -1, "rlimit")]),
   sc(162, "sync", "vfs", [], ["idempotent"]),
   sc(217, "getdents64", "vfs", [fd(), outBuf("dirp", 2, "dirents"), uint("count")]),
   sc(231, "exit_group", "kernel", [int("status")], ["noreturn"]),
@@ -89,6 +99,15 @@ export const SYSCALL_TABLE: readonly SyscallDef[] = [
   sc(268, "fchmodat", "vfs", [dirfd(), path(), mode()], ["idempotent"]),
   sc(269, "faccessat", "vfs", [dirfd(), path(), int("mode", { flags: "access" })], ["idempotent"]),
   sc(292, "dup3", "vfs", [fd("oldfd"), fd("newfd"), int("flags", { flags: "open" })]),
+  sc(302, "prlimit64", "mem", [int("pid"), int("resource", { flags: "rlimit" }), inBuf("new_limit", -1, "rlimit"), outBuf("old_limit", -1, "rlimit")], [], {
+    target: { arg: 0, zeroIsSelf: true },
+  }),
+  sc(310, "process_vm_readv", "mem", [int("pid"), iov("iov-out", 2, "local_iov"), ulong("liovcnt"), riov(4), ulong("riovcnt"), ulong("flags")], [], {
+    target: { arg: 0 },
+  }),
+  sc(311, "process_vm_writev", "mem", [int("pid"), iov("iov-in", 2, "local_iov"), ulong("liovcnt"), riov(4), ulong("riovcnt"), ulong("flags")], [], {
+    target: { arg: 0 },
+  }),
   sc(316, "renameat2", "vfs", [dirfd("olddirfd"), path("oldpath"), dirfd("newdirfd"), path("newpath"), uint("flags")]),
   sc(439, "faccessat2", "vfs", [dirfd(), path(), int("mode", { flags: "access" }), int("flags", { flags: "at" })], ["idempotent"]),
   sc(999, "hello_world", "hello", [inBuf("str", 1), uint("str_len"), outBuf("buf", 3, "cstr"), uint("buf_len")]),
@@ -99,6 +118,7 @@ export const STRUCT_SIZES: Readonly<Record<string, number>> = {
   utsname: 6 * 65,
   stat: 144,
   termios: 60,
+  rlimit: 16,
 };
 
 const byNr = new Map<number, SyscallDef>(SYSCALL_TABLE.map((d) => [d.nr, d]));

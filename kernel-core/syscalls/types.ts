@@ -53,7 +53,17 @@ export interface IovArg {
   len: number;
 }
 
-export type ArgSpec = ScalarArg | InBufferArg | OutBufferArg | PathArg | IovArg;
+/**
+ * Addresses in another process's memory (process_vm_readv/writev's remote iovecs), their count
+ * in argument `len`: an array of { base, len }.
+ */
+export interface RemoteIovArg {
+  name: string;
+  kind: "riov";
+  len: number;
+}
+
+export type ArgSpec = ScalarArg | InBufferArg | OutBufferArg | PathArg | IovArg | RemoteIovArg;
 
 /**
  * Behaviour flags:
@@ -75,4 +85,9 @@ export interface SyscallDef {
   flags?: readonly SyscallFlag[];
   /** How strace prints the return value (default decimal). */
   ret?: "dec" | "hex";
+  /**
+   * The argument that names another process (its pid): the kernel checks it exists (ESRCH) and
+   * that the caller may act on it (EPERM) before routing. `zeroIsSelf`: pid 0 is the caller.
+   */
+  target?: { arg: number; zeroIsSelf?: boolean };
 }

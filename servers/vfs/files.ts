@@ -22,6 +22,8 @@ export interface OpenFile {
   offset: number;
   /** Descriptors referring to it. */
   refs: number;
+  /** How it was opened: the path and the directory it was relative to (for /proc/<pid>/fd). */
+  openedAs?: { start: number; path: string };
   readonly lock: Mutex;
 }
 

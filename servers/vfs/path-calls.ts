@@ -37,6 +37,7 @@ export function pathCalls(vfs: VfsState): Record<string, SyscallHandler> {
     if (typeof opened === "number") return opened;
     const file = vfs.describe(opened, flags);
     if (typeof file === "number") return file;
+    file.openedAs = { start: w.start, path: w.path };
     vfs.fs.opened(opened.ino);
     const fd = p.fds.lowestFree();
     if (fd < 0) {

@@ -29,6 +29,14 @@ export async function createVfsServer(deps: VfsDeps): Promise<ServerDefinition> 
     name: "vfs",
     handlers: { ...fdCalls(vfs), ...pathCalls(vfs) },
     processExited: (pid) => vfs.exit(pid),
+    peer: {
+      fdpath: async ({ pid, fd }) => ({ path: await vfs.describeFd(Number(pid), Number(fd)) }),
+      fds: async ({ pid }) => {
+        const out: { fd: number; path: string }[] = [];
+        for (const fd of vfs.descriptors(Number(pid))) out.push({ fd, path: (await vfs.describeFd(Number(pid), fd)) ?? "?" });
+        return out;
+      },
+    },
     async stop() {
       await vfs.exitAll();
       await fs.unmount();

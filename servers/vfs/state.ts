@@ -111,6 +111,27 @@ export class VfsState {
     for (const pid of [...this.procs.keys()]) await this.exit(pid);
   }
 
+  /** What a descriptor refers to, as /proc/<pid>/fd shows it: a path, or the console. */
+  async describeFd(pid: number, fd: number): Promise<string | undefined> {
+    const file = this.procs.get(pid)?.fds.file(fd);
+    if (file === undefined) return undefined;
+    if (file.kind === "console") return "/dev/console";
+    const o = file.openedAs;
+    if (o === undefined) return "?";
+    if (o.path.startsWith("/")) return normalize(o.path);
+    const base = await this.fs.pathOf(o.start);
+    return typeof base === "number" ? o.path : normalize(`${base}/${o.path}`);
+  }
+
+  /** Open descriptors of a process, in order. */
+  descriptors(pid: number): number[] {
+    const t = this.procs.get(pid)?.fds;
+    if (t === undefined) return [0, 1, 2];
+    const out: number[] = [];
+    for (let fd = 0; fd < 1024; fd++) if (t.get(fd)) out.push(fd);
+    return out;
+  }
+
   /** The process is gone: close everything it had open. */
   async exit(pid: number): Promise<void> {
     const p = this.procs.get(pid);
@@ -120,6 +141,17 @@ export class VfsState {
     p.fds.clear();
     for (const f of new Set(files)) await this.release(f);
   }
+}
+
+/** Lexically cleans an absolute path ("/a/./b/../c//" → "/a/c"). */
+export function normalize(path: string): string {
+  const out: string[] = [];
+  for (const part of path.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") out.pop();
+    else out.push(part);
+  }
+  return "/" + out.join("/");
 }
 
 export function toLinuxStat(st: StatInfo): LinuxStat {

@@ -11,6 +11,7 @@ import { SUBJECTS, serviceName } from "../../kernel-core/abi/subjects.js";
 import type { Registration } from "../../kernel-core/registry.js";
 import type { SyscallDef } from "../../kernel-core/syscalls/types.js";
 import { NATIX_VERSION } from "../version.js";
+import { answerPeer } from "./links.js";
 
 export interface EndpointOptions {
   nc: NatsConnection;
@@ -22,6 +23,8 @@ export interface EndpointOptions {
   syscalls?: number[];
   definitions?: SyscallDef[];
   processExited?(pid: number): void | Promise<void>;
+  /** Peer questions it answers (on natix.srv.<name>.peer). */
+  peer?: Readonly<Record<string, (args: Record<string, unknown>) => unknown>>;
 }
 
 export interface HostedEndpoint {
@@ -48,6 +51,16 @@ export async function hostEndpoint(opts: EndpointOptions): Promise<HostedEndpoin
       else out.then((bytes) => msg.respond(bytes), (e) => log.error({ err: e }, "request handler failed"));
     },
   });
+
+  if (opts.peer) {
+    const handlers = opts.peer;
+    svc.addEndpoint("peer", {
+      subject: SUBJECTS.peer(opts.name),
+      handler: (err, msg) => {
+        if (err === null) void answerPeer(handlers, msg.data).then((bytes) => msg.respond(bytes));
+      },
+    });
+  }
 
   if (opts.processExited) {
     const exited = opts.processExited;
