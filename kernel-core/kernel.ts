@@ -11,7 +11,9 @@ import { E } from "./errno.js";
 import { ProcessTable, type ProcessEntry, type SpawnRequest } from "./processes.js";
 import { Registry } from "./registry.js";
 import { validateArgs } from "./validate.js";
-import { createDispatcher, type Dispatcher } from "./server-runtime.js";
+import { createDispatcher, type Dispatcher, type PeerCall, type PeerHandler } from "./server-runtime.js";
+import { ModuleTable } from "./modules.js";
+import { Procfs, type ProcViewer } from "./procfs.js";
 import { createProcessSyscalls } from "./proc-syscalls.js";
 import { KernelLog } from "./kmsg.js";
 
@@ -27,6 +29,8 @@ export interface KernelEvents {
 
 export interface KernelOptions {
   log: Logger;
+  /** How kernel-core asks servers things (procfs content); injected by the wiring. */
+  peer?: PeerCall;
   /** A server that has not answered within this many ms fails the call with ETIMEDOUT. */
   deadlineMs?: number;
   /** forward: the server replies straight to the caller; mediate: through the kernel. */
@@ -59,6 +63,10 @@ export class Kernel {
   readonly bootedAt = performance.now();
   /** The kernel log ring (dmesg). */
   readonly kmsg = new KernelLog(() => (performance.now() - this.bootedAt) * 1000);
+  /** Loaded modules (/proc/modules). */
+  readonly modules = new ModuleTable();
+  /** /proc, as the vfs server asks for it. */
+  readonly procfs: Procfs;
   private readonly own: Dispatcher;
   private readonly log: Logger;
   private readonly events?: KernelEvents;
@@ -69,6 +77,15 @@ export class Kernel {
     this.routing = opts.routing ?? "forward";
     this.events = opts.events;
     this.processes = new ProcessTable(() => this.uptimeMs());
+    const peer: PeerCall = opts.peer ?? (async () => Promise.reject(new Error("no peers in this kernel")));
+    this.procfs = new Procfs({
+      processes: () => this.processes.list(),
+      process: (pid) => this.processes.get(pid),
+      uptimeMs: () => this.uptimeMs(),
+      release: KERNEL_RELEASE,
+      modules: this.modules,
+      peer: (server, op, args) => peer(server, op, args),
+    });
     this.own = createDispatcher(
       createProcessSyscalls({
         process: (pid) => this.processes.get(pid),
@@ -94,6 +111,16 @@ export class Kernel {
     const p = this.processes.spawn(req);
     this.log.debug({ pid: p.pid, argv: p.argv }, "process created");
     return { pid: p.pid, ppid: p.ppid, uid: p.caller.uid, gid: p.caller.gid, deadlineMs: this.deadlineMs, routing: this.routing };
+  }
+
+  /** kernel-core's answers to peer questions: procfs for the vfs server. */
+  peerHandlers(): Record<string, PeerHandler> {
+    const viewer = (a: Record<string, unknown>) => a.viewer as ProcViewer;
+    return {
+      "proc.stat": (a) => this.procfs.stat(viewer(a), String(a.path)),
+      "proc.list": (a) => this.procfs.list(viewer(a), String(a.path)),
+      "proc.read": (a) => this.procfs.read(viewer(a), String(a.path)),
+    };
   }
 
   /** Ends a process: every server is told, so it releases what it held for it. */

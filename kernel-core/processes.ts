@@ -23,6 +23,8 @@ export interface ProcessEntry {
   sgid: number;
   state: ProcessState;
   exitStatus?: number;
+  /** The pid of the tracer (strace) following it, if any (TracerPid). */
+  tracer?: number;
 }
 
 export interface SpawnRequest {

@@ -8,7 +8,7 @@ import type { SyscallReply, SyscallRequest } from "../kernel-core/abi/frame.js";
 import type { TerminalDirectory } from "../servers/tty/driver.js";
 import type { BlockDevice } from "../servers/blk/device.js";
 import { Kernel, type KernelEvents } from "../kernel-core/kernel.js";
-import { createDispatcher, type Dispatcher, type PeerHandler, type ServerDefinition, type ServerLinks } from "../kernel-core/server-runtime.js";
+import { createDispatcher, type Dispatcher, type ServerDefinition, type ServerLinks } from "../kernel-core/server-runtime.js";
 import { createTtyDriver } from "../servers/tty/driver.js";
 import { E } from "../kernel-core/errno.js";
 import { DRIVERS, SERVERS } from "./server-catalog.js";
@@ -23,8 +23,6 @@ export interface MonolithOptions {
   deadlineMs?: number;
   /** Extra listener for kernel events (the NATS edge publishes them for modules). */
   events?: KernelEvents;
-  /** kernel-core's answers to peer questions (procfs), when the wiring has them. */
-  kernelPeer?: Readonly<Record<string, PeerHandler>>;
 }
 
 export interface Monolith {
@@ -41,8 +39,9 @@ export async function createMonolith(opts: MonolithOptions): Promise<Monolith> {
   const defs: ServerDefinition[] = [];
   const log = opts.logger("kernel");
   const tty = createTtyDriver({ log: opts.logger("tty"), terminals: opts.terminals, readSliceMs: t.readSliceMs });
-  const kernel = new Kernel({
+  const kernel: Kernel = new Kernel({
     log,
+    peer: (server, op, args) => links.peer(server, op, args),
     deadlineMs: t.deadlineMs,
     routing: "mediate",
     events: {
@@ -54,11 +53,12 @@ export async function createMonolith(opts: MonolithOptions): Promise<Monolith> {
   });
   const local = new Map<string, Dispatcher>();
   const byName = new Map<string, ServerDefinition>();
+  const kernelPeer = kernel.peerHandlers();
   // Servers reach each other by direct calls; looked up at call time, so creation order is free.
   const links: ServerLinks = {
     call: async (server, caller, request) => (await local.get(server)?.dispatch(caller, request)) ?? { ret: -E.ENOSYS },
     peer: async (server, op, args) => {
-      const handler = server === "kernel" ? opts.kernelPeer?.[op] : byName.get(server)?.peer?.[op];
+      const handler = server === "kernel" ? kernelPeer[op] : byName.get(server)?.peer?.[op];
       if (handler === undefined) throw new Error(`${server} has no peer operation ${op}`);
       return handler(args);
     },

@@ -29,7 +29,8 @@ export const SERVERS: readonly ServerRow[] = [
   { name: "hello", create: (env) => createHelloServer({ log: env.log }) },
   {
     name: "vfs",
-    create: (env) => createVfsServer({ log: env.log, tty: env.drivers.tty, blk: env.drivers.blk, diskBudgetMs: env.timings.driverMs }),
+    create: (env) =>
+      createVfsServer({ log: env.log, tty: env.drivers.tty, blk: env.drivers.blk, diskBudgetMs: env.timings.driverMs, peer: env.links.peer }),
   },
   { name: "mem", create: (env) => createMemServer({ log: env.log, totalBytes: memTotalMiB() * 1024 * 1024, ...env.links }) },
 ];

@@ -13,6 +13,7 @@ import { IOV_MAX } from "../../kernel-core/abi/iov.js";
 import { MAX_FILE_SIZE } from "../fs/data.js";
 import { MAX_FDS, type OpenFile } from "./files.js";
 import { readFrom, seekable, writeTo } from "./io.js";
+import { procDtype } from "./procfs.js";
 import type { VfsState } from "./state.js";
 
 const SETFL_BITS = O.APPEND | O.NONBLOCK | O.ASYNC | O.DIRECT | O.NOATIME;
@@ -78,6 +79,12 @@ export function fdCalls(vfs: VfsState): Record<string, SyscallHandler> {
     if (!seekable(file)) return -E.ESPIPE;
     if (file.kind === "device") return 0;
     const offset = ctx.arg(1);
+    if (file.kind === "procfile" || file.kind === "procdir") {
+      const size = file.content?.length ?? 0;
+      const base = ctx.int(2) === SEEK.SET ? 0 : ctx.int(2) === SEEK.CUR ? file.offset : ctx.int(2) === SEEK.END ? size : -1;
+      if (base < 0 || base + offset < 0) return -E.EINVAL;
+      return (file.offset = base + offset);
+    }
     const whence = ctx.int(2);
     return file.lock.run(async () => {
       let base: number;
@@ -153,13 +160,38 @@ export function fdCalls(vfs: VfsState): Record<string, SyscallHandler> {
   async function fsync(ctx: SyscallContext): Promise<number> {
     const file = fileOf(ctx);
     if (file === undefined) return -E.EBADF;
-    if (file.kind === "console" || file.kind === "device") return -E.EINVAL;
+    if (file.kind !== "file" && file.kind !== "dir") return -E.EINVAL;
     return vfs.fs.sync();
+  }
+
+  /** getdents64 of a /proc directory: its listing, "." and ".." first; the offset is an index. */
+  async function procDents(ctx: SyscallContext, file: OpenFile, count: number): Promise<number> {
+    const list = await vfs.procfs.list(ctx, file.proc!.path);
+    if (typeof list === "number") return list;
+    const all = [{ name: ".", type: "dir" }, { name: "..", type: "dir" }, ...list];
+    const records: Uint8Array[] = [];
+    let used = 0;
+    let i = file.offset;
+    for (; i < all.length; i++) {
+      const e = all[i];
+      const rec = encodeDirent64({ ino: 0x40000000 + i, off: i + 1, type: procDtype(e.type), name: e.name });
+      if (used + rec.length > count) break;
+      records.push(rec);
+      used += rec.length;
+    }
+    if (used === 0 && i < all.length) return -E.EINVAL;
+    file.offset = i;
+    ctx.copyOut(1, Buffer.concat(records));
+    return used;
   }
 
   async function getdents64(ctx: SyscallContext): Promise<number> {
     const file = fileOf(ctx);
     if (file === undefined) return -E.EBADF;
+    if (file.kind === "procdir") {
+      if (!ctx.fits(1, ctx.uint(2))) return -E.EFAULT;
+      return procDents(ctx, file, ctx.uint(2));
+    }
     if (file.kind !== "dir") return -E.ENOTDIR;
     const count = ctx.uint(2);
     if (!ctx.fits(1, count)) return -E.EFAULT;

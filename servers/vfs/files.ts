@@ -5,8 +5,9 @@
  */
 import { Mutex } from "../fs/lock.js";
 import type { Device } from "./devices.js";
+import type { ProcStat } from "./procfs.js";
 
-export type FileKind = "console" | "file" | "dir" | "device";
+export type FileKind = "console" | "file" | "dir" | "device" | "procfile" | "procdir";
 
 export interface OpenFile {
   kind: FileKind;
@@ -24,6 +25,10 @@ export interface OpenFile {
   refs: number;
   /** How it was opened: the path and the directory it was relative to (for /proc/<pid>/fd). */
   openedAs?: { start: number; path: string };
+  /** A /proc file or directory: its path and attributes. */
+  proc?: { path: string; stat: ProcStat };
+  /** A /proc file's contents, made when it was opened. */
+  content?: Uint8Array;
   readonly lock: Mutex;
 }
 

@@ -17,7 +17,15 @@ export async function readFrom(vfs: VfsState, pid: number, file: OpenFile, at: n
     case "device":
       return file.device!.read(pid, n);
     case "dir":
+    case "procdir":
       return -E.EISDIR;
+    case "procfile": {
+      const content = file.content!;
+      if (at !== null) return content.slice(Math.min(at, content.length), Math.min(at + n, content.length));
+      const out = content.slice(Math.min(file.offset, content.length), Math.min(file.offset + n, content.length));
+      file.offset += out.length;
+      return out;
+    }
     case "file":
       if (at !== null) return vfs.fs.read(file.ino, at, n);
       return file.lock.run(async () => {
@@ -35,7 +43,10 @@ export async function writeTo(vfs: VfsState, pid: number, file: OpenFile, at: nu
     case "device":
       return file.device!.write(pid, data);
     case "dir":
+    case "procdir":
       return -E.EISDIR;
+    case "procfile":
+      return -E.EBADF;
     case "file": {
       const append = (file.flags & O.APPEND) !== 0;
       const sync = (file.flags & O.DSYNC) !== 0;
@@ -57,5 +68,5 @@ export async function writeTo(vfs: VfsState, pid: number, file: OpenFile, at: nu
 
 /** Can pread/pwrite/lseek address it by offset? */
 export function seekable(file: OpenFile): boolean {
-  return file.kind === "file" || file.kind === "dir" || (file.kind === "device" && file.device!.seekable);
+  return file.kind !== "console" && (file.kind !== "device" || file.device!.seekable);
 }

@@ -10,6 +10,8 @@ import type { TtyDevice } from "../tty/driver.js";
 import type { BlockDevice } from "../blk/device.js";
 import { FileSystem } from "../fs/filesystem.js";
 import { deviceTable } from "./devices.js";
+import { ProcfsClient } from "./procfs.js";
+import type { PeerCall } from "../../kernel-core/server-runtime.js";
 import { VfsState } from "./state.js";
 import { fdCalls } from "./fd-calls.js";
 import { pathCalls } from "./path-calls.js";
@@ -20,11 +22,13 @@ export interface VfsDeps {
   blk: BlockDevice;
   /** How long a filesystem call may wait for the disk before failing with EIO. */
   diskBudgetMs: number;
+  /** Peer questions to kernel-core (procfs). */
+  peer: PeerCall;
 }
 
 export async function createVfsServer(deps: VfsDeps): Promise<ServerDefinition> {
   const fs = await FileSystem.mount(deps.blk, { log: deps.log, budgetMs: deps.diskBudgetMs });
-  const vfs = new VfsState(fs, deps.tty, deviceTable(deps.tty), deps.log);
+  const vfs = new VfsState(fs, deps.tty, deviceTable(deps.tty), new ProcfsClient(deps.peer), deps.log);
   return {
     name: "vfs",
     handlers: { ...fdCalls(vfs), ...pathCalls(vfs) },

@@ -14,6 +14,7 @@ import { E } from "../../kernel-core/errno.js";
 import { AT, O, S_IF } from "../../kernel-core/abi/fcntl.js";
 import { ROOT_INO, S } from "../fs/layout.js";
 import { FdTable, openFile, type OpenFile } from "./files.js";
+import { procLinuxStat, type ProcfsClient } from "./procfs.js";
 
 /** st_dev of natixfs (as makedev(8, 1)) and of the console (a devpts-like 0:22). */
 export const FS_DEV = 0x801;
@@ -32,6 +33,7 @@ export class VfsState {
     readonly fs: FileSystem,
     readonly tty: TtyDevice,
     readonly devices: Map<number, Device>,
+    readonly procfs: ProcfsClient,
     readonly log: Logger,
   ) {}
 
@@ -102,6 +104,7 @@ export class VfsState {
         rdev: (136 << 8) | 0, size: 0, blksize: 1024, blocks: 0, atime: t, mtime: t, ctime: t,
       };
     }
+    if (file.proc !== undefined) return procLinuxStat(file.proc.stat);
     const st = await this.fs.statIno(file.ino);
     return typeof st === "number" ? st : toLinuxStat(st);
   }
@@ -116,6 +119,7 @@ export class VfsState {
     const file = this.procs.get(pid)?.fds.file(fd);
     if (file === undefined) return undefined;
     if (file.kind === "console") return "/dev/console";
+    if (file.proc !== undefined) return file.proc.path;
     const o = file.openedAs;
     if (o === undefined) return "?";
     if (o.path.startsWith("/")) return normalize(o.path);

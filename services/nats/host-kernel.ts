@@ -20,6 +20,7 @@ import { NATIX_VERSION } from "../version.js";
 import { requestWithRetry } from "./requests.js";
 import { parseRegistration, parseSpawn } from "./control.js";
 import { watchProcesses } from "./liveness.js";
+import { answerPeer } from "./links.js";
 
 export interface KernelHostOptions {
   nc: NatsConnection;
@@ -128,6 +129,13 @@ export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Pro
       if (err !== null) return;
       const since = Number(msg.string() || 0);
       json(msg, kernel.kmsg.since(Number.isFinite(since) ? since : 0));
+    },
+  });
+  const peerHandlers = kernel.peerHandlers();
+  svc.addEndpoint("peer", {
+    subject: SUBJECTS.peer("kernel"),
+    handler: (err, msg) => {
+      if (err === null) void answerPeer(peerHandlers, msg.data).then((bytes) => msg.respond(bytes));
     },
   });
   const unwatch = watchProcesses(nc, kernel, log);
