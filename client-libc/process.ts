@@ -35,15 +35,28 @@ export class Process {
 
   /** The kernel's result as it is: ≥ 0 on success, −errno on failure. */
   async rawSyscall(nr: number, ...args: SyscallArg[]): Promise<number> {
-    const def: SyscallDef | undefined = syscallByNr(nr);
+    const def: SyscallDef | undefined = syscallByNr(nr) ?? (await this.learned(nr));
     const { request, targets } = marshal(nr, def, args);
     for (;;) {
       const reply = await this.port.call(request);
       // A blocking call that gave up its slice: issue it again, as Linux restarts it.
       if (reply.ret === -E.ERESTARTSYS) continue;
+      if (reply.ret === -E.ENOSYS) this.known.delete(nr); // its module may have gone
       if (!unmarshal(reply, targets)) return -E.EFAULT;
       return reply.ret;
     }
+  }
+
+  /** Table entries of syscalls modules added, asked of the kernel once each. */
+  private readonly known = new Map<number, SyscallDef>();
+
+  private async learned(nr: number): Promise<SyscallDef | undefined> {
+    let def = this.known.get(nr);
+    if (def === undefined && this.port.definition) {
+      def = await this.port.definition(nr);
+      if (def) this.known.set(nr, def);
+    }
+    return def;
   }
 
   /** glibc's syscall(): −1 and errno on failure. */

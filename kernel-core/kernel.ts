@@ -9,7 +9,7 @@ import type { SyscallReply, SyscallRequest } from "./abi/frame.js";
 import type { Caller } from "./abi/routed.js";
 import { E } from "./errno.js";
 import { ProcessTable, type ProcessEntry, type SpawnRequest } from "./processes.js";
-import { Registry } from "./registry.js";
+import { Registry, type Registration } from "./registry.js";
 import { validateArgs } from "./validate.js";
 import { createDispatcher, type Dispatcher, type PeerCall, type PeerHandler } from "./server-runtime.js";
 import { ModuleTable } from "./modules.js";
@@ -111,6 +111,30 @@ export class Kernel {
     const p = this.processes.spawn(req);
     this.log.debug({ pid: p.pid, argv: p.argv }, "process created");
     return { pid: p.pid, ppid: p.ppid, uid: p.caller.uid, gid: p.caller.gid, deadlineMs: this.deadlineMs, routing: this.routing };
+  }
+
+  /**
+   * A component registers: a server or driver joins the routing; a module also joins the
+   * module table (/proc/modules, its /proc entries). Returns an error text on refusal.
+   */
+  register(reg: Registration): string | undefined {
+    const fresh = !this.registry.hasInstance(reg.name, reg.instance);
+    if (reg.kind === "module" && fresh) {
+      if (this.modules.get(reg.name)) return `module ${reg.name} is already loaded`;
+      const clash = reg.module?.proc.find((e) => this.modules.ownerOf(e) !== undefined || ["self", "modules", "uptime", "meminfo", "version"].includes(e) || /^\d+$/.test(e));
+      if (clash) return `/proc/${clash} exists already`;
+    }
+    const error = this.registry.register(reg);
+    if (error || reg.kind !== "module" || !fresh) return error;
+    this.modules.add({ name: reg.name, size: reg.module?.size ?? 4096, proc: reg.module?.proc ?? [], syscalls: reg.syscalls, loadedAt: this.uptimeMs() });
+    return undefined;
+  }
+
+  /** A module is gone (rmmod): its syscalls are ENOSYS again and its /proc entries vanish. */
+  unloadModule(name: string): boolean {
+    if (this.modules.remove(name) === undefined) return false;
+    this.registry.remove(name);
+    return true;
   }
 
   /** kernel-core's answers to peer questions: procfs for the vfs server. */

@@ -23,3 +23,5 @@ export { SUBJECTS, serviceName } from "./abi/subjects.js";
 export { SyscallContext } from "./call-context.js";
 export { createDispatcher, type ServerDefinition, type SyscallHandler, type Dispatcher } from "./server-runtime.js";
 export { Registry, type Registration } from "./registry.js";
+export type { KernelModule, ModuleSyscall, ModuleKernelApi } from "./module-api.js";
+export { KernelLog, formatKmsg, type KmsgRecord } from "./kmsg.js";

@@ -7,18 +7,22 @@
 import type { SyscallDef } from "./syscalls/types.js";
 import { SYSCALL_TABLE } from "./syscalls/table.js";
 
+export type ComponentKind = "server" | "driver" | "module";
+
 export interface Registration {
   name: string;
-  kind: "server" | "driver";
+  kind: ComponentKind;
   /** One id per running process of the server (replicas register separately). */
   instance: string;
   syscalls: number[];
   /** Table entries the server adds (modules); numbers must not collide with existing ones. */
   definitions?: SyscallDef[];
+  /** A module's facts for /proc/modules: its size and the /proc entries it adds. */
+  module?: { size: number; proc: string[] };
 }
 
 interface ServerEntry {
-  kind: "server" | "driver";
+  kind: ComponentKind;
   instances: Set<string>;
   numbers: number[];
   added: SyscallDef[];
@@ -57,6 +61,11 @@ export class Registry {
     this.servers.set(reg.name, entry);
     for (const nr of reg.syscalls) this.routes.set(nr, reg.name);
     return undefined;
+  }
+
+  /** Forgets a component and every instance of it (rmmod). */
+  remove(name: string): void {
+    for (const instance of [...(this.servers.get(name)?.instances ?? [])]) this.unregister(name, instance);
   }
 
   /** An instance leaves cleanly; when the last one leaves, its calls become ENOSYS again. */

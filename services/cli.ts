@@ -8,6 +8,7 @@ import { demo } from "./commands/demo.js";
 import { fsck, usage as fsckUsage } from "./commands/fsck.js";
 import { dmesg, usage as dmesgUsage } from "./commands/dmesg.js";
 import { ps, usage as psUsage } from "./commands/ps.js";
+import { insmod, rmmod, lsmod, usages as moduleUsages } from "./commands/modules.js";
 
 const COMMANDS: Record<string, { usage: string; main: (argv: string[]) => Promise<number> }> = {
   up: { usage: upUsage, main: up },
@@ -16,6 +17,9 @@ const COMMANDS: Record<string, { usage: string; main: (argv: string[]) => Promis
   fsck: { usage: fsckUsage, main: fsck },
   dmesg: { usage: dmesgUsage, main: dmesg },
   ps: { usage: psUsage, main: ps },
+  insmod: { usage: moduleUsages.insmod, main: insmod },
+  rmmod: { usage: moduleUsages.rmmod, main: rmmod },
+  lsmod: { usage: moduleUsages.lsmod, main: lsmod },
 };
 
 function help(): string {

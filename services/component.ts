@@ -15,6 +15,7 @@ export interface Hosted {
 export async function runComponent(
   name: string,
   start: (nc: NatsConnection, log: Logger, kmsg: KmsgSink) => Promise<Hosted>,
+  opts: { keepsLog?: boolean } = {},
 ): Promise<void> {
   const kmsg = new KmsgSink();
   const log = createLogger({ name, kmsg });
@@ -30,9 +31,10 @@ export async function runComponent(
   try {
     nc = await connectNats(url, `natix-${name}`);
     const conn = nc;
+    // Unless the component keeps the log itself (the kernel), its lines go to the kernel's ring,
+    // published before anything it registers, so they reach the kernel first.
+    if (!opts.keepsLog) kmsg.connect((line) => conn.publish(SUBJECTS.kmsg, line));
     hosted = await start(nc, log, kmsg);
-    // Unless the component keeps its log itself (the kernel), its lines go to the kernel's ring.
-    kmsg.connect((line) => conn.publish(SUBJECTS.kmsg, line));
   } catch (err) {
     log.fatal({ err }, `${name} failed to start`);
     process.exit(1);

@@ -27,7 +27,7 @@ await runComponent("mono", async (nc, log, kmsg) => {
     deadlineMs: t.deadlineMs,
   });
   kmsg.connect((line) => mono.kernel.kmsg.ingest(line));
-  const host = await hostKernel({ nc, kernel: mono.kernel, log, local: mono.local });
+  const host = await hostKernel({ nc, kernel: mono.kernel, log, local: mono.local, modules: mono.modules });
   return {
     async stop() {
       await host.stop();
@@ -35,4 +35,4 @@ await runComponent("mono", async (nc, log, kmsg) => {
       await image.close();
     },
   };
-});
+}, { keepsLog: true });

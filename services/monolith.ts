@@ -13,6 +13,8 @@ import { createTtyDriver } from "../servers/tty/driver.js";
 import { E } from "../kernel-core/errno.js";
 import { DRIVERS, SERVERS } from "./server-catalog.js";
 import { timings } from "./timing.js";
+import { importModule, moduleSize, unloadedText, type ModuleLoader } from "./module-loader.js";
+import { moduleServer } from "../kernel-core/module-api.js";
 
 export interface MonolithOptions {
   /** A logger per component (kernel, vfs, tty, ...). */
@@ -27,6 +29,8 @@ export interface MonolithOptions {
 
 export interface Monolith {
   readonly kernel: Kernel;
+  /** Modules are imported into this process. */
+  readonly modules: ModuleLoader;
   /** Servers linked into this process, by name. */
   readonly local: ReadonlyMap<string, Dispatcher>;
   /** One syscall from `pid`, all the way through, by direct calls. */
@@ -75,8 +79,43 @@ export async function createMonolith(opts: MonolithOptions): Promise<Monolith> {
   }
   for (const name of DRIVERS) kernel.registry.register({ name, kind: "driver", instance: "mono", syscalls: [] });
 
+  const modules: ModuleLoader = {
+    async insmod(path) {
+      const mod = await importModule(path);
+      if (typeof mod === "string") return `insmod: ERROR: ${mod}`;
+      if (kernel.modules.get(mod.name)) return `insmod: ERROR: could not insert module ${path}: File exists`;
+      const modLog = opts.logger(mod.name);
+      const api = { printk: (message: string) => modLog.info(message) };
+      const server = moduleServer(mod, api, () => {});
+      await mod.init?.(api);
+      const dispatcher = createDispatcher(server, modLog);
+      const error = kernel.register({
+        name: mod.name,
+        kind: "module",
+        instance: "mono",
+        syscalls: dispatcher.numbers,
+        definitions: server.syscalls ? [...server.syscalls] : undefined,
+        module: { size: moduleSize(path), proc: Object.keys(mod.proc ?? {}) },
+      });
+      if (error) return `insmod: ERROR: could not insert module ${path}: ${error}`;
+      local.set(mod.name, dispatcher);
+      byName.set(mod.name, server);
+      return undefined;
+    },
+    async rmmod(name) {
+      const server = byName.get(name);
+      if (!kernel.modules.get(name) || server === undefined) return unloadedText(name);
+      await server.peer?.exit?.({});
+      kernel.unloadModule(name);
+      local.delete(name);
+      byName.delete(name);
+      return undefined;
+    },
+  };
+
   return {
     kernel,
+    modules,
     local,
     syscall(pid, request) {
       const route = kernel.route(pid, request);

@@ -11,6 +11,7 @@ import { connect, type NatsConnection, type Msg } from "@nats-io/transport-node"
 import type { SyscallReply, SyscallRequest } from "../../kernel-core/abi/frame.js";
 import { decodeReply, encodeRequest } from "../../kernel-core/abi/frame.js";
 import type { ProcessInfo } from "../../kernel-core/kernel.js";
+import type { SyscallDef } from "../../kernel-core/syscalls/types.js";
 import type { Terminal } from "../../kernel-core/abi/terminal.js";
 import {
   TERM_OP,
@@ -126,6 +127,15 @@ class NatsPort implements KernelPort {
         if (why !== "no-responders") return { ret: -E.EIO };
         await sleep(Math.min(retryDelay(attempt), Math.max(0, deadline - performance.now())));
       }
+    }
+  }
+
+  async definition(nr: number): Promise<SyscallDef | undefined> {
+    try {
+      const m = await this.nc.request(SUBJECTS.sysent, String(nr), { timeout: this.info.deadlineMs });
+      return m.json<{ def: SyscallDef | null }>().def ?? undefined;
+    } catch {
+      return undefined;
     }
   }
 

@@ -1,6 +1,7 @@
 /** How a libc process reaches its kernel: over NATS, or by direct calls (embedded). */
 import type { SyscallReply, SyscallRequest } from "../../kernel-core/abi/frame.js";
 import type { ProcessInfo } from "../../kernel-core/kernel.js";
+import type { SyscallDef } from "../../kernel-core/syscalls/types.js";
 
 export interface KernelPort {
   readonly info: ProcessInfo;
@@ -8,4 +9,6 @@ export interface KernelPort {
   call(request: SyscallRequest): Promise<SyscallReply>;
   /** Releases the connection (after exit). */
   close(): Promise<void>;
+  /** The kernel's table entry for a number libc's table lacks (a module's syscall). */
+  definition?(nr: number): Promise<SyscallDef | undefined>;
 }

@@ -14,6 +14,11 @@ export const SUBJECTS = Object.freeze({
   register: "natix.kernel.register",
   unregister: "natix.kernel.unregister",
   status: "natix.kernel.status",
+  /** Requests: load a module {path}, unload one {name}. */
+  insmod: "natix.kernel.insmod",
+  rmmod: "natix.kernel.rmmod",
+  /** Request: a syscall's table entry {nr} (libc learns module-added syscalls). */
+  sysent: "natix.kernel.sysent",
   /** Published by the kernel: process exits and other facts servers act on. */
   events: "natix.kernel.events",
   /** Published by the kernel when it (re)starts: servers register again. */

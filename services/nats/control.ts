@@ -38,6 +38,11 @@ export function parseRegistration(data: Uint8Array): Registration | string {
   if (typeof v.instance !== "string") return "instance must be a string";
   const syscalls = v.syscalls ?? [];
   if (!Array.isArray(syscalls) || !syscalls.every((n) => Number.isInteger(n))) return "syscalls must be integers";
-  const kind = v.kind === "driver" ? "driver" : "server";
-  return { name: v.name, kind, instance: v.instance, syscalls, definitions: Array.isArray(v.definitions) ? v.definitions : undefined };
+  const kind = v.kind === "driver" || v.kind === "module" ? v.kind : "server";
+  const m = v.module as { size?: unknown; proc?: unknown } | undefined;
+  const module =
+    m && typeof m.size === "number" && Array.isArray(m.proc) && m.proc.every((e) => typeof e === "string" && /^[\w.-]{1,64}$/.test(e))
+      ? { size: m.size, proc: m.proc as string[] }
+      : undefined;
+  return { name: v.name, kind, instance: v.instance, syscalls, definitions: Array.isArray(v.definitions) ? v.definitions : undefined, module };
 }

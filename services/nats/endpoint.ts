@@ -8,7 +8,7 @@ import { Svcm } from "@nats-io/services";
 import type { Logger } from "pino";
 import { randomUUID } from "node:crypto";
 import { SUBJECTS, serviceName } from "../../kernel-core/abi/subjects.js";
-import type { Registration } from "../../kernel-core/registry.js";
+import type { ComponentKind, Registration } from "../../kernel-core/registry.js";
 import type { SyscallDef } from "../../kernel-core/syscalls/types.js";
 import { NATIX_VERSION } from "../version.js";
 import { answerPeer } from "./links.js";
@@ -17,7 +17,11 @@ export interface EndpointOptions {
   nc: NatsConnection;
   log: Logger;
   name: string;
-  kind: "server" | "driver";
+  kind: ComponentKind;
+  /** Fixed instance id (a module uses the id its loader gave it); default a fresh one. */
+  instance?: string;
+  /** A module's facts for /proc/modules. */
+  module?: { size: number; proc: string[] };
   subject: string;
   handle(data: Uint8Array): Uint8Array | Promise<Uint8Array>;
   syscalls?: number[];
@@ -34,7 +38,7 @@ export interface HostedEndpoint {
 
 export async function hostEndpoint(opts: EndpointOptions): Promise<HostedEndpoint> {
   const { nc, log } = opts;
-  const instance = randomUUID();
+  const instance = opts.instance ?? randomUUID();
   const svc = await new Svcm(nc).add({
     name: serviceName(opts.name),
     version: NATIX_VERSION,
@@ -79,6 +83,7 @@ export async function hostEndpoint(opts: EndpointOptions): Promise<HostedEndpoin
     instance,
     syscalls: opts.syscalls ?? [],
     definitions: opts.definitions,
+    module: opts.module,
   };
   const register = async () => {
     for (let attempt = 0; !nc.isClosed(); attempt++) {

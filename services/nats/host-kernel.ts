@@ -21,6 +21,8 @@ import { requestWithRetry } from "./requests.js";
 import { parseRegistration, parseSpawn } from "./control.js";
 import { watchProcesses } from "./liveness.js";
 import { answerPeer } from "./links.js";
+import type { ModuleLoader } from "../module-loader.js";
+import type { Registration } from "../../kernel-core/registry.js";
 
 export interface KernelHostOptions {
   nc: NatsConnection;
@@ -28,6 +30,10 @@ export interface KernelHostOptions {
   log: Logger;
   /** Servers linked into this process (mono mode): called directly, no NATS hop. */
   local?: ReadonlyMap<string, Dispatcher>;
+  /** Loads and unloads modules (a process per module in micro, an import in mono). */
+  modules?: ModuleLoader;
+  /** Told of every accepted registration (the module loader waits for its module's). */
+  onRegister?: (reg: Registration) => void;
 }
 
 export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Promise<void> }> {
@@ -82,7 +88,8 @@ export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Pro
       if (err !== null) return;
       const reg = parseRegistration(msg.data);
       const known = typeof reg !== "string" && kernel.registry.hasInstance(reg.name, reg.instance);
-      const error = typeof reg === "string" ? reg : kernel.registry.register(reg);
+      const error = typeof reg === "string" ? reg : kernel.register(reg);
+      if (!error && typeof reg !== "string") opts.onRegister?.(reg);
       if (error) log.warn({ error }, "registration refused");
       else if (typeof reg !== "string" && !known) log.info(`${reg.kind} ${reg.name} registered${reg.syscalls.length ? ` (${reg.syscalls.length} syscalls)` : ""}`);
       json(msg, error ? { error } : { ok: true });
@@ -138,6 +145,29 @@ export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Pro
       if (err === null) void answerPeer(peerHandlers, msg.data).then((bytes) => msg.respond(bytes));
     },
   });
+  svc.addEndpoint("sysent", {
+    subject: SUBJECTS.sysent,
+    handler: (err, msg) => {
+      if (err !== null) return;
+      const nr = Number(msg.string());
+      json(msg, { def: Number.isInteger(nr) ? (kernel.registry.definition(nr) ?? null) : null });
+    },
+  });
+  const loader = opts.modules;
+  if (loader) {
+    const control = (run: (body: Record<string, unknown>) => Promise<string | undefined>) => (err: Error | null, msg: Msg) => {
+      if (err !== null) return;
+      let body: Record<string, unknown> = {};
+      try {
+        body = msg.json<Record<string, unknown>>();
+      } catch {
+        // answered below as a bad request
+      }
+      void run(body).then((error) => json(msg, error ? { error } : { ok: true }));
+    };
+    svc.addEndpoint("insmod", { subject: SUBJECTS.insmod, handler: control((b) => (typeof b.path === "string" ? loader.insmod(b.path) : Promise.resolve("insmod needs a path"))) });
+    svc.addEndpoint("rmmod", { subject: SUBJECTS.rmmod, handler: control((b) => (typeof b.name === "string" ? loader.rmmod(b.name) : Promise.resolve("rmmod needs a name"))) });
+  }
   const unwatch = watchProcesses(nc, kernel, log);
   await nc.flush();
   nc.publish(SUBJECTS.hello, "");

@@ -1,0 +1,121 @@
+/**
+ * The kernel's module loader. `natix insmod` asks the kernel (natix.kernel.insmod); in micro
+ * mode the loader starts the module as a server process of its own and waits until it has
+ * registered; in mono and embedded mode the monolith imports it into its process (monolith.ts).
+ * `rmmod` runs the module's exit hook, takes its syscalls and /proc entries away, and ends it.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+import { register } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { isAbsolute, resolve } from "node:path";
+import type { Logger } from "pino";
+import type { Kernel } from "../kernel-core/kernel.js";
+import type { PeerCall } from "../kernel-core/server-runtime.js";
+import type { Registration } from "../kernel-core/registry.js";
+import { isKernelModule, type KernelModule } from "../kernel-core/module-api.js";
+
+export interface ModuleLoader {
+  /** Loads the module at `path`; an error text (as insmod prints it) on failure. */
+  insmod(path: string): Promise<string | undefined>;
+  rmmod(name: string): Promise<string | undefined>;
+}
+
+/** A bare NAME is a module shipped with natix; anything else a path. */
+export function resolveModule(arg: string): string {
+  if (!arg.includes("/") && !/\.[cm]?[jt]s$/.test(arg)) return fileURLToPath(new URL(`../modules/${arg}.js`, import.meta.url));
+  return isAbsolute(arg) ? arg : resolve(arg);
+}
+
+/** /proc/modules' size: the module file, in whole pages. */
+export function moduleSize(path: string): number {
+  return Math.max(4096, Math.ceil(statSync(path).size / 4096) * 4096);
+}
+
+let hooked = false;
+
+/** Imports a module file (.ts too) and checks it is one. */
+export async function importModule(path: string): Promise<KernelModule | string> {
+  if (!existsSync(path)) return `could not load module ${path}: No such file or directory`;
+  if (!hooked) {
+    hooked = true;
+    register(new URL("./loader-hooks.js", import.meta.url).href, import.meta.url);
+  }
+  let mod: unknown;
+  try {
+    mod = ((await import(pathToFileURL(path).href)) as { default?: unknown }).default;
+  } catch (err) {
+    return `could not load module ${path}: ${(err as Error).message}`;
+  }
+  return isKernelModule(mod) ? mod : `${path} is not a natix module (its default export needs a lowercase name)`;
+}
+
+const unloadedText = (name: string) => `rmmod: ERROR: Module ${name} is not currently loaded`;
+
+/** Micro mode: each module a process of its own, started by the kernel. */
+export function processLoader(opts: { kernel: Kernel; peer: PeerCall; log: Logger; env: NodeJS.ProcessEnv }) {
+  const children = new Map<string, ChildProcess>();
+  const waiting = new Map<string, (reg: Registration) => void>();
+  const script = fileURLToPath(new URL("./module-main.js", import.meta.url));
+  let counter = 0;
+
+  const loader: ModuleLoader & { onRegister(reg: Registration): void; stopAll(): Promise<void> } = {
+    onRegister(reg) {
+      waiting.get(reg.instance)?.(reg);
+    },
+    async insmod(path) {
+      if (!existsSync(path)) return `insmod: ERROR: could not load module ${path}: No such file or directory`;
+      const instance = `module-${process.pid}-${++counter}`;
+      const child = spawn(process.execPath, [script, path], {
+        env: { ...opts.env, NATIX_MODULE_INSTANCE: instance },
+        stdio: ["ignore", "inherit", "inherit"],
+      });
+      const outcome = await new Promise<string | Registration>((done) => {
+        const timer = setTimeout(() => done("the module did not register within 15 s"), 15_000);
+        waiting.set(instance, (reg) => {
+          clearTimeout(timer);
+          done(reg);
+        });
+        child.once("exit", (code) => {
+          clearTimeout(timer);
+          done(code === 17 ? "File exists" : `the module exited during load (status ${code})`);
+        });
+      });
+      waiting.delete(instance);
+      if (typeof outcome === "string") {
+        child.kill("SIGKILL");
+        return `insmod: ERROR: could not insert module ${path}: ${outcome}`;
+      }
+      children.set(outcome.name, child);
+      return undefined;
+    },
+    async rmmod(name) {
+      if (!opts.kernel.modules.get(name)) return unloadedText(name);
+      await opts.peer(name, "exit", {}).catch((err) => opts.log.warn({ err: String(err) }, `rmmod ${name}: exit hook failed`));
+      opts.kernel.unloadModule(name);
+      const child = children.get(name);
+      children.delete(name);
+      if (child && child.exitCode === null) {
+        const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+        await new Promise((r) => child.once("exit", r));
+        clearTimeout(timer);
+      }
+      return undefined;
+    },
+    async stopAll() {
+      await Promise.all(
+        [...children.values()].map(
+          (c) =>
+            new Promise((r) => {
+              if (c.exitCode !== null) return r(undefined);
+              c.once("exit", r);
+              c.kill("SIGTERM");
+            }),
+        ),
+      );
+    },
+  };
+  return loader;
+}
+
+export { unloadedText };
