@@ -27,6 +27,11 @@ export interface ConnectOptions {
   uid?: number;
   gid?: number;
   ppid?: number;
+  /**
+   * Trace it from its first syscall (strace): over NATS the kernel publishes lines under
+   * `token`; embedded, `sink` receives them. Set by trusted runners (natix run/strace).
+   */
+  trace?: { token?: string; sink?: (line: string | null) => void; style?: { strsize?: number; column?: number }; tracer?: number };
   /** Its terminal: default this OS process's stdin/stdout/stderr. */
   stdin?: Readable;
   stdout?: Writable;
@@ -49,6 +54,7 @@ export async function connect(opts: ConnectOptions = {}): Promise<Proc> {
     gid: opts.gid ?? process.getgid?.() ?? 0,
     ppid: opts.ppid,
     terminal,
+    trace: opts.trace,
   };
   let port: KernelPort;
   if (opts.embedded) {

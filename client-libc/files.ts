@@ -71,7 +71,8 @@ export function files(p: Process) {
     return st;
   };
   return {
-    open: (path: Path, flags: number, mode = 0) => p.syscall(SYS.open, path, flags, mode),
+    // As glibc since 2.26: open(3) is the openat syscall relative to the working directory.
+    open: (path: Path, flags: number, mode = 0) => p.syscall(SYS.openat, AT.FDCWD, path, flags, mode),
     openat: (dirfd: number, path: Path, flags: number, mode = 0) => p.syscall(SYS.openat, dirfd, path, flags, mode),
     creat: (path: Path, mode: number) => p.syscall(SYS.creat, path, mode),
     pread: (fd: number, buf: Uint8Array, count: number, offset: number | bigint) => p.syscall(SYS.pread64, fd, buf, count, offset),

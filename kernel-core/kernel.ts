@@ -14,6 +14,7 @@ import { validateArgs } from "./validate.js";
 import { createDispatcher, type Dispatcher, type PeerCall, type PeerHandler } from "./server-runtime.js";
 import { ModuleTable } from "./modules.js";
 import { Procfs, type ProcViewer } from "./procfs.js";
+import { DEFAULT_STYLE, formatCall, type TraceStyle } from "./strace/format.js";
 import { createProcessSyscalls } from "./proc-syscalls.js";
 import { KernelLog } from "./kmsg.js";
 
@@ -41,7 +42,19 @@ export interface KernelOptions {
 /** What the edge must do with a syscall. */
 export type Route =
   | { readonly kind: "reply"; readonly reply: SyscallReply | Promise<SyscallReply> }
-  | { readonly kind: "server"; readonly server: string; readonly caller: Caller };
+  | {
+      readonly kind: "server";
+      readonly server: string;
+      readonly caller: Caller;
+      /**
+       * The caller is traced: the edge must see the reply (mediate) and hand it to traced()
+       * with this copy of the request (the frame's buffers may be reused by then).
+       */
+      readonly traced?: SyscallRequest;
+    };
+
+/** Where a traced process's lines go; null ends the trace. */
+export type TraceSink = (line: string | null) => void;
 
 /** What a new process learns about itself and the kernel it runs on. */
 export interface ProcessInfo {
@@ -68,6 +81,7 @@ export class Kernel {
   /** /proc, as the vfs server asks for it. */
   readonly procfs: Procfs;
   private readonly own: Dispatcher;
+  private readonly tracers = new Map<number, { sink: TraceSink; style: TraceStyle }>();
   private readonly log: Logger;
   private readonly events?: KernelEvents;
 
@@ -148,9 +162,14 @@ export class Kernel {
   }
 
   /** Ends a process: every server is told, so it releases what it held for it. */
-  exit(pid: number, status: number): void {
+  exit(pid: number, status: number, signal?: string): void {
     const p = this.processes.exit(pid, status);
     if (p === undefined) return;
+    const t = this.tracers.get(pid);
+    if (t) {
+      t.sink(signal ? `+++ killed by ${signal} +++` : `+++ exited with ${p.exitStatus} +++`);
+      this.untrace(pid);
+    }
     this.log.debug({ pid, status: p.exitStatus }, "process exited");
     this.processes.remove(pid);
     this.events?.processExited(pid, p.exitStatus ?? 0);
@@ -173,8 +192,52 @@ export class Kernel {
     return same ? 0 : -E.EPERM;
   }
 
-  /** Validates one syscall from `pid` and says where it goes. */
+  /** Starts tracing `pid` (strace): each call it makes becomes a line in `sink`. */
+  trace(pid: number, sink: TraceSink, style: Partial<TraceStyle> = {}, tracerPid = 0): number {
+    const p = this.processes.get(pid);
+    if (p === undefined || p.state !== "running") return -E.ESRCH;
+    if (this.tracers.has(pid)) return -E.EPERM;
+    const given = Object.fromEntries(Object.entries(style).filter(([, v]) => v !== undefined));
+    this.tracers.set(pid, { sink, style: { ...DEFAULT_STYLE, ...given } });
+    p.tracer = tracerPid;
+    return 0;
+  }
+
+  untrace(pid: number): void {
+    const t = this.tracers.get(pid);
+    if (t === undefined) return;
+    this.tracers.delete(pid);
+    const p = this.processes.get(pid);
+    if (p) p.tracer = undefined;
+    t.sink(null);
+  }
+
+  /** A traced process's call completed: its line. */
+  traced(pid: number, request: SyscallRequest, reply: SyscallReply | undefined): void {
+    const t = this.tracers.get(pid);
+    if (t === undefined || reply?.ret === -E.ERESTARTSYS) return; // restarted calls show once, when they finish
+    t.sink(formatCall(this.registry.definition(request.nr), request, reply, t.style));
+  }
+
+  /** Validates one syscall from `pid` and says where it goes (and traces it when asked). */
   route(pid: number, request: SyscallRequest): Route {
+    if (!this.tracers.has(pid)) return this.decide(pid, request);
+    const def = this.registry.definition(request.nr);
+    const snapshot: SyscallRequest = { ...request, input: request.input.map((b) => b?.slice()) };
+    if (def && def.flags?.includes("noreturn")) this.traced(pid, snapshot, undefined);
+    const route = this.decide(pid, request);
+    if (route.kind === "server") return { ...route, traced: snapshot };
+    if (def?.flags?.includes("noreturn")) return route;
+    return {
+      kind: "reply",
+      reply: Promise.resolve(route.reply).then((r) => {
+        this.traced(pid, snapshot, r);
+        return r;
+      }),
+    };
+  }
+
+  private decide(pid: number, request: SyscallRequest): Route {
     const proc = this.processes.get(pid);
     if (proc === undefined || proc.state !== "running") return reply(-E.ESRCH);
     const def = this.registry.definition(request.nr);

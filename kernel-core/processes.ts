@@ -27,11 +27,20 @@ export interface ProcessEntry {
   tracer?: number;
 }
 
+/** What a tracer asks for: where lines go, how they look, who traces (TracerPid). */
+export interface TraceRequest {
+  token: string;
+  style?: { strsize?: number; column?: number };
+  tracer?: number;
+}
+
 export interface SpawnRequest {
   argv: string[];
   ppid?: number;
   uid?: number;
   gid?: number;
+  /** Trace from the first syscall (set by the trusted runner, not by the program). */
+  trace?: TraceRequest;
 }
 
 export class ProcessTable {

@@ -1,6 +1,5 @@
 /**
- * The natix command line: natix up | run | demo. (More commands arrive with later issues:
- * strace, dmesg, insmod, rmmod, lsmod, ps, fsck, kill, restart.)
+ * The natix command line: up, run, demo, strace, dmesg, ps, insmod, rmmod, lsmod, fsck.
  */
 import { up, usage as upUsage, UsageError } from "./commands/up.js";
 import { run, usage as runUsage } from "./commands/run.js";
@@ -9,6 +8,7 @@ import { fsck, usage as fsckUsage } from "./commands/fsck.js";
 import { dmesg, usage as dmesgUsage } from "./commands/dmesg.js";
 import { ps, usage as psUsage } from "./commands/ps.js";
 import { insmod, rmmod, lsmod, usages as moduleUsages } from "./commands/modules.js";
+import { strace, usage as straceUsage } from "./commands/strace.js";
 
 const COMMANDS: Record<string, { usage: string; main: (argv: string[]) => Promise<number> }> = {
   up: { usage: upUsage, main: up },
@@ -20,6 +20,7 @@ const COMMANDS: Record<string, { usage: string; main: (argv: string[]) => Promis
   insmod: { usage: moduleUsages.insmod, main: insmod },
   rmmod: { usage: moduleUsages.rmmod, main: rmmod },
   lsmod: { usage: moduleUsages.lsmod, main: lsmod },
+  strace: { usage: straceUsage, main: strace },
 };
 
 function help(): string {

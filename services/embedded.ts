@@ -19,6 +19,7 @@ export interface EmbeddedSpawnOptions {
   gid?: number;
   ppid?: number;
   terminal: Terminal;
+  trace?: { sink?: (line: string | null) => void; style?: { strsize?: number; column?: number }; tracer?: number };
 }
 
 export interface EmbeddedSystem {
@@ -66,6 +67,8 @@ export async function createEmbeddedSystem(opts: EmbeddedOptions = {}): Promise<
     spawn(spawnOpts) {
       const info = monolith.kernel.spawn({ argv: spawnOpts.argv, uid: spawnOpts.uid, gid: spawnOpts.gid, ppid: spawnOpts.ppid });
       terminals.set(info.pid, spawnOpts.terminal);
+      const t = spawnOpts.trace;
+      if (t?.sink) monolith.kernel.trace(info.pid, t.sink, t.style, t.tracer);
       return {
         info,
         call: async (request) => monolith.syscall(info.pid, request),

@@ -121,7 +121,13 @@ export async function createMonolith(opts: MonolithOptions): Promise<Monolith> {
       const route = kernel.route(pid, request);
       if (route.kind === "reply") return route.reply;
       const server = local.get(route.server);
-      return server ? server.dispatch(route.caller, request) : { ret: -E.ENOSYS };
+      const reply = server ? server.dispatch(route.caller, request) : { ret: -E.ENOSYS };
+      const snapshot = route.traced;
+      if (!snapshot) return reply;
+      return Promise.resolve(reply).then((r) => {
+        kernel.traced(pid, snapshot, r);
+        return r;
+      });
     },
     async stop() {
       for (const d of defs) await d.stop?.();

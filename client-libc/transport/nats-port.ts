@@ -31,6 +31,7 @@ export interface NatsSpawnOptions {
   gid?: number;
   ppid?: number;
   terminal: Terminal;
+  trace?: { token?: string; style?: { strsize?: number; column?: number }; tracer?: number };
 }
 
 const EMPTY = new Uint8Array(0);
@@ -55,7 +56,8 @@ export async function spawnOverNats(opts: NatsSpawnOptions): Promise<KernelPort>
   const nc = await connectNats(opts.url, `natix-proc:${opts.argv[0] ?? "?"}`);
   let info: ProcessInfo;
   try {
-    const body = JSON.stringify({ argv: opts.argv, uid: opts.uid, gid: opts.gid, ppid: opts.ppid });
+    const trace = opts.trace?.token ? { token: opts.trace.token, style: opts.trace.style, tracer: opts.trace.tracer } : undefined;
+    const body = JSON.stringify({ argv: opts.argv, uid: opts.uid, gid: opts.gid, ppid: opts.ppid, trace });
     const m = await nc.request(SUBJECTS.spawn, body, { timeout: 5000 });
     info = m.json<ProcessInfo & { error?: string }>();
     if ((info as { error?: string }).error) throw new Error((info as { error?: string }).error);

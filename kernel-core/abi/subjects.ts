@@ -17,6 +17,10 @@ export const SUBJECTS = Object.freeze({
   /** Requests: load a module {path}, unload one {name}. */
   insmod: "natix.kernel.insmod",
   rmmod: "natix.kernel.rmmod",
+  /** Request: trace a running process {pid, token, style} (strace -p), or {pid, detach}. */
+  trace: "natix.kernel.trace",
+  /** A trace's lines (strace): one message per line, an empty one at the end. */
+  traceOut: (token: string) => `natix.trace.${token}`,
   /** Request: a syscall's table entry {nr} (libc learns module-added syscalls). */
   sysent: "natix.kernel.sysent",
   /** Published by the kernel: process exits and other facts servers act on. */

@@ -16,6 +16,8 @@ const ulong = (name: string): ArgSpec => ({ name, kind: "ulong" });
 const fd = (name = "fd"): ArgSpec => int(name, "fd");
 const dirfd = (name = "dirfd"): ArgSpec => int(name, "dirfd");
 const mode = (name = "mode"): ArgSpec => uint(name, "oct");
+/** open's mode: strace shows it only with O_CREAT or O_TMPFILE in the flags argument. */
+const createMode = (flagsArg: number): ArgSpec => ({ name: "mode", kind: "uint", fmt: "oct", onlyIf: { arg: flagsArg, bits: 0o100 | 0o20000000 } });
 const path = (name = "pathname"): ArgSpec => ({ name, kind: "path" });
 const inBuf = (name: string, len: number, fmt: string = "str"): ArgSpec => ({ name, kind: "in", len, fmt });
 const outBuf = (name: string, len: number, shows: string): ArgSpec => ({ name, kind: "out", len, shows });
@@ -30,7 +32,7 @@ function sc(nr: number, name: string, owner: string, args: ArgSpec[], flags?: Sy
 export const SYSCALL_TABLE: readonly SyscallDef[] = [
   sc(0, "read", "vfs", [fd(), outBuf("buf", 2, "ret"), ulong("count")], ["partial", "restart"]),
   sc(1, "write", "vfs", [fd(), inBuf("buf", 2), ulong("count")], ["partial"]),
-  sc(2, "open", "vfs", [path(), int("flags", { flags: "open" }), mode()]),
+  sc(2, "open", "vfs", [path(), int("flags", { flags: "open" }), createMode(1)]),
   sc(3, "close", "vfs", [fd()]),
   sc(4, "stat", "vfs", [path(), outBuf("statbuf", -1, "stat")], ["idempotent"]),
   sc(5, "fstat", "vfs", [fd(), outBuf("statbuf", -1, "stat")], ["idempotent"]),
@@ -87,7 +89,7 @@ export const SYSCALL_TABLE: readonly SyscallDef[] = [
   sc(162, "sync", "vfs", [], ["idempotent"]),
   sc(217, "getdents64", "vfs", [fd(), outBuf("dirp", 2, "dirents"), uint("count")]),
   sc(231, "exit_group", "kernel", [int("status")], ["noreturn"]),
-  sc(257, "openat", "vfs", [dirfd(), path(), int("flags", { flags: "open" }), mode()]),
+  sc(257, "openat", "vfs", [dirfd(), path(), int("flags", { flags: "open" }), createMode(2)]),
   sc(258, "mkdirat", "vfs", [dirfd(), path(), mode()]),
   sc(260, "fchownat", "vfs", [dirfd(), path(), uint("owner"), uint("group"), int("flags", { flags: "at" })], ["idempotent"]),
   sc(262, "newfstatat", "vfs", [dirfd(), path(), outBuf("statbuf", -1, "stat"), int("flags", { flags: "at" })], ["idempotent"]),
@@ -110,7 +112,7 @@ export const SYSCALL_TABLE: readonly SyscallDef[] = [
   }),
   sc(316, "renameat2", "vfs", [dirfd("olddirfd"), path("oldpath"), dirfd("newdirfd"), path("newpath"), uint("flags")]),
   sc(439, "faccessat2", "vfs", [dirfd(), path(), int("mode", { flags: "access" }), int("flags", { flags: "at" })], ["idempotent"]),
-  sc(999, "hello_world", "hello", [inBuf("str", 1), uint("str_len"), outBuf("buf", 3, "cstr"), uint("buf_len")]),
+  sc(999, "hello_world", "hello", [inBuf("str", 1, "cstr"), uint("str_len"), outBuf("buf", 3, "cstr"), uint("buf_len")]),
 ];
 
 /** Sizes of the fixed-size structs an out-buffer with no length argument (len −1) receives. */

@@ -11,6 +11,8 @@ export interface ScalarArg {
   name: string;
   kind: "int" | "uint" | "long" | "ulong";
   fmt?: ScalarFormat;
+  /** strace shows it only when argument `arg` has one of `bits` set (open's mode needs O_CREAT). */
+  onlyIf?: { arg: number; bits: number };
 }
 
 /**

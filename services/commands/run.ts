@@ -14,7 +14,7 @@ import { UsageError } from "./up.js";
 
 export const usage = "natix run [--nats URL | --embedded [--data DIR]] [--uid N] [--gid N] PROGRAM [ARGS...]";
 
-interface RunOptions {
+export interface RunOptions {
   connect: ConnectOptions;
   /** Embedded only: keep the disk image in this directory. */
   dataDir?: string;
@@ -60,6 +60,13 @@ export function parseRunArgs(argv: string[]): RunOptions {
 
 export async function run(argv: string[]): Promise<number> {
   const opts = parseRunArgs(argv);
+  // natix strace runs a program through natix run with its trace request in NATIX_TRACE.
+  const trace = process.env.NATIX_TRACE ? (JSON.parse(process.env.NATIX_TRACE) as ConnectOptions["trace"]) : undefined;
+  return runProgram({ ...opts, connect: { ...opts.connect, trace } });
+}
+
+/** Runs PROGRAM as an emulated process; its exit status. */
+export async function runProgram(opts: RunOptions): Promise<number> {
   if (!existsSync(opts.program)) {
     process.stderr.write(`natix: ${opts.program}: No such file or directory\n`);
     return 127;

@@ -3,7 +3,7 @@
  * messages help anyone watching with `nats sub`. Each is checked field by field; a bad one
  * gets an error text, never an exception.
  */
-import type { SpawnRequest } from "../../kernel-core/processes.js";
+import type { SpawnRequest, TraceRequest } from "../../kernel-core/processes.js";
 import type { Registration } from "../../kernel-core/registry.js";
 
 const MAX_ARGV = 256;
@@ -28,7 +28,25 @@ export function parseSpawn(data: Uint8Array): SpawnRequest | string {
     return `argv must be an array of at most ${MAX_ARGV} strings`;
   }
   if (!isId(v.uid) || !isId(v.gid) || !isId(v.ppid)) return "uid, gid and ppid must be integers in [0, 2^32)";
-  return { argv, uid: v.uid as number | undefined, gid: v.gid as number | undefined, ppid: v.ppid as number | undefined };
+  const trace = v.trace === undefined ? undefined : traceOf(v.trace);
+  if (typeof trace === "string") return trace;
+  return { argv, uid: v.uid as number | undefined, gid: v.gid as number | undefined, ppid: v.ppid as number | undefined, trace };
+}
+
+function traceOf(v: unknown): TraceRequest | string {
+  const t = v as { token?: unknown; style?: { strsize?: unknown; column?: unknown }; tracer?: unknown };
+  if (typeof t !== "object" || t === null || typeof t.token !== "string" || !/^[\w-]{1,64}$/.test(t.token)) return "trace.token must be a short word";
+  const num = (x: unknown, max: number) => (Number.isInteger(x) && (x as number) >= 0 && (x as number) <= max ? (x as number) : undefined);
+  return { token: t.token, style: { strsize: num(t.style?.strsize, 1 << 20), column: num(t.style?.column, 200) }, tracer: num(t.tracer, 0x7fffffff) };
+}
+
+export function parseTraceRequest(data: Uint8Array): (TraceRequest & { pid: number; detach?: boolean }) | string {
+  const v = parse(data);
+  if (typeof v === "string") return v;
+  if (!Number.isInteger(v.pid)) return "pid must be an integer";
+  if (v.detach === true) return { pid: v.pid as number, token: "", detach: true };
+  const t = traceOf(v);
+  return typeof t === "string" ? t : { ...t, pid: v.pid as number };
 }
 
 export function parseRegistration(data: Uint8Array): Registration | string {

@@ -12,13 +12,13 @@ import type { Logger } from "pino";
 import type { Kernel } from "../../kernel-core/kernel.js";
 import type { Dispatcher } from "../../kernel-core/server-runtime.js";
 import type { SyscallReply } from "../../kernel-core/abi/frame.js";
-import { decodeRequest, encodeReply, encodeResult } from "../../kernel-core/abi/frame.js";
+import { decodeReply, decodeRequest, encodeReply, encodeResult } from "../../kernel-core/abi/frame.js";
 import { encodeRouted } from "../../kernel-core/abi/routed.js";
 import { SUBJECTS, pidOfSubject, serviceName } from "../../kernel-core/abi/subjects.js";
-import { E } from "../../kernel-core/errno.js";
+import { E, errnoName } from "../../kernel-core/errno.js";
 import { NATIX_VERSION } from "../version.js";
 import { requestWithRetry } from "./requests.js";
-import { parseRegistration, parseSpawn } from "./control.js";
+import { parseRegistration, parseSpawn, parseTraceRequest } from "./control.js";
 import { watchProcesses } from "./liveness.js";
 import { answerPeer } from "./links.js";
 import type { ModuleLoader } from "../module-loader.js";
@@ -45,9 +45,14 @@ export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Pro
     else msg.respond(encodeReply(reply));
   };
 
-  const mediate = async (msg: Msg, subject: string, routed: Uint8Array) => {
+  const mediate = async (msg: Msg, subject: string, routed: Uint8Array, onReply?: (reply: SyscallReply) => void) => {
     const r = await requestWithRetry(nc, subject, routed, kernel.deadlineMs);
-    msg.respond(r.ok ? r.data : encodeResult(-E.ETIMEDOUT));
+    const bytes = r.ok ? r.data : encodeResult(-E.ETIMEDOUT);
+    if (onReply) {
+      const reply = decodeReply(bytes);
+      onReply(typeof reply === "number" ? { ret: -E.EIO } : reply);
+    }
+    msg.respond(bytes);
   };
 
   function onSyscall(msg: ServiceMsg): void {
@@ -58,15 +63,23 @@ export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Pro
     if (typeof request === "number") return void msg.respond(encodeResult(request));
     const route = kernel.route(pid, request);
     if (route.kind === "reply") return answer(msg, route.reply);
+    const snapshot = route.traced;
+    const traced = snapshot ? (r: SyscallReply) => kernel.traced(pid, snapshot, r) : undefined;
     const linked = local.get(route.server);
-    if (linked !== undefined) return answer(msg, linked.dispatch(route.caller, request));
+    if (linked !== undefined) {
+      const reply = linked.dispatch(route.caller, request);
+      return answer(msg, traced ? Promise.resolve(reply).then((r) => (traced(r), r)) : reply);
+    }
     const routed = encodeRouted(route.caller, msg.data);
     const subject = SUBJECTS.server(route.server);
-    if (kernel.routing === "forward") nc.publish(subject, routed, { reply: msg.reply });
-    else void mediate(msg, subject, routed);
+    // A traced call is mediated whatever the routing: the kernel must see its reply.
+    if (kernel.routing === "forward" && !traced) nc.publish(subject, routed, { reply: msg.reply });
+    else void mediate(msg, subject, routed, traced);
   }
 
-  const json = (msg: Msg, body: unknown) => msg.respond(JSON.stringify(body));
+  const json = (msg: Msg, body: unknown) => void msg.respond(JSON.stringify(body));
+  // A trace's lines go to natix.trace.<token>; an empty message ends it.
+  const traceSink = (token: string) => (line: string | null) => nc.publish(SUBJECTS.traceOut(token), line ?? "");
   const svc = await new Svcm(nc).add({
     name: serviceName("kernel"),
     version: NATIX_VERSION,
@@ -79,7 +92,10 @@ export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Pro
     handler: (err, msg) => {
       if (err !== null) return;
       const req = parseSpawn(msg.data);
-      json(msg, typeof req === "string" ? { error: req } : kernel.spawn(req));
+      if (typeof req === "string") return json(msg, { error: req });
+      const info = kernel.spawn(req);
+      if (req.trace) kernel.trace(info.pid, traceSink(req.trace.token), req.trace.style, req.trace.tracer);
+      json(msg, info);
     },
   });
   svc.addEndpoint("register", {
@@ -143,6 +159,21 @@ export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Pro
     subject: SUBJECTS.peer("kernel"),
     handler: (err, msg) => {
       if (err === null) void answerPeer(peerHandlers, msg.data).then((bytes) => msg.respond(bytes));
+    },
+  });
+  // strace -p: follow a running process; untrace stops.
+  svc.addEndpoint("trace", {
+    subject: SUBJECTS.trace,
+    handler: (err, msg) => {
+      if (err !== null) return;
+      const t = parseTraceRequest(msg.data);
+      if (typeof t === "string") return json(msg, { error: t });
+      if (t.detach) {
+        kernel.untrace(t.pid);
+        return json(msg, { ok: true });
+      }
+      const r = kernel.trace(t.pid, traceSink(t.token), t.style, t.tracer);
+      json(msg, r < 0 ? { error: errnoName(-r) } : { ok: true });
     },
   });
   svc.addEndpoint("sysent", {

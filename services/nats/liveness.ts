@@ -30,7 +30,7 @@ export function watchProcesses(nc: NatsConnection, kernel: Kernel, log: Logger):
           if (classifyRequestError(err) !== "no-responders") return;
           if (kernel.process(p.pid)?.state !== "running") return;
           log.info(`process ${p.pid} (${p.comm}) vanished without exit; releasing its resources`);
-          kernel.exit(p.pid, KILLED_STATUS);
+          kernel.exit(p.pid, KILLED_STATUS, "SIGKILL");
         })
         .finally(() => probing.delete(p.pid));
     }
