@@ -223,7 +223,7 @@ export class Kernel {
   route(pid: number, request: SyscallRequest): Route {
     if (!this.tracers.has(pid)) return this.decide(pid, request);
     const def = this.registry.definition(request.nr);
-    const snapshot: SyscallRequest = { ...request, input: request.input.map((b) => b?.slice()) };
+    const snapshot: SyscallRequest = { ...request, input: request.input.map((b) => b && new Uint8Array(b)) };
     if (def && def.flags?.includes("noreturn")) this.traced(pid, snapshot, undefined);
     const route = this.decide(pid, request);
     if (route.kind === "server") return { ...route, traced: snapshot };

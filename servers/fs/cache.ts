@@ -50,7 +50,7 @@ export class BlockCache {
       if (budgetMs <= 0) throw new DeviceError("operation budget spent");
       const data = await this.dev.read(missing[i], j - i, budgetMs);
       for (let k = i; k < j; k++) {
-        if (!this.blocks.has(missing[k])) this.blocks.set(missing[k], data.slice((k - i) * BLOCK_SIZE, (k - i + 1) * BLOCK_SIZE));
+        if (!this.blocks.has(missing[k])) this.blocks.set(missing[k], new Uint8Array(data.subarray((k - i) * BLOCK_SIZE, (k - i + 1) * BLOCK_SIZE)));
       }
       i = j;
     }

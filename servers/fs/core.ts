@@ -51,7 +51,7 @@ export class FsCore {
 
   async block(b: number): Promise<Uint8Array> {
     const data = await this.cache.get(b, this.budget());
-    if (this.undo !== undefined && !this.undo.has(b)) this.undo.set(b, { array: data, content: data.slice() });
+    if (this.undo !== undefined && !this.undo.has(b)) this.undo.set(b, { array: data, content: new Uint8Array(data) });
     return data;
   }
 
@@ -63,7 +63,7 @@ export class FsCore {
   replace(b: number, data: Uint8Array): Uint8Array {
     if (this.undo !== undefined && !this.undo.has(b)) {
       const old = this.cache.cached(b);
-      this.undo.set(b, { array: old, content: old?.slice() });
+      this.undo.set(b, { array: old, content: old && new Uint8Array(old) });
     }
     this.cache.put(b, data);
     this.dirty(b, data);

@@ -103,7 +103,8 @@ async function writeBlocks(fs: FsCore, node: Inode, offset: number, data: Uint8A
     let b = existing;
     if (b === 0) b = await bmap(fs, node, index, true); // fresh blocks start zeroed in the cache
     let block: Uint8Array;
-    if (n === BLOCK_SIZE) block = fs.replace(b, data.slice(pos - offset, pos - offset + n));
+    // A copy, never a view: the caller's bytes may be a view into a transport's message buffer.
+    if (n === BLOCK_SIZE) block = fs.replace(b, new Uint8Array(data.subarray(pos - offset, pos - offset + n)));
     else {
       block = await fs.block(b);
       block.set(data.subarray(pos - offset, pos - offset + n), within);

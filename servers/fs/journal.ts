@@ -187,7 +187,7 @@ export class Journal {
   private commit(): Commit {
     const id = this.nextId++;
     // Snapshot: later operations keep modifying the cached blocks.
-    const entries = [...this.open].map(([b, data]): [number, Uint8Array] => [b, data.slice()]);
+    const entries = [...this.open].map(([b, data]): [number, Uint8Array] => [b, new Uint8Array(data)]);
     this.open = new Map();
     let markDurable!: () => void;
     const durable = new Promise<void>((r) => (markDurable = r));
