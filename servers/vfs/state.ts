@@ -122,9 +122,11 @@ export class VfsState {
     if (file.proc !== undefined) return file.proc.path;
     const o = file.openedAs;
     if (o === undefined) return "?";
-    if (o.path.startsWith("/")) return normalize(o.path);
-    const base = await this.fs.pathOf(o.start);
-    return typeof base === "number" ? o.path : normalize(`${base}/${o.path}`);
+    const base = o.path.startsWith("/") ? "" : await this.fs.pathOf(o.start);
+    const path = normalize(typeof base === "number" ? o.path : `${base}/${o.path}`);
+    // As Linux shows a descriptor whose file has no name left.
+    const st = await this.fs.statIno(file.ino);
+    return typeof st !== "number" && st.nlink === 0 ? `${path} (deleted)` : path;
   }
 
   /** Open descriptors of a process, in order. */

@@ -16,6 +16,7 @@ export interface TestSystem {
   mode: ModeName;
   natsUrl?: string;
   system?: RunningSystem;
+  embedded?: EmbeddedSystem;
   /** A new process with captured stdout/stderr. */
   spawn(opts?: Partial<ConnectOptions>): Promise<TestProc>;
   stop(): Promise<void>;
@@ -45,6 +46,7 @@ export async function bootMode(
     mode,
     natsUrl: nats?.url,
     system,
+    embedded,
     async spawn(extra = {}) {
       const stdout = new Capture();
       const stderr = new Capture();
