@@ -9,6 +9,7 @@ import { mkdtemp, writeFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bootMode, type TestSystem } from "./helpers/modes.js";
+import { MICRO_COMPONENTS } from "../build/services/server-catalog.js";
 
 const CLI = "bin/natix.js";
 
@@ -153,7 +154,7 @@ describe("natix up", () => {
       const r = natix(["run", "--nats", url, "examples/ex11_2.mjs"]);
       expect(r.stdout).toBe("Message: Hello Kam!\n");
       const port = new URL(url).port;
-      expect(processesMatching(url).length).toBe(mode === "micro" ? 5 : 1); // kernel, tty, blk, hello, vfs
+      expect(processesMatching(url).length).toBe(mode === "micro" ? MICRO_COMPONENTS.length + 1 : 1); // + the kernel
       up.kill("SIGTERM");
       const code = await new Promise((res) => up.once("exit", res));
       expect(code).toBe(0);

@@ -4,7 +4,7 @@
  * temporary and removed at exit; `natix fsck` passes a clean image and reports damage.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, readdirSync, rmSync, openSync, readSync, writeSync, closeSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, openSync, readSync, writeSync, closeSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, O_CREAT, O_WRONLY, O_RDONLY } from "../build/client-libc/mod.js";
@@ -72,13 +72,16 @@ it("natix run --embedded --data DIR keeps files between runs", () => {
 
 describe("without --data", () => {
   it("the image is temporary: created under the temp directory, removed when natix up stops", async () => {
-    const before = new Set(readdirSync(tmpdir()).filter((d) => d.startsWith("natix-data-")));
-    const up = await natixUp([]);
+    // A temp directory of its own (TMPDIR), so suites running beside it do not count.
+    const tmp = join(work, "tmp");
+    mkdirSync(tmp);
+    const up = await natixUp([], { TMPDIR: tmp });
     await writeFile(up.url, "/tmp/scratch", "x");
-    const during = readdirSync(tmpdir()).filter((d) => d.startsWith("natix-data-") && !before.has(d));
+    const during = readdirSync(tmp).filter((d) => d.startsWith("natix-data-"));
     expect(during.length).toBe(1);
+    expect(readdirSync(join(tmp, during[0]))).toEqual(["natix.img"]);
     expect(await up.stop()).toBe(0);
-    expect(readdirSync(tmpdir())).not.toContain(during[0]);
+    expect(readdirSync(tmp).filter((d) => d.startsWith("natix-data-"))).toEqual([]);
   });
 });
 

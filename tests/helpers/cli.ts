@@ -9,8 +9,8 @@ export function natix(args: string[], env: NodeJS.ProcessEnv = {}, input?: strin
 }
 
 /** Starts `natix up ARGS` and resolves once it printed its NATS_URL line. */
-export async function natixUp(args: string[]): Promise<{ child: ChildProcess; url: string; stop(): Promise<number | null> }> {
-  const child = spawn(process.execPath, [CLI, "up", ...args], { stdio: ["ignore", "pipe", "inherit"] });
+export async function natixUp(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; url: string; stop(): Promise<number | null> }> {
+  const child = spawn(process.execPath, [CLI, "up", ...args], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...env } });
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";
     child.stdout!.on("data", (d: Buffer) => {
