@@ -5,7 +5,7 @@
  */
 import type { KernelPort } from "./transport/port.js";
 import type { SyscallDef } from "../kernel-core/syscalls/types.js";
-import { SYS, syscallByNr } from "../kernel-core/syscalls/table.js";
+import { SYS, hasFlag, syscallByNr } from "../kernel-core/syscalls/table.js";
 import { E } from "../kernel-core/errno.js";
 import { marshal, unmarshal, type SyscallArg } from "./marshal.js";
 
@@ -37,8 +37,9 @@ export class Process {
   async rawSyscall(nr: number, ...args: SyscallArg[]): Promise<number> {
     const def: SyscallDef | undefined = syscallByNr(nr) ?? (await this.learned(nr));
     const { request, targets } = marshal(nr, def, args);
+    const idempotent = def !== undefined && hasFlag(def, "idempotent");
     for (;;) {
-      const reply = await this.port.call(request);
+      const reply = await this.port.call(request, idempotent);
       // A blocking call that gave up its slice: issue it again, as Linux restarts it.
       if (reply.ret === -E.ERESTARTSYS) continue;
       if (reply.ret === -E.ENOSYS) this.known.delete(nr); // its module may have gone

@@ -1,5 +1,6 @@
 /**
- * The natix command line: up, run, demo, strace, dmesg, ps, insmod, rmmod, lsmod, fsck.
+ * The natix command line: up, run, demo, strace, dmesg, ps, insmod, rmmod, lsmod, fsck, kill,
+ * restart.
  */
 import { up, usage as upUsage, UsageError } from "./commands/up.js";
 import { run, usage as runUsage } from "./commands/run.js";
@@ -9,6 +10,7 @@ import { dmesg, usage as dmesgUsage } from "./commands/dmesg.js";
 import { ps, usage as psUsage } from "./commands/ps.js";
 import { insmod, rmmod, lsmod, usages as moduleUsages } from "./commands/modules.js";
 import { strace, usage as straceUsage } from "./commands/strace.js";
+import { kill, restart, usages as rsUsages } from "./commands/services.js";
 
 const COMMANDS: Record<string, { usage: string; main: (argv: string[]) => Promise<number> }> = {
   up: { usage: upUsage, main: up },
@@ -21,6 +23,8 @@ const COMMANDS: Record<string, { usage: string; main: (argv: string[]) => Promis
   rmmod: { usage: moduleUsages.rmmod, main: rmmod },
   lsmod: { usage: moduleUsages.lsmod, main: lsmod },
   strace: { usage: straceUsage, main: strace },
+  kill: { usage: rsUsages.kill, main: kill },
+  restart: { usage: rsUsages.restart, main: restart },
 };
 
 function help(): string {

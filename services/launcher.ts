@@ -1,34 +1,42 @@
 /**
  * Boots a natix system: a nats-server (private, unless a URL is given), then in micro mode the
- * kernel and one process per server and driver, or in mono mode one process with everything.
- * Ready means the kernel reports every component registered. Used by `natix up`, the demo,
- * the tests and the benchmarks.
+ * kernel and one process per server and driver (replicas as asked), or in mono mode one process
+ * with everything — all under the reincarnation supervisor. Ready means the kernel reports
+ * every component registered. Used by `natix up`, the demo, the tests and the benchmarks.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { Svcm } from "@nats-io/services";
 import type { RoutingMode } from "../kernel-core/kernel.js";
 import { SUBJECTS, serviceName } from "../kernel-core/abi/subjects.js";
-import { Svcm } from "@nats-io/services";
 import { connectNats } from "../client-libc/transport/nats-port.js";
 import { startNatsServer, type NatsServer } from "./nats-server.js";
 import { DRIVERS, MICRO_COMPONENTS } from "./server-catalog.js";
+import { Supervisor, type ComponentSpec } from "./supervisor.js";
+import { createLogger, KmsgSink } from "./logger.js";
+import { hostSupervisor } from "./nats/host-supervisor.js";
 
 export type Mode = "micro" | "mono";
 
 export interface SystemOptions {
   mode: Mode;
-  /** Use this NATS server instead of starting one. */
+  /** Use this NATS server (or comma-separated cluster URLs) instead of starting one. */
   nats?: string;
   dataDir?: string;
   deadlineMs?: number;
   routing?: RoutingMode;
   logLevel?: string;
   readyTimeoutMs?: number;
-  /** Called when a component process ends while the system runs. */
-  onExit?: (name: string, code: number | null, signal: NodeJS.Signals | null) => void;
+  /** Instances per component (`--replicas hello=2`): same queue group, separate processes. */
+  replicas?: Record<string, number>;
+  /** Restart components that die or hang (default true). */
+  supervise?: boolean;
+  /** Called when a component process dies while the system runs. */
+  onExit?: (name: string, how: string) => void;
 }
 
 export interface RunningSystem {
@@ -36,38 +44,30 @@ export interface RunningSystem {
   readonly mode: Mode;
   /** Where the disk image is. */
   readonly dataDir: string;
-  /** Component processes by name (kernel, vfs, tty, ... or mono). */
+  /** The current process of each component (replica 0), by name (kernel, vfs, ... or mono). */
   readonly children: ReadonlyMap<string, ChildProcess>;
-  /** Starts component `name` again (after it died or was killed); resolves once it serves. */
+  readonly supervisor: Supervisor;
+  /** Starts component `name` afresh (after it died, or now); resolves once it serves. */
   restart(name: string): Promise<ChildProcess>;
   stop(): Promise<void>;
 }
 
-interface Component {
-  name: string;
-  script: string;
-  args: string[];
-}
-
 const script = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
-function componentsOf(mode: Mode): Component[] {
-  if (mode === "mono") return [{ name: "mono", script: script("./mono-main.js"), args: [] }];
+function componentsOf(mode: Mode, replicas: Record<string, number>): ComponentSpec[] {
+  if (mode === "mono") return [{ name: "mono", script: script("./mono-main.js"), args: [], replicas: 1, rank: 2, service: "kernel" }];
   return [
-    { name: "kernel", script: script("./kernel-main.js"), args: [] },
+    { name: "kernel", script: script("./kernel-main.js"), args: [], replicas: 1, rank: 2, service: "kernel" },
     ...MICRO_COMPONENTS.map((c) => ({
       name: c.name,
       script: script(c.kind === "driver" ? "./driver-main.js" : "./server-main.js"),
       args: [c.name],
+      replicas: Math.max(1, replicas[c.name] ?? 1),
+      rank: DRIVERS.includes(c.name as never) ? 1 : 0,
+      service: c.name,
     })),
   ];
 }
-
-const exited = (child: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once("exit", () => resolve());
-  });
 
 export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   // Without --data the disk image lives in a temporary directory, removed at stop.
@@ -83,72 +83,74 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     NATS_URL: natsUrl,
     NATIX_DEADLINE_MS: String(opts.deadlineMs ?? 5000),
     NATIX_ROUTING: opts.routing ?? "forward",
+    NATIX_DATA_DIR: dataDir,
   };
   if (opts.logLevel) env.NATIX_LOG_LEVEL = opts.logLevel;
-  env.NATIX_DATA_DIR = dataDir;
+  const for_ = (m: Mode) => componentsOf(m, opts.replicas ?? {});
 
-  const children = new Map<string, ChildProcess>();
-  const components = componentsOf(opts.mode);
-  let stopping = false;
+  const kmsg = new KmsgSink();
+  const log = createLogger({ name: "rs", level: opts.logLevel, kmsg });
   let startFailure: ((err: Error) => void) | undefined;
-  const launch = (c: Component): ChildProcess => {
-    const child = spawn(process.execPath, [c.script, ...c.args], { env, stdio: ["ignore", "inherit", "inherit"] });
-    children.set(c.name, child);
-    child.once("exit", (code, signal) => {
-      if (stopping) return;
-      startFailure?.(new Error(`natix: ${c.name} exited during start-up (${signal ?? `code ${code}`})`));
-      opts.onExit?.(c.name, code, signal);
-    });
-    return child;
-  };
-  for (const c of components) launch(c);
-
-  const restart = async (name: string): Promise<ChildProcess> => {
-    const c = components.find((x) => x.name === name);
-    if (c === undefined) throw new Error(`natix: no component named ${name}`);
-    const old = children.get(name);
-    if (old && old.exitCode === null && old.signalCode === null) {
-      old.kill("SIGKILL");
-      await exited(old);
-    }
-    const child = launch(c);
-    if (name === "mono" || name === "kernel") await waitUntilReady(natsUrl, opts.readyTimeoutMs ?? 30_000);
-    else await waitForService(natsUrl, name, child.pid!, opts.readyTimeoutMs ?? 30_000);
-    return child;
-  };
-
-  // Shut down from the top: servers first (the vfs commits its log through the blk driver),
-  // then drivers, then the kernel.
+  const supervisor = new Supervisor(for_(opts.mode), env, log, (name, how) => {
+    startFailure?.(new Error(`natix: ${name} exited during start-up (${how})`));
+    opts.onExit?.(name, how);
+  });
+  let nc: NatsConnection | undefined;
+  let stopControl: (() => Promise<void>) | undefined;
   const stop = async () => {
-    stopping = true;
-    const rank = (name: string) => (name === "kernel" ? 2 : DRIVERS.includes(name as never) ? 1 : 0);
-    for (const level of [0, 1, 2]) {
-      const group = [...children].filter(([name]) => rank(name) === level).map(([, child]) => child);
-      for (const child of group) if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-      const timer = setTimeout(() => group.forEach((c) => c.exitCode === null && c.signalCode === null && c.kill("SIGKILL")), 5000);
-      await Promise.all(group.map(exited));
-      clearTimeout(timer);
-    }
+    await stopControl?.();
+    await supervisor.stop();
+    await nc?.close();
     await nats?.stop();
     if (temporaryData) await rm(dataDir, { recursive: true, force: true });
   };
 
+  supervisor.start();
   try {
     await new Promise<void>((resolve, reject) => {
       startFailure = reject;
       waitUntilReady(natsUrl, opts.readyTimeoutMs ?? 30_000).then(resolve, reject);
     });
+    startFailure = undefined;
+    nc = await connectNats(natsUrl, "natix-rs");
+    const conn = nc;
+    kmsg.connect((line) => conn.publish(SUBJECTS.kmsg, line));
+    if (opts.supervise !== false) supervisor.watch(nc);
+    else supervisor.holdRestarts();
+    stopControl = await hostSupervisor(nc, supervisor);
   } catch (err) {
+    startFailure = undefined;
     await stop();
     throw err;
-  } finally {
-    startFailure = undefined;
   }
-  return { natsUrl, mode: opts.mode, dataDir, children, restart, stop };
+
+  const children = new Map<string, ChildProcess>();
+  return {
+    natsUrl,
+    mode: opts.mode,
+    dataDir,
+    supervisor,
+    get children() {
+      children.clear();
+      for (const name of supervisor.names()) {
+        const c = supervisor.child(name);
+        if (c) children.set(name, c);
+      }
+      return children;
+    },
+    async restart(name) {
+      const [child] = await supervisor.restart(name);
+      const service = name === "mono" ? "kernel" : name;
+      if (service === "kernel") await waitUntilReady(natsUrl, opts.readyTimeoutMs ?? 30_000);
+      else await waitForService(natsUrl, service, child.pid!, opts.readyTimeoutMs ?? 30_000);
+      return child;
+    },
+    stop,
+  };
 }
 
 /** Waits until the NATS micro service of component `name` answers from OS process `pid`. */
-async function waitForService(natsUrl: string, name: string, pid: number, timeoutMs: number): Promise<void> {
+export async function waitForService(natsUrl: string, name: string, pid: number, timeoutMs: number): Promise<void> {
   const nc = await connectNats(natsUrl, "natix-launcher");
   const until = Date.now() + timeoutMs;
   try {

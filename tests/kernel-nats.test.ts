@@ -84,10 +84,10 @@ for (const mode of ["micro", "mono"] as const) {
   });
 }
 
-describe("when a server dies, leaves, or never came (micro)", () => {
+describe("when a server dies, leaves, or never came (micro, no supervisor)", () => {
   it("kill -9 of the hello server: its calls fail with ETIMEDOUT within the deadline; other servers keep answering", async () => {
     const deadlineMs = 1500;
-    const sys = await bootMode("micro", { deadlineMs });
+    const sys = await bootMode("micro", { deadlineMs, supervise: false });
     try {
       const t = await sys.spawn();
       const message = new Uint8Array(64);
@@ -112,7 +112,7 @@ describe("when a server dies, leaves, or never came (micro)", () => {
   });
 
   it("a server that stops cleanly unregisters: its calls become ENOSYS", async () => {
-    const sys = await bootMode("micro");
+    const sys = await bootMode("micro", { supervise: false });
     try {
       const t = await sys.spawn();
       const hello = sys.system!.children.get("hello")!;

@@ -16,7 +16,8 @@ describe("blk driver outage (micro)", () => {
   let hot: number;
   let cold: number;
   beforeAll(async () => {
-    sys = await bootMode("micro", { deadlineMs: DEADLINE });
+    // No supervisor: the driver stays down until the test brings it back.
+    sys = await bootMode("micro", { deadlineMs: DEADLINE, supervise: false });
     const setup = (await sys.spawn()).proc;
     const fd = await setup.open("/tmp/cold", O_CREAT | O_WRONLY, 0o644);
     expect(await setup.write(fd, "cold data")).toBe(9);

@@ -113,18 +113,22 @@ class NatsPort implements KernelPort {
     this.subject = SUBJECTS.sys(info.pid);
   }
 
-  async call(request: SyscallRequest): Promise<SyscallReply> {
+  async call(request: SyscallRequest, idempotent = false): Promise<SyscallReply> {
     const frame = encodeRequest(request);
     const deadline = performance.now() + this.info.deadlineMs;
+    // An idempotent call waits a fifth of the deadline per attempt: an answer lost with a
+    // killed server (or replica) is asked for again instead of waited for until the end.
+    const slice = idempotent ? Math.max(250, this.info.deadlineMs / 5) : Infinity;
     for (let attempt = 0; ; attempt++) {
       const left = deadline - performance.now();
       if (left <= 0) return { ret: -E.ETIMEDOUT };
       try {
-        const m = await this.nc.request(this.subject, frame, { timeout: Math.ceil(left) });
+        const m = await this.nc.request(this.subject, frame, { timeout: Math.ceil(Math.min(left, slice)) });
         const reply = decodeReply(m.data);
         return typeof reply === "number" ? { ret: -E.EIO } : reply;
       } catch (err) {
         const why = classifyRequestError(err);
+        if (why === "timeout" && idempotent && deadline - performance.now() > 0) continue;
         if (why === "timeout") return { ret: -E.ETIMEDOUT };
         if (why !== "no-responders") return { ret: -E.EIO };
         await sleep(Math.min(retryDelay(attempt), Math.max(0, deadline - performance.now())));

@@ -5,8 +5,12 @@ import type { SyscallDef } from "../../kernel-core/syscalls/types.js";
 
 export interface KernelPort {
   readonly info: ProcessInfo;
-  /** One syscall; never rejects: transport failures become a negative errno. */
-  call(request: SyscallRequest): Promise<SyscallReply>;
+  /**
+   * One syscall; never rejects: transport failures become a negative errno. An `idempotent`
+   * call whose answer is late may be sent again (another replica, or the restarted server,
+   * answers it) until the deadline.
+   */
+  call(request: SyscallRequest, idempotent?: boolean): Promise<SyscallReply>;
   /** Releases the connection (after exit). */
   close(): Promise<void>;
   /** The kernel's table entry for a number libc's table lacks (a module's syscall). */

@@ -112,7 +112,7 @@ export const SYSCALL_TABLE: readonly SyscallDef[] = [
   }),
   sc(316, "renameat2", "vfs", [dirfd("olddirfd"), path("oldpath"), dirfd("newdirfd"), path("newpath"), uint("flags")]),
   sc(439, "faccessat2", "vfs", [dirfd(), path(), int("mode", { flags: "access" }), int("flags", { flags: "at" })], ["idempotent"]),
-  sc(999, "hello_world", "hello", [inBuf("str", 1, "cstr"), uint("str_len"), outBuf("buf", 3, "cstr"), uint("buf_len")]),
+  sc(999, "hello_world", "hello", [inBuf("str", 1, "cstr"), uint("str_len"), outBuf("buf", 3, "cstr"), uint("buf_len")], ["idempotent"]),
 ];
 
 /** Sizes of the fixed-size structs an out-buffer with no length argument (len −1) receives. */

@@ -1,11 +1,13 @@
 /**
- * natix ps [--nats URL] — the emulated processes, as `ps -ef` lists them:
- * UID PID PPID C STIME TTY TIME CMD.
+ * natix ps [--nats URL] — the emulated processes, as `ps -ef` lists them
+ * (UID PID PPID C STIME TTY TIME CMD), then the services the supervisor runs.
  */
 import { parseArgs } from "node:util";
 import { connectNats } from "../../client-libc/transport/nats-port.js";
 import { SUBJECTS } from "../../kernel-core/abi/subjects.js";
 import { natsUrlFrom } from "./dmesg.js";
+import { RS_SUBJECTS } from "../nats/host-supervisor.js";
+import type { InstanceStatus } from "../supervisor.js";
 
 export const usage = "natix ps [--nats URL]";
 
@@ -17,6 +19,10 @@ interface ProcessRow {
   startedWall: number;
 }
 
+const uptime = (ms: number) => {
+  const s = Math.floor(ms / 1000);
+  return `${String(Math.floor(s / 3600)).padStart(2, "0")}:${String(Math.floor(s / 60) % 60).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
+};
 const user = (uid: number) => (uid === 0 ? "root" : String(uid));
 const hhmm = (ms: number) => new Date(ms).toTimeString().slice(0, 5);
 
@@ -34,6 +40,18 @@ export async function ps(argv: string[]): Promise<number> {
     lines.push(psLine("root", "1", "0", "0", hhmm(Date.now() - status.uptimeMs), "?", "00:00:00", "[natix-kernel]"));
     for (const p of status.processes.sort((a, b) => a.pid - b.pid)) {
       lines.push(psLine(user(p.uid), String(p.pid), String(p.ppid), "0", hhmm(p.startedWall), "console", "00:00:00", p.argv.join(" ")));
+    }
+    // The services the supervisor runs (when there is one): state, pid, restarts, uptime.
+    const services = await nc
+      .request(RS_SUBJECTS.status, "", { timeout: 2000 })
+      .then((m) => m.json<InstanceStatus[]>())
+      .catch(() => undefined);
+    if (services) {
+      lines.push("", `${"SERVICE".padEnd(10)} ${"STATE".padEnd(8)} ${"PID".padStart(7)} ${"RESTARTS".padStart(8)} ${"UPTIME".padStart(10)}`);
+      for (const s of services) {
+        const name = s.replica > 0 ? `${s.name}#${s.replica}` : s.name;
+        lines.push(`${name.padEnd(10)} ${s.state.padEnd(8)} ${String(s.pid ?? "-").padStart(7)} ${String(s.restarts).padStart(8)} ${uptime(s.uptimeMs).padStart(10)}`);
+      }
     }
     process.stdout.write(lines.join("\n") + "\n");
     return 0;

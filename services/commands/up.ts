@@ -1,14 +1,16 @@
 /**
  * natix up [--mode micro|mono] [--nats URL] [--data DIR] [--deadline-ms N] [--routing forward|mediate]
- *          [--log-level LEVEL]
- * Runs the system in the foreground. Prints `NATS_URL=nats://HOST:PORT` once syscalls are
- * accepted; SIGINT/SIGTERM stops every process it started and exits 0.
+ *          [--replicas NAME=N]... [--log-level LEVEL]
+ * Runs the system in the foreground, every component under the reincarnation supervisor.
+ * Prints `NATS_URL=nats://HOST:PORT` once syscalls are accepted; SIGINT/SIGTERM stops every
+ * process it started and exits 0.
  */
 import { parseArgs } from "node:util";
 import { startSystem, type Mode } from "../launcher.js";
 import type { RoutingMode } from "../../kernel-core/kernel.js";
 
-export const usage = "natix up [--mode micro|mono] [--nats URL] [--data DIR] [--deadline-ms N] [--routing forward|mediate] [--log-level LEVEL]";
+export const usage =
+  "natix up [--mode micro|mono] [--nats URL] [--data DIR] [--deadline-ms N] [--routing forward|mediate] [--replicas NAME=N] [--log-level LEVEL]";
 
 export async function up(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -20,6 +22,7 @@ export async function up(argv: string[]): Promise<number> {
       "deadline-ms": { type: "string" },
       routing: { type: "string", default: "forward" },
       "log-level": { type: "string" },
+      replicas: { type: "string", multiple: true },
     },
   });
   if (values.mode !== "micro" && values.mode !== "mono") throw new UsageError(`--mode must be micro or mono, not ${values.mode}`);
@@ -27,6 +30,12 @@ export async function up(argv: string[]): Promise<number> {
   const deadline = values["deadline-ms"] === undefined ? undefined : Number(values["deadline-ms"]);
   if (deadline !== undefined && !(deadline > 0)) throw new UsageError("--deadline-ms must be a positive number");
 
+  const replicas: Record<string, number> = {};
+  for (const item of (values.replicas ?? []).flatMap((v) => v.split(","))) {
+    const m = /^([a-z]+)=(\d+)$/.exec(item.trim());
+    if (!m || Number(m[2]) < 1 || Number(m[2]) > 16) throw new UsageError(`--replicas takes NAME=N (1..16), not ${item}`);
+    replicas[m[1]] = Number(m[2]);
+  }
   const system = await startSystem({
     mode: values.mode as Mode,
     nats: values.nats,
@@ -34,7 +43,7 @@ export async function up(argv: string[]): Promise<number> {
     deadlineMs: deadline,
     routing: values.routing as RoutingMode,
     logLevel: values["log-level"],
-    onExit: (name, code, signal) => process.stderr.write(`natix up: ${name} exited (${signal ?? `code ${code}`})\n`),
+    replicas,
   });
   process.stdout.write(`NATS_URL=${system.natsUrl}\n`);
   await new Promise<void>((resolve) => {

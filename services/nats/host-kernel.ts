@@ -45,8 +45,8 @@ export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Pro
     else msg.respond(encodeReply(reply));
   };
 
-  const mediate = async (msg: Msg, subject: string, routed: Uint8Array, onReply?: (reply: SyscallReply) => void) => {
-    const r = await requestWithRetry(nc, subject, routed, kernel.deadlineMs);
+  const mediate = async (msg: Msg, subject: string, routed: Uint8Array, idempotent: boolean, onReply?: (reply: SyscallReply) => void) => {
+    const r = await requestWithRetry(nc, subject, routed, kernel.deadlineMs, idempotent ? Math.max(250, kernel.deadlineMs / 5) : Infinity);
     const bytes = r.ok ? r.data : encodeResult(-E.ETIMEDOUT);
     if (onReply) {
       const reply = decodeReply(bytes);
@@ -74,7 +74,7 @@ export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Pro
     const subject = SUBJECTS.server(route.server);
     // A traced call is mediated whatever the routing: the kernel must see its reply.
     if (kernel.routing === "forward" && !traced) nc.publish(subject, routed, { reply: msg.reply });
-    else void mediate(msg, subject, routed, traced);
+    else void mediate(msg, subject, routed, kernel.registry.definition(request.nr)?.flags?.includes("idempotent") ?? false, traced);
   }
 
   const json = (msg: Msg, body: unknown) => void msg.respond(JSON.stringify(body));
@@ -85,6 +85,7 @@ export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Pro
     version: NATIX_VERSION,
     description: "natix kernel-core: process table, syscall validation and routing",
     queue: serviceName("kernel"),
+    metadata: { pid: String(process.pid) },
   });
   svc.addEndpoint("sys", { subject: SUBJECTS.sysAll, handler: (err, msg) => err === null && onSyscall(msg) });
   svc.addEndpoint("spawn", {

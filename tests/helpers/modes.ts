@@ -30,7 +30,7 @@ export interface TestProc {
 
 export async function bootMode(
   mode: ModeName,
-  opts: { deadlineMs?: number; routing?: "forward" | "mediate" } = {},
+  opts: { deadlineMs?: number; routing?: "forward" | "mediate"; supervise?: boolean; replicas?: Record<string, number> } = {},
 ): Promise<TestSystem> {
   let nats: TestNats | undefined;
   let system: RunningSystem | undefined;
@@ -39,7 +39,7 @@ export async function bootMode(
     embedded = await createEmbeddedSystem({ deadlineMs: opts.deadlineMs });
   } else {
     nats = await startTestNats();
-    system = await startSystem({ mode, nats: nats.url, deadlineMs: opts.deadlineMs, routing: opts.routing });
+    system = await startSystem({ mode, nats: nats.url, deadlineMs: opts.deadlineMs, routing: opts.routing, supervise: opts.supervise, replicas: opts.replicas });
   }
   const procs: Proc[] = [];
   return {

@@ -1,0 +1,234 @@
+/**
+ * The reincarnation supervisor (MINIX 3's "reincarnation server"): starts every component
+ * process, notices one that died (exit) or hangs (three missed NATS micro heartbeats,
+ * $SRV.PING), and starts it again with exponential backoff — 100 ms doubling to 5 s for an
+ * instance that died within a second of starting, and no more after ten such deaths in a row
+ * (a crash loop). Every event goes to the kernel log. Replicas of a component run as separate
+ * processes in one queue group.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { Svcm } from "@nats-io/services";
+import type { Logger } from "pino";
+import { serviceName } from "../kernel-core/abi/subjects.js";
+
+export interface ComponentSpec {
+  name: string;
+  script: string;
+  args: string[];
+  replicas: number;
+  /** Shutdown order: 0 servers, 1 drivers, 2 the kernel. */
+  rank: number;
+  /** Its NATS micro service name (the monolith answers as the kernel). */
+  service: string;
+}
+
+export type InstanceState = "starting" | "running" | "backoff" | "failed" | "stopped";
+
+interface Instance {
+  spec: ComponentSpec;
+  replica: number;
+  child?: ChildProcess;
+  state: InstanceState;
+  restarts: number;
+  startedAt: number;
+  quickDeaths: number;
+  missed: number;
+  timer?: NodeJS.Timeout;
+  lastExit?: string;
+}
+
+export interface InstanceStatus {
+  name: string;
+  replica: number;
+  pid: number | null;
+  state: InstanceState;
+  restarts: number;
+  uptimeMs: number;
+  lastExit?: string;
+}
+
+const BACKOFF_MS = 100;
+const MAX_BACKOFF_MS = 5000;
+const QUICK_MS = 1000;
+const CRASH_LOOP = 10;
+const HEARTBEAT_MS = 1000;
+const MISSES = 3;
+const GRACE_MS = 3000;
+
+const exited = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once("exit", () => resolve());
+  });
+
+export class Supervisor {
+  private readonly instances: Instance[] = [];
+  private stopping = false;
+  /** Without supervision (tests of what a dead server means): a death is final. */
+  private hold = false;
+  private heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(
+    specs: ComponentSpec[],
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly log: Logger,
+    /** Told of every death (the launcher fails start-up on one). */
+    private readonly onDeath?: (name: string, how: string) => void,
+  ) {
+    for (const spec of specs) for (let r = 0; r < spec.replicas; r++) this.instances.push({ spec, replica: r, state: "stopped", restarts: 0, startedAt: 0, quickDeaths: 0, missed: 0 });
+  }
+
+  start(): void {
+    for (const inst of this.instances) this.launch(inst);
+  }
+
+  private launch(inst: Instance): ChildProcess {
+    clearTimeout(inst.timer);
+    const child = spawn(process.execPath, [inst.spec.script, ...inst.spec.args], { env: this.env, stdio: ["ignore", "inherit", "inherit"] });
+    inst.child = child;
+    inst.state = "running";
+    inst.startedAt = Date.now();
+    inst.missed = 0;
+    child.once("exit", (code, signal) => this.died(inst, child, signal ?? `status ${code}`));
+    return child;
+  }
+
+  private died(inst: Instance, child: ChildProcess, how: string): void {
+    if (inst.child !== child) return; // an older process of this instance
+    inst.lastExit = how;
+    if (this.stopping || inst.state === "stopped") {
+      inst.state = "stopped";
+      return;
+    }
+    this.onDeath?.(inst.spec.name, how);
+    if (this.hold) {
+      inst.state = "stopped";
+      this.log.info(`rs: ${inst.spec.name} (pid ${child.pid}) died (${how}); not supervised`);
+      return;
+    }
+    const lived = Date.now() - inst.startedAt;
+    inst.quickDeaths = lived < QUICK_MS ? inst.quickDeaths + 1 : 0;
+    const label = `${inst.spec.name}${inst.spec.replicas > 1 ? `#${inst.replica}` : ""} (pid ${child.pid})`;
+    if (inst.quickDeaths >= CRASH_LOOP) {
+      inst.state = "failed";
+      this.log.error(`rs: ${label} died ${CRASH_LOOP} times within ${QUICK_MS} ms of starting; not restarting it`);
+      return;
+    }
+    const delay = Math.min(MAX_BACKOFF_MS, BACKOFF_MS * 2 ** inst.quickDeaths);
+    inst.state = "backoff";
+    this.log.info(`rs: ${label} died (${how}); restarting in ${delay} ms`);
+    inst.timer = setTimeout(() => {
+      if (this.stopping || inst.state !== "backoff") return;
+      inst.restarts++;
+      const next = this.launch(inst);
+      this.log.info(`rs: ${inst.spec.name} restarted as pid ${next.pid} (restart ${inst.restarts})`);
+    }, delay);
+  }
+
+  /** From now on a component that dies stays dead (until restart() is asked for). */
+  holdRestarts(): void {
+    this.hold = true;
+  }
+
+  /** Pings every component over the NATS micro protocol; kills one that misses three in a row. */
+  watch(nc: NatsConnection): void {
+    const client = new Svcm(nc).client({ strategy: "timer", maxWait: 500 });
+    const services = [...new Set(this.instances.map((i) => i.spec.service))];
+    this.heartbeat = setInterval(() => {
+      for (const service of services) {
+        const seen = new Set<string>();
+        void (async () => {
+          try {
+            for await (const p of await client.ping(serviceName(service))) if (p.metadata?.pid) seen.add(p.metadata.pid);
+          } catch {
+            // nobody answered: every instance missed
+          }
+          for (const inst of this.instances) {
+            if (inst.spec.service !== service || inst.state !== "running" || Date.now() - inst.startedAt < GRACE_MS) continue;
+            if (seen.has(String(inst.child?.pid))) inst.missed = 0;
+            else if (++inst.missed >= MISSES) {
+              this.log.warn(`rs: ${inst.spec.name} (pid ${inst.child?.pid}) missed ${MISSES} heartbeats; killing it`);
+              inst.child?.kill("SIGKILL");
+            }
+          }
+        })();
+      }
+    }, HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  /** The running process of component `name` (replica 0 unless given). */
+  child(name: string, replica = 0): ChildProcess | undefined {
+    return this.instances.find((i) => i.spec.name === name && i.replica === replica)?.child;
+  }
+
+  names(): string[] {
+    return [...new Set(this.instances.map((i) => i.spec.name))];
+  }
+
+  /** Restarts of component `name`, all replicas. */
+  restarts(name: string): number {
+    return this.instances.filter((i) => i.spec.name === name).reduce((n, i) => n + i.restarts, 0);
+  }
+
+  status(): InstanceStatus[] {
+    const now = Date.now();
+    return this.instances.map((i) => ({
+      name: i.spec.name,
+      replica: i.replica,
+      pid: i.state === "running" ? (i.child?.pid ?? null) : null,
+      state: i.state,
+      restarts: i.restarts,
+      uptimeMs: i.state === "running" ? now - i.startedAt : 0,
+      lastExit: i.lastExit,
+    }));
+  }
+
+  /** Sends `signal` to a component's process (natix kill); the supervisor restarts it as usual. */
+  kill(name: string, signal: NodeJS.Signals, replica = 0): string | undefined {
+    const inst = this.instances.find((i) => i.spec.name === name && i.replica === replica);
+    if (inst === undefined) return `no service ${name}${replica ? `#${replica}` : ""}`;
+    if (inst.state !== "running" || inst.child === undefined) return `${name} is not running (${inst.state})`;
+    inst.child.kill(signal);
+    return undefined;
+  }
+
+  /** Starts component `name` afresh now (natix restart): its processes stop, new ones start. */
+  async restart(name: string): Promise<ChildProcess[]> {
+    const mine = this.instances.filter((i) => i.spec.name === name);
+    if (mine.length === 0) throw new Error(`natix: no component named ${name}`);
+    const started: ChildProcess[] = [];
+    for (const inst of mine) {
+      clearTimeout(inst.timer);
+      const old = inst.child;
+      inst.state = "stopped";
+      if (old && old.exitCode === null && old.signalCode === null) {
+        old.kill("SIGTERM");
+        const timer = setTimeout(() => old.kill("SIGKILL"), 3000);
+        await exited(old);
+        clearTimeout(timer);
+      }
+      inst.restarts++;
+      inst.quickDeaths = 0;
+      started.push(this.launch(inst));
+    }
+    this.log.info(`rs: ${name} restarted on request`);
+    return started;
+  }
+
+  /** Ordered shutdown: servers, then drivers, then the kernel. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.heartbeat);
+    for (const inst of this.instances) clearTimeout(inst.timer);
+    for (const rank of [0, 1, 2]) {
+      const group = this.instances.filter((i) => i.spec.rank === rank && i.child).map((i) => i.child!);
+      for (const c of group) if (c.exitCode === null && c.signalCode === null) c.kill("SIGTERM");
+      const timer = setTimeout(() => group.forEach((c) => c.exitCode === null && c.signalCode === null && c.kill("SIGKILL")), 5000);
+      await Promise.all(group.map(exited));
+      clearTimeout(timer);
+    }
+    for (const inst of this.instances) inst.state = "stopped";
+  }
+}
