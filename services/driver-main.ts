@@ -9,6 +9,7 @@ import { natsTerminals } from "./nats/terminals.js";
 import { runComponent } from "./component.js";
 import { deadlineFromEnv, timings } from "./timing.js";
 import { diskSizeMiB } from "./server-catalog.js";
+import { listenForFaults } from "./fault.js";
 
 const name = process.argv[2];
 if (name !== "tty" && name !== "blk") {
@@ -22,6 +23,7 @@ if (name === "blk" && !dataDir) {
 }
 
 await runComponent(name, async (nc, log) => {
+  listenForFaults(nc, [name]);
   if (name === "blk") {
     const image = await openImage({ dataDir: dataDir!, sizeMiB: diskSizeMiB() });
     const hosted = await hostEndpoint({ nc, log, name, kind: "driver", subject: SUBJECTS.driver(name), handle: blkEndpoint(image) });

@@ -9,7 +9,8 @@ import { createLogger } from "./logger.js";
 import { runComponent } from "./component.js";
 import { deadlineFromEnv, timings } from "./timing.js";
 import { openImage } from "../servers/blk/image.js";
-import { diskSizeMiB } from "./server-catalog.js";
+import { diskSizeMiB, MICRO_COMPONENTS } from "./server-catalog.js";
+import { listenForFaults } from "./fault.js";
 
 const dataDir = process.env.NATIX_DATA_DIR;
 if (!dataDir) {
@@ -27,6 +28,8 @@ await runComponent("mono", async (nc, log, kmsg) => {
     deadlineMs: t.deadlineMs,
   });
   kmsg.connect((line) => mono.kernel.kmsg.ingest(line));
+  // The same injection as in micro mode, but every component's code is in this process.
+  listenForFaults(nc, ["kernel", ...MICRO_COMPONENTS.map((c) => c.name)]);
   const host = await hostKernel({ nc, kernel: mono.kernel, log, local: mono.local, modules: mono.modules });
   return {
     async stop() {

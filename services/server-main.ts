@@ -7,6 +7,7 @@ import { ttyOverLink } from "../servers/tty/protocol.js";
 import { blkOverLink } from "../servers/blk/protocol.js";
 import { natsBlkLink } from "./nats/blk-link.js";
 import { natsLinks } from "./nats/links.js";
+import { listenForFaults } from "./fault.js";
 import { SERVERS } from "./server-catalog.js";
 import { hostEndpoint } from "./nats/endpoint.js";
 import { natsDriverLink } from "./nats/driver-link.js";
@@ -29,6 +30,7 @@ await runComponent(row.name, async (nc, log) => {
     links: natsLinks(nc, t.driverMs),
   });
   const dispatcher = createDispatcher(server, log);
+  listenForFaults(nc, [server.name]);
   const hosted = await hostEndpoint({
     nc,
     log,

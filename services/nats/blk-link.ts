@@ -1,14 +1,14 @@
 /**
  * The filesystem's link to the blk driver over NATS. Block requests are idempotent, so a
  * request that got no answer — the driver was killed, or is restarting — is simply sent again
- * (each attempt waits at most 1 s) until the caller's budget is spent.
+ * (each attempt waits at most 500 ms) until the caller's budget is spent.
  */
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { BlkLink } from "../../servers/blk/protocol.js";
 import { SUBJECTS } from "../../kernel-core/abi/subjects.js";
 import { classifyRequestError, retryDelay } from "../../client-libc/transport/nats-errors.js";
 
-const ATTEMPT_MS = 1000;
+const ATTEMPT_MS = 500;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function natsBlkLink(nc: NatsConnection, defaultBudgetMs: number): BlkLink {

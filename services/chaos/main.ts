@@ -1,0 +1,49 @@
+/**
+ * npm run chaos [-- --mode micro|mono --kills N --duration S --target blk|vfs|tty|hello|mem
+ *                   --fault kill|crash --seed N --json FILE]
+ * Prints a Markdown summary; with --json also writes the report as JSON (and the summary next
+ * to it, FILE with .md).
+ */
+import { parseArgs } from "node:util";
+import { writeFileSync } from "node:fs";
+import { runChaos, TARGETS, type Target } from "./run.js";
+import { markdown } from "./report.js";
+
+const { values } = parseArgs({
+  options: {
+    mode: { type: "string", default: "micro" },
+    kills: { type: "string", default: "20" },
+    duration: { type: "string", default: "3600" },
+    target: { type: "string", default: "blk" },
+    fault: { type: "string", default: "kill" },
+    seed: { type: "string", default: String(Date.now() % 1_000_000) },
+    json: { type: "string" },
+    quiet: { type: "boolean", default: false },
+  },
+});
+const fail = (text: string) => {
+  process.stderr.write(`natix chaos: ${text}\n`);
+  process.exit(2);
+};
+if (values.mode !== "micro" && values.mode !== "mono") fail("--mode is micro or mono");
+if (!TARGETS.includes(values.target as Target)) fail(`--target is one of ${TARGETS.join(", ")}`);
+if (values.fault !== "kill" && values.fault !== "crash") fail("--fault is kill or crash");
+const kills = Number(values.kills);
+if (!Number.isInteger(kills) || kills < 1) fail("--kills is a positive integer");
+
+const report = await runChaos({
+  mode: values.mode as "micro" | "mono",
+  target: values.target as Target,
+  kills,
+  durationS: Number(values.duration),
+  fault: values.fault as "kill" | "crash",
+  seed: Number(values.seed),
+  progress: values.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
+});
+const summary = markdown(report);
+process.stdout.write(summary);
+if (values.json) {
+  writeFileSync(values.json, JSON.stringify(report, null, 2) + "\n");
+  writeFileSync(values.json.replace(/\.json$/, "") + ".md", summary);
+}
+process.exit(0);
