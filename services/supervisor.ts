@@ -48,13 +48,19 @@ export interface InstanceStatus {
   lastExit?: string;
 }
 
-const BACKOFF_MS = 100;
-const MAX_BACKOFF_MS = 5000;
-const QUICK_MS = 1000;
-const CRASH_LOOP = 10;
-const HEARTBEAT_MS = 1000;
-const MISSES = 3;
-const GRACE_MS = 3000;
+/** The supervisor's clock: backoff, crash-loop rule, heartbeats. */
+export const RS_TIMING = {
+  backoffMs: 100,
+  maxBackoffMs: 5000,
+  /** A death this soon after starting counts towards a crash loop. */
+  quickMs: 1000,
+  crashLoop: 10,
+  heartbeatMs: 1000,
+  misses: 3,
+  /** No heartbeat is expected this soon after starting. */
+  graceMs: 3000,
+};
+export type RsTiming = typeof RS_TIMING;
 
 const exited = (child: ChildProcess) =>
   new Promise<void>((resolve) => {
@@ -69,13 +75,17 @@ export class Supervisor {
   private hold = false;
   private heartbeat: NodeJS.Timeout | undefined;
 
+  private readonly t: RsTiming;
+
   constructor(
     specs: ComponentSpec[],
     private readonly env: NodeJS.ProcessEnv,
     private readonly log: Logger,
     /** Told of every death (the launcher fails start-up on one). */
     private readonly onDeath?: (name: string, how: string) => void,
+    timing: Partial<RsTiming> = {},
   ) {
+    this.t = { ...RS_TIMING, ...timing };
     for (const spec of specs) for (let r = 0; r < spec.replicas; r++) this.instances.push({ spec, replica: r, state: "stopped", restarts: 0, startedAt: 0, quickDeaths: 0, missed: 0 });
   }
 
@@ -108,14 +118,14 @@ export class Supervisor {
       return;
     }
     const lived = Date.now() - inst.startedAt;
-    inst.quickDeaths = lived < QUICK_MS ? inst.quickDeaths + 1 : 0;
+    inst.quickDeaths = lived < this.t.quickMs ? inst.quickDeaths + 1 : 0;
     const label = `${inst.spec.name}${inst.spec.replicas > 1 ? `#${inst.replica}` : ""} (pid ${child.pid})`;
-    if (inst.quickDeaths >= CRASH_LOOP) {
+    if (inst.quickDeaths >= this.t.crashLoop) {
       inst.state = "failed";
-      this.log.error(`rs: ${label} died ${CRASH_LOOP} times within ${QUICK_MS} ms of starting; not restarting it`);
+      this.log.error(`rs: ${label} died ${this.t.crashLoop} times within ${this.t.quickMs} ms of starting; not restarting it`);
       return;
     }
-    const delay = Math.min(MAX_BACKOFF_MS, BACKOFF_MS * 2 ** inst.quickDeaths);
+    const delay = Math.min(this.t.maxBackoffMs, this.t.backoffMs * 2 ** inst.quickDeaths);
     inst.state = "backoff";
     this.log.info(`rs: ${label} died (${how}); restarting in ${delay} ms`);
     inst.timer = setTimeout(() => {
@@ -145,16 +155,16 @@ export class Supervisor {
             // nobody answered: every instance missed
           }
           for (const inst of this.instances) {
-            if (inst.spec.service !== service || inst.state !== "running" || Date.now() - inst.startedAt < GRACE_MS) continue;
+            if (inst.spec.service !== service || inst.state !== "running" || Date.now() - inst.startedAt < this.t.graceMs) continue;
             if (seen.has(String(inst.child?.pid))) inst.missed = 0;
-            else if (++inst.missed >= MISSES) {
-              this.log.warn(`rs: ${inst.spec.name} (pid ${inst.child?.pid}) missed ${MISSES} heartbeats; killing it`);
+            else if (++inst.missed >= this.t.misses) {
+              this.log.warn(`rs: ${inst.spec.name} (pid ${inst.child?.pid}) missed ${this.t.misses} heartbeats; killing it`);
               inst.child?.kill("SIGKILL");
             }
           }
         })();
       }
-    }, HEARTBEAT_MS);
+    }, this.t.heartbeatMs);
     this.heartbeat.unref();
   }
 

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { O_RDONLY, type Proc } from "../build/client-libc/mod.js";
 import { bootMode, type TestSystem } from "./helpers/modes.js";
-import { CLI, natix } from "./helpers/cli.js";
+import { CLI, natix, natixAsync } from "./helpers/cli.js";
 
 async function readText(p: Proc, path: string): Promise<string | number> {
   const fd = await p.open(path, O_RDONLY);
@@ -65,7 +65,7 @@ describe("a program killed with SIGKILL (micro)", () => {
     const link = new Uint8Array(256);
     const n = await watcher.readlink(`/proc/${pid}/fd/3`, link);
     expect(Buffer.from(link.subarray(0, n)).toString()).toBe("/tmp/held (deleted)");
-    expect(natix(["ps", "--nats", sys.natsUrl!]).stdout).toContain(prog);
+    expect((await natixAsync(["ps", "--nats", sys.natsUrl!])).stdout).toContain(prog);
 
     child.kill("SIGKILL");
     const started = Date.now();
@@ -77,7 +77,7 @@ describe("a program killed with SIGKILL (micro)", () => {
     expect(gone).toBe(true);
     expect(Date.now() - started).toBeLessThan(6000);
     expect(committed((await readText(watcher, "/proc/meminfo")) as string)).toBe(baseline);
-    expect(natix(["ps", "--nats", sys.natsUrl!]).stdout).not.toContain(prog);
+    expect((await natixAsync(["ps", "--nats", sys.natsUrl!])).stdout).not.toContain(prog);
     expect(natix(["dmesg", "--nats", sys.natsUrl!]).stdout).toMatch(new RegExp(`process ${pid} \\(hold\\.mjs\\) vanished without exit`));
   });
 });

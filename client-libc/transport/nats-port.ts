@@ -39,8 +39,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function connectNats(url: string, name: string): Promise<NatsConnection> {
   try {
+    // A comma-separated list is a cluster: connect to the first, fail over to the others.
     return await connect({
-      servers: url,
+      servers: url.split(",").map((u) => u.trim()),
+      noRandomize: true,
       name,
       noAsyncTraces: true,
       maxReconnectAttempts: -1,

@@ -36,3 +36,18 @@ export function processesMatching(marker: string): string[] {
   const r = spawnSync("ps", ["-eo", "pid,args"], { encoding: "utf8" });
   return r.stdout.split("\n").filter((l) => l.includes(marker) && !l.includes("ps -eo"));
 }
+
+/**
+ * natix, without blocking this process (needed when the system's supervisor runs here: a
+ * blocking spawnSync would keep it from answering).
+ */
+export function natixAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.once("close", (status) => resolve({ status, stdout, stderr }));
+  });
+}

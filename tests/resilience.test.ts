@@ -1,0 +1,104 @@
+/**
+ * Faults that should cost callers nothing: one replica of a replicated server killed under load,
+ * and the NATS node the whole system is connected to killed (a 3-node cluster on loopback) —
+ * clients and servers reconnect, and no acknowledged write is lost.
+ */
+import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { startSystem } from "../build/services/launcher.js";
+import { Recorder } from "../build/services/chaos/record.js";
+import { helloCaller, writer, type LoadState } from "../build/services/chaos/load.js";
+import { parseRecords } from "../build/services/chaos/records.js";
+import { createEmbeddedSystem } from "../build/services/embedded.js";
+import { openImage } from "../build/servers/blk/image.js";
+import { fsck } from "../build/servers/fs/fsck.js";
+import { connect, O_RDONLY } from "../build/client-libc/mod.js";
+import { startTestCluster, startTestNats } from "./helpers/nats.js";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function ackedPresent(dataDir: string, acked: Map<string, Set<number>>): Promise<number> {
+  const image = await openImage({ dataDir });
+  const report = await fsck(image, pino({ level: "silent" }));
+  await image.close();
+  expect(report.problems).toEqual([]);
+  const sys = await createEmbeddedSystem({ dataDir });
+  let lost = 0;
+  try {
+    const p = await connect({ embedded: sys });
+    for (const [path, seqs] of acked) {
+      const fd = await p.open(path, O_RDONLY);
+      const size = ((await p.fstat(fd)) as { st_size: number }).st_size;
+      const bytes = new Uint8Array(size);
+      for (let at = 0; at < size; at += await p.pread(fd, bytes.subarray(at), Math.min(512 * 1024, size - at), at));
+      const present = new Set(parseRecords(bytes).seqs);
+      for (const s of seqs) if (!present.has(s)) lost++;
+    }
+    await p.exit(0);
+  } finally {
+    await sys.stop();
+  }
+  return lost;
+}
+
+describe("replicas", () => {
+  it("killing one replica of hello and of the blk driver fails no syscall", async () => {
+    const nats = await startTestNats();
+    const dataDir = mkdtempSync(join(tmpdir(), "natix-replicas-"));
+    const sys = await startSystem({ mode: "micro", nats: nats.url, dataDir, replicas: { hello: 2, blk: 2 } });
+    const rec = new Recorder();
+    const state: LoadState = { running: true, acked: new Map(), lost: { fds: 0, processes: 0 } };
+    const load = Promise.all([helloCaller(sys.natsUrl, rec, state), writer(sys.natsUrl, rec, state, "/tmp/replicated.log")]);
+    try {
+      await sleep(1000);
+      for (let round = 0; round < 3; round++) {
+        sys.supervisor.child("hello", 1)!.kill("SIGKILL");
+        await sleep(700);
+        sys.supervisor.child("blk", 1)!.kill("SIGKILL");
+        await sleep(1300);
+      }
+    } finally {
+      state.running = false;
+      await load;
+    }
+    expect(sys.supervisor.restarts("hello")).toBe(3);
+    expect(sys.supervisor.restarts("blk")).toBe(3);
+    await sys.stop();
+    await nats.stop();
+    expect(rec.calls.filter((c) => c.server === "hello").length).toBeGreaterThan(50);
+    expect(rec.calls.filter((c) => !c.ok)).toEqual([]);
+    expect(await ackedPresent(dataDir, state.acked)).toBe(0);
+    rmSync(dataDir, { recursive: true, force: true });
+  }, 60_000);
+});
+
+describe("a 3-node NATS cluster", () => {
+  it("losing the node everything is connected to: reconnect, keep serving, lose no acknowledged write", async () => {
+    const cluster = await startTestCluster(3);
+    const dataDir = mkdtempSync(join(tmpdir(), "natix-cluster-"));
+    const sys = await startSystem({ mode: "micro", nats: cluster.urls, dataDir });
+    const rec = new Recorder();
+    const state: LoadState = { running: true, acked: new Map(), lost: { fds: 0, processes: 0 } };
+    const load = Promise.all([helloCaller(sys.natsUrl, rec, state), writer(sys.natsUrl, rec, state, "/tmp/cluster.log")]);
+    let killedAt = 0;
+    try {
+      await sleep(1500);
+      killedAt = performance.now();
+      cluster.nodes[0].process.kill("SIGKILL");
+      await sleep(6000);
+    } finally {
+      state.running = false;
+      await load;
+    }
+    const after = rec.calls.filter((c) => c.t0 > killedAt + 3000);
+    expect(after.filter((c) => c.ok && c.server === "hello").length).toBeGreaterThan(20);
+    expect(after.filter((c) => c.ok && c.needs.includes("blk")).length).toBeGreaterThan(5);
+    await sys.stop();
+    await cluster.stop();
+    expect(await ackedPresent(dataDir, state.acked)).toBe(0);
+    rmSync(dataDir, { recursive: true, force: true });
+  }, 60_000);
+});
