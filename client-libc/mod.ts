@@ -72,6 +72,8 @@ export const stderr = STANDARD_STREAMS[2];
 
 export const syscall = forCurrent("syscall");
 export const rawSyscall = forCurrent("rawSyscall");
+/** Batched submission: `[nr, ...args]` calls in one message; raw results in order. */
+export const syscall_batch = forCurrent("batch");
 // <unistd.h>, <fcntl.h>, <sys/stat.h>
 export const read = forCurrent("read");
 export const write = forCurrent("write");

@@ -8,6 +8,7 @@ import type { SyscallDef } from "../kernel-core/syscalls/types.js";
 import { SYS, hasFlag, syscallByNr } from "../kernel-core/syscalls/table.js";
 import { E } from "../kernel-core/errno.js";
 import { marshal, unmarshal, type SyscallArg } from "./marshal.js";
+import { LIMITS } from "../kernel-core/abi/limits.js";
 
 export interface ProcessHooks {
   /** Runs before the process ends (stdio flushes its buffers here). */
@@ -58,6 +59,20 @@ export class Process {
       if (def) this.known.set(nr, def);
     }
     return def;
+  }
+
+  /**
+   * Batched submission (io_uring-style): independent syscalls, each `[nr, ...args]`, sent in
+   * one message; the kernel runs them (grouped per server) and answers them together. Returns
+   * each call's raw result in order (≥ 0, or −errno, as an io_uring completion's res); out
+   * buffers are filled as by syscall(). At most 256 calls.
+   */
+  async batch(calls: readonly (readonly [number, ...SyscallArg[]])[]): Promise<number[]> {
+    if (calls.length === 0) return [];
+    if (calls.length > LIMITS.MAX_BATCH) throw new RangeError(`a batch holds at most ${LIMITS.MAX_BATCH} calls`);
+    const marshalled = await Promise.all(calls.map(async ([nr, ...args]) => marshal(nr, syscallByNr(nr) ?? (await this.learned(nr)), args)));
+    const replies = await this.port.callBatch(marshalled.map((m) => m.request));
+    return replies.map((r, i) => (unmarshal(r, marshalled[i].targets) ? r.ret : -E.EFAULT));
   }
 
   /** glibc's syscall(): −1 and errno on failure. */

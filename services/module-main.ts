@@ -6,8 +6,7 @@
 import { createDispatcher } from "../kernel-core/server-runtime.js";
 import { moduleServer } from "../kernel-core/module-api.js";
 import { SUBJECTS } from "../kernel-core/abi/subjects.js";
-import { decodeRouted } from "../kernel-core/abi/routed.js";
-import { encodeReply, encodeResult } from "../kernel-core/abi/frame.js";
+import { handleRouted } from "./nats/routed.js";
 import { hostEndpoint, type HostedEndpoint } from "./nats/endpoint.js";
 import { runComponent } from "./component.js";
 import { importModule, moduleSize } from "./module-loader.js";
@@ -45,12 +44,7 @@ await runComponent(mod.name, async (nc, log) => {
     definitions: server.syscalls ? [...server.syscalls] : undefined,
     module: { size: moduleSize(path), proc: Object.keys(mod.proc ?? {}) },
     peer: server.peer,
-    handle(data) {
-      const routed = decodeRouted(data);
-      if (typeof routed === "number") return encodeResult(routed);
-      const reply = dispatcher.dispatch(routed.caller, routed.request);
-      return reply instanceof Promise ? reply.then(encodeReply) : encodeReply(reply);
-    },
+    handle: (data) => handleRouted(dispatcher, data),
   });
   return hosted;
 });

@@ -1,14 +1,13 @@
 /** One server process of micro mode: `server-main.js <name>` (a row of the server catalog). */
 import { createDispatcher } from "../kernel-core/server-runtime.js";
 import { SUBJECTS } from "../kernel-core/abi/subjects.js";
-import { decodeRouted } from "../kernel-core/abi/routed.js";
-import { encodeReply, encodeResult } from "../kernel-core/abi/frame.js";
 import { ttyOverLink } from "../servers/tty/protocol.js";
 import { blkOverLink } from "../servers/blk/protocol.js";
 import { natsBlkLink } from "./nats/blk-link.js";
 import { natsLinks } from "./nats/links.js";
 import { listenForFaults } from "./fault.js";
 import { SERVERS } from "./server-catalog.js";
+import { handleRouted } from "./nats/routed.js";
 import { hostEndpoint } from "./nats/endpoint.js";
 import { natsDriverLink } from "./nats/driver-link.js";
 import { runComponent } from "./component.js";
@@ -41,12 +40,7 @@ await runComponent(row.name, async (nc, log) => {
     definitions: server.syscalls ? [...server.syscalls] : undefined,
     processExited: server.processExited?.bind(server),
     peer: server.peer,
-    handle(data) {
-      const routed = decodeRouted(data);
-      if (typeof routed === "number") return encodeResult(routed);
-      const reply = dispatcher.dispatch(routed.caller, routed.request);
-      return reply instanceof Promise ? reply.then(encodeReply) : encodeReply(reply);
-    },
+    handle: (data) => handleRouted(dispatcher, data),
   });
   return {
     async stop() {

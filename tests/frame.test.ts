@@ -105,3 +105,31 @@ describe("syscall frame codec", () => {
     expect(FRAME_MAGIC).toBe(0x584e);
   });
 });
+
+import { decodeBatch, decodeBatchReply, encodeBatch, encodeBatchReply } from "../build/kernel-core/abi/batch.js";
+
+describe("batch frames", () => {
+  const frame = () => encodeRequest(req());
+  it("round-trip, each entry decoded on its own (a bad entry is its own errno)", () => {
+    const batch = encodeBatch([frame(), new Uint8Array(3), frame()]);
+    const out = decodeBatch(batch);
+    if (typeof out === "number") throw new Error("decode failed");
+    expect(out.length).toBe(3);
+    expect(typeof out[0]).toBe("object");
+    expect(out[1]).toBe(-E.EFAULT);
+    const replies = decodeBatchReply(encodeBatchReply([encodeReply({ ret: 7 }), encodeReply({ ret: -2 })]));
+    expect(replies).toEqual([{ ret: 7 }, { ret: -2 }]);
+  });
+  it("refuse hostile batches: too many entries, entries past the end, trailing bytes", () => {
+    const many = encodeBatch(Array.from({ length: 257 }, frame));
+    expect(decodeBatch(many)).toBe(-E.E2BIG);
+    const batch = encodeBatch([frame()]);
+    const cut = batch.subarray(0, batch.length - 1);
+    expect(decodeBatch(cut)).toBe(-E.EFAULT);
+    const lying = Uint8Array.from(batch);
+    view(lying).setUint32(8, 0xffffff00, true);
+    expect(decodeBatch(lying)).toBe(-E.EFAULT);
+    expect(decodeBatch(Buffer.concat([batch, Buffer.from([0])]))).toBe(-E.EINVAL);
+    expect(decodeBatch(frame())).toBe(-E.EINVAL);
+  });
+});

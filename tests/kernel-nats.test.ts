@@ -67,6 +67,15 @@ for (const mode of ["micro", "mono"] as const) {
       expect(t.stdout.text).toBe("still fine\n");
     });
 
+    it("answers a malformed batch with one errno reply and keeps serving", async () => {
+      const t = await sys.spawn();
+      const subject = `natix.sys.${t.proc.pid}`;
+      const { encodeBatch } = await import("../build/kernel-core/abi/batch.js");
+      const batch = encodeBatch([getpidFrame(), getpidFrame()]);
+      expect(await rawCall(nc, subject, batch.subarray(0, batch.length - 3))).toBe(-E.EFAULT);
+      expect(await t.proc.batch([[SYS.getpid], [SYS.getpid]])).toEqual([t.proc.pid, t.proc.pid]);
+    });
+
     it("refuses malformed spawn requests with an error, not a process", async () => {
       for (const body of ["{", "[]", JSON.stringify({ argv: "sh" }), JSON.stringify({ argv: [], uid: -1 })]) {
         const m = await nc.request("natix.kernel.spawn", body, { timeout: 5000 });

@@ -9,7 +9,8 @@
  */
 import { connect, type NatsConnection, type Msg } from "@nats-io/transport-node";
 import type { SyscallReply, SyscallRequest } from "../../kernel-core/abi/frame.js";
-import { decodeReply, encodeRequest } from "../../kernel-core/abi/frame.js";
+import { FRAME_TYPE, decodeReply, encodeRequest } from "../../kernel-core/abi/frame.js";
+import { decodeBatchReply, encodeBatch, frameType } from "../../kernel-core/abi/batch.js";
 import type { ProcessInfo } from "../../kernel-core/kernel.js";
 import type { SyscallDef } from "../../kernel-core/syscalls/types.js";
 import type { Terminal } from "../../kernel-core/abi/terminal.js";
@@ -133,6 +134,32 @@ class NatsPort implements KernelPort {
         if (why === "timeout" && idempotent && deadline - performance.now() > 0) continue;
         if (why === "timeout") return { ret: -E.ETIMEDOUT };
         if (why !== "no-responders") return { ret: -E.EIO };
+        await sleep(Math.min(retryDelay(attempt), Math.max(0, deadline - performance.now())));
+      }
+    }
+  }
+
+  async callBatch(requests: SyscallRequest[]): Promise<SyscallReply[]> {
+    const frame = encodeBatch(requests.map(encodeRequest));
+    const all = (ret: number) => requests.map(() => ({ ret }));
+    const deadline = performance.now() + this.info.deadlineMs;
+    for (let attempt = 0; ; attempt++) {
+      const left = deadline - performance.now();
+      if (left <= 0) return all(-E.ETIMEDOUT);
+      try {
+        const m = await this.nc.request(this.subject, frame, { timeout: Math.ceil(left) });
+        if (frameType(m.data) !== FRAME_TYPE.BATCH_REPLY) {
+          // The kernel refused the batch as a whole: one reply with the errno.
+          const one = decodeReply(m.data);
+          return all(typeof one === "number" ? -E.EIO : one.ret);
+        }
+        const replies = decodeBatchReply(m.data);
+        if (typeof replies === "number" || replies.length !== requests.length) return all(-E.EIO);
+        return replies.map((r) => (typeof r === "number" ? { ret: -E.EIO } : r));
+      } catch (err) {
+        const why = classifyRequestError(err);
+        if (why === "timeout") return all(-E.ETIMEDOUT);
+        if (why !== "no-responders") return all(-E.EIO);
         await sleep(Math.min(retryDelay(attempt), Math.max(0, deadline - performance.now())));
       }
     }

@@ -11,6 +11,8 @@ export interface KernelPort {
    * answers it) until the deadline.
    */
   call(request: SyscallRequest, idempotent?: boolean): Promise<SyscallReply>;
+  /** Several independent syscalls in one message; their replies, in order. */
+  callBatch(requests: SyscallRequest[]): Promise<SyscallReply[]>;
   /** Releases the connection (after exit). */
   close(): Promise<void>;
   /** The kernel's table entry for a number libc's table lacks (a module's syscall). */

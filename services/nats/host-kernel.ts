@@ -12,8 +12,9 @@ import type { Logger } from "pino";
 import type { Kernel } from "../../kernel-core/kernel.js";
 import type { Dispatcher } from "../../kernel-core/server-runtime.js";
 import type { SyscallReply } from "../../kernel-core/abi/frame.js";
-import { decodeReply, decodeRequest, encodeReply, encodeResult } from "../../kernel-core/abi/frame.js";
-import { encodeRouted } from "../../kernel-core/abi/routed.js";
+import { FRAME_TYPE, decodeReply, decodeRequest, encodeReply, encodeRequest, encodeResult } from "../../kernel-core/abi/frame.js";
+import { encodeRouted, type Caller } from "../../kernel-core/abi/routed.js";
+import { decodeBatch, decodeBatchReply, encodeBatchReply, encodeRoutedBatch, frameType } from "../../kernel-core/abi/batch.js";
 import { SUBJECTS, pidOfSubject, serviceName } from "../../kernel-core/abi/subjects.js";
 import { E, errnoName } from "../../kernel-core/errno.js";
 import { NATIX_VERSION } from "../version.js";
@@ -55,10 +56,50 @@ export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Pro
     msg.respond(bytes);
   };
 
+  /**
+   * A batch: each call routed on its own; those for the same remote server go to it as one
+   * routed batch, those linked in or answered by the kernel are done here; the replies go
+   * back together, in order. A batch is always mediated (the kernel merges the replies).
+   */
+  async function onBatch(msg: Msg, pid: number): Promise<void> {
+    const entries = decodeBatch(msg.data);
+    if (typeof entries === "number") return void msg.respond(encodeResult(entries));
+    const replies: (SyscallReply | Promise<SyscallReply>)[] = new Array(entries.length);
+    const remote = new Map<string, { caller: Caller; indices: number[]; frames: Uint8Array[] }>();
+    entries.forEach((req, i) => {
+      if (typeof req === "number") return void (replies[i] = { ret: req });
+      const route = kernel.route(pid, req);
+      if (route.kind === "reply") return void (replies[i] = route.reply);
+      const snapshot = route.traced;
+      const linked = local.get(route.server);
+      if (linked !== undefined) {
+        const r = Promise.resolve(linked.dispatch(route.caller, req));
+        return void (replies[i] = snapshot ? r.then((x) => (kernel.traced(pid, snapshot, x), x)) : r);
+      }
+      const group = remote.get(route.server) ?? { caller: route.caller, indices: [], frames: [] };
+      group.indices.push(i);
+      group.frames.push(encodeRequest(req));
+      remote.set(route.server, group);
+    });
+    await Promise.all(
+      [...remote].map(async ([server, g]) => {
+        const r = await requestWithRetry(nc, SUBJECTS.server(server), encodeRoutedBatch(g.caller, g.frames), kernel.deadlineMs);
+        const decoded = r.ok ? decodeBatchReply(r.data) : -E.ETIMEDOUT;
+        g.indices.forEach((index, k) => {
+          const one = typeof decoded === "number" ? decoded : decoded[k] ?? -E.EIO;
+          replies[index] = typeof one === "number" ? { ret: one } : one;
+        });
+      }),
+    );
+    const done = await Promise.all(replies);
+    msg.respond(encodeBatchReply(done.map(encodeReply)));
+  }
+
   function onSyscall(msg: ServiceMsg): void {
     if (!msg.reply) return; // a publish with nowhere to answer: nothing to do
     const pid = pidOfSubject(msg.subject);
     if (pid === 0) return void msg.respond(encodeResult(-E.ESRCH));
+    if (frameType(msg.data) === FRAME_TYPE.BATCH_REQUEST) return void onBatch(msg, pid);
     const request = decodeRequest(msg.data);
     if (typeof request === "number") return void msg.respond(encodeResult(request));
     const route = kernel.route(pid, request);

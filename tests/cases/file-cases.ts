@@ -216,6 +216,27 @@ export const FILE_CASES: SyscallCase[] = [
     },
   },
   {
+    name: "a batch: independent calls in one message, results in order, out-buffers filled, errors per call",
+    async run(t) {
+      const message = new Uint8Array(64);
+      const devnull = await t.proc.open("/dev/null", O_RDWR);
+      const results = await t.proc.batch([
+        [SYS.getpid],
+        [999, "Kam", 4, message, 64],
+        [SYS.write, devnull, "0123456789", 10],
+        [SYS.openat, AT_FDCWD, "/no/such/file", O_RDONLY, 0],
+        [SYS.write, 1, "batched\n", 8],
+        [12345],
+        [999, "A".repeat(70), 71, new Uint8Array(64), 64],
+      ]);
+      expect(results).toEqual([t.proc.pid, 0, 10, -E.ENOENT, 8, -E.ENOSYS, -1]);
+      expect(Buffer.from(message.subarray(0, 10)).toString()).toBe("Hello Kam!");
+      expect(t.stdout.text).toBe("batched\n");
+      expect(await t.proc.batch([])).toEqual([]);
+      await expect(t.proc.batch(Array.from({ length: 257 }, () => [SYS.getpid] as [number]))).rejects.toThrow(RangeError);
+    },
+  },
+  {
     name: "readlink truncates to bufsiz without a NUL; bufsiz 0 is EINVAL",
     async run(t) {
       await scratch(t);
