@@ -1,133 +1,120 @@
 /**
- * Filesystem throughput, every mode and the host in one run: sequential write of a file in
- * 1 MiB writes (then fsync), sequential read of it back, and creation of small files.
- *
- *   npm run build && node build/benchmarks/fs-throughput.bench.js [--mib 16] [--files 300]
- *
- * The host reference is node:fs on the machine's own filesystem (a temporary directory).
- * natix reads are served from its block cache (the file was just written), as the host's are
- * from the page cache.
+ * Filesystem throughput: a file written sequentially in 1 MiB writes then fsync'd, read back
+ * sequentially (natix from its block cache, the host from its page cache), and small files
+ * created (1 KiB each, then sync) — on every natix path and on the host with node:fs.
  */
-import { parseArgs } from "node:util";
-import { closeSync, fsyncSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { closeSync, fsyncSync, mkdirSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { connect, O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, type Proc } from "../client-libc/mod.js";
-import { startSystem } from "../services/launcher.js";
-import { createEmbeddedSystem } from "../services/embedded.js";
+import { O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, type Proc } from "../client-libc/mod.js";
+import { median } from "./lib/measure.js";
+import type { PathName } from "./lib/paths.js";
+import { Collector, type Config, type Scenario } from "./lib/scenario.js";
 
-const { values } = parseArgs({ options: { mib: { type: "string", default: "16" }, files: { type: "string", default: "300" } } });
-const MIB = Number(values.mib);
-const FILES = Number(values.files);
 const CHUNK = 1024 * 1024;
+const NATIX = ["embedded", "mono", "micro", "micro-mediated"] as const;
+const pathsOf = (c: Config): PathName[] => [...(c.paths.includes("node-fs") ? (["node-fs"] as const) : []), ...NATIX.filter((p) => c.paths.includes(p))];
 
-interface Result {
-  label: string;
-  writeMBs: number;
-  readMBs: number;
-  filesPerSec: number;
+interface Run {
+  write: number;
+  read: number;
+  files: number;
 }
 
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
+const pattern = () => new Uint8Array(CHUNK).map((_, i) => i & 255);
 
-async function measureNatix(label: string, p: Proc): Promise<Result> {
-  const chunk = new Uint8Array(CHUNK).map((_, i) => i & 255);
+async function natixRun(p: Proc, mib: number, files: number, rep: number): Promise<Run> {
+  const file = `/tmp/fsbench-${rep}.dat`;
+  const dir = `/tmp/fsbench-${rep}`;
+  const chunk = pattern();
   let t0 = performance.now();
-  const fd = await p.open("/tmp/bench.dat", O_CREAT | O_WRONLY | O_TRUNC, 0o644);
-  for (let i = 0; i < MIB; i++) {
+  const fd = await p.open(file, O_CREAT | O_WRONLY | O_TRUNC, 0o644);
+  for (let i = 0; i < mib; i++) {
     for (let done = 0; done < CHUNK; ) {
       const n = await p.write(fd, chunk.subarray(done), CHUNK - done);
       if (n <= 0) throw new Error(`write failed: errno ${p.errno}`);
       done += n;
     }
   }
-  if ((await p.fsync(fd)) !== 0) throw new Error("fsync failed");
+  if ((await p.fsync(fd)) !== 0) throw new Error(`fsync failed: errno ${p.errno}`);
   await p.close(fd);
-  const writeMBs = MIB / seconds(t0);
+  const write = mib / seconds(t0);
 
   t0 = performance.now();
-  const rfd = await p.open("/tmp/bench.dat", O_RDONLY);
+  const rfd = await p.open(file, O_RDONLY);
   const buf = new Uint8Array(CHUNK);
   let total = 0;
-  for (;;) {
-    const n = await p.read(rfd, buf, CHUNK);
-    if (n <= 0) break;
-    total += n;
-  }
+  for (let n; (n = await p.read(rfd, buf, CHUNK)) > 0; ) total += n;
   await p.close(rfd);
-  if (total !== MIB * CHUNK) throw new Error(`read ${total} bytes`);
-  const readMBs = MIB / seconds(t0);
+  if (total !== mib * CHUNK) throw new Error(`read back ${total} of ${mib * CHUNK} bytes`);
+  const read = mib / seconds(t0);
 
   const small = new Uint8Array(1024).fill(7);
-  await p.mkdir("/tmp/small", 0o755);
+  await p.mkdir(dir, 0o755);
   t0 = performance.now();
-  for (let i = 0; i < FILES; i++) {
-    const f = await p.open(`/tmp/small/f${i}`, O_CREAT | O_WRONLY, 0o644);
+  for (let i = 0; i < files; i++) {
+    const f = await p.open(`${dir}/f${i}`, O_CREAT | O_WRONLY, 0o644);
     await p.write(f, small, small.length);
     await p.close(f);
   }
   await p.sync();
-  const filesPerSec = FILES / seconds(t0);
-  return { label, writeMBs, readMBs, filesPerSec };
+  const filesPerSec = files / seconds(t0);
+
+  // Room for the next repetition: natix's disk is small.
+  for (let i = 0; i < files; i++) await p.unlink(`${dir}/f${i}`);
+  await p.rmdir(dir);
+  await p.unlink(file);
+  return { write, read, files: filesPerSec };
 }
 
-function measureHost(): Result {
-  const dir = mkdtempSync(join(tmpdir(), "natix-fsbench-"));
+function hostRun(tmp: string, mib: number, files: number, rep: number): Run {
+  const dir = join(tmp, `fsbench-${rep}`);
+  mkdirSync(dir);
   try {
-    const chunk = Buffer.alloc(CHUNK).map((_, i) => i & 255);
+    const chunk = Buffer.from(pattern());
     let t0 = performance.now();
     const fd = openSync(join(dir, "bench.dat"), "w");
-    for (let i = 0; i < MIB; i++) writeSync(fd, chunk);
+    for (let i = 0; i < mib; i++) writeSync(fd, chunk);
     fsyncSync(fd);
     closeSync(fd);
-    const writeMBs = MIB / seconds(t0);
+    const write = mib / seconds(t0);
     t0 = performance.now();
     const rfd = openSync(join(dir, "bench.dat"), "r");
     const buf = Buffer.alloc(CHUNK);
     while (readSync(rfd, buf, 0, CHUNK, null) > 0);
     closeSync(rfd);
-    const readMBs = MIB / seconds(t0);
+    const read = mib / seconds(t0);
     const small = Buffer.alloc(1024, 7);
     t0 = performance.now();
-    for (let i = 0; i < FILES; i++) {
+    for (let i = 0; i < files; i++) {
       const f = openSync(join(dir, `f${i}`), "w");
       writeSync(f, small);
       closeSync(f);
     }
-    const sync = openSync(dir, "r");
-    fsyncSync(sync);
-    closeSync(sync);
-    return { label: "host node:fs (reference)", writeMBs, readMBs, filesPerSec: FILES / seconds(t0) };
+    const d = openSync(dir, "r");
+    fsyncSync(d);
+    closeSync(d);
+    return { write, read, files: files / seconds(t0) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-const results: Result[] = [measureHost()];
-for (const mode of ["micro", "mono"] as const) {
-  const sys = await startSystem({ mode });
-  try {
-    const p = await connect({ nats: sys.natsUrl, argv: ["fs-bench"] });
-    results.push(await measureNatix(`${mode} over NATS`, p));
-    await p.exit(0);
-  } finally {
-    await sys.stop();
-  }
-}
-const embedded = await createEmbeddedSystem();
-try {
-  const p = await connect({ embedded, argv: ["fs-bench"] });
-  results.push(await measureNatix("embedded", p));
-} finally {
-  await embedded.stop();
-}
-
-const host = results[0];
-console.log(`filesystem throughput: ${MIB} MiB sequential in 1 MiB writes (+fsync) and reads; ${FILES} files of 1 KiB (+sync); node ${process.version}`);
-console.log("| path | write MB/s | read MB/s | small files/s | write vs host | read vs host | files vs host |");
-console.log("|---|---:|---:|---:|---:|---:|---:|");
-for (const r of results) {
-  console.log(
-    `| ${r.label} | ${r.writeMBs.toFixed(1)} | ${r.readMBs.toFixed(1)} | ${r.filesPerSec.toFixed(0)} | ${(r.writeMBs / host.writeMBs).toFixed(3)} | ${(r.readMBs / host.readMBs).toFixed(3)} | ${(r.filesPerSec / host.filesPerSec).toFixed(3)} |`,
-  );
-}
+export const scenario: Scenario = {
+  name: "fs",
+  steps: (c) => c.reps * pathsOf(c).length,
+  async run({ config, progress, results, env }) {
+    const reps = new Collector<{ path: PathName }, Run>();
+    for (let rep = 1; rep <= config.reps; rep++) {
+      for (const path of pathsOf(config)) {
+        progress.step(`filesystem ${path} (${rep}/${config.reps})`);
+        const run = path === "node-fs" ? hostRun(env.tmp, config.fsMiB, config.fsFiles, rep) : await natixRun(await env.proc(path as (typeof NATIX)[number]), config.fsMiB, config.fsFiles, rep);
+        reps.add({ path }, run);
+      }
+    }
+    for (const { key, values } of reps.entries()) {
+      const med = (f: (r: Run) => number) => Math.round(median(values.map(f)) * 10) / 10;
+      results.fs.push({ ...key, write_mb_per_sec: med((r) => r.write), read_mb_per_sec: med((r) => r.read), small_files_per_sec: med((r) => r.files), mib: config.fsMiB, files: config.fsFiles, reps: values.length });
+    }
+  },
+};

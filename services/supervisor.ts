@@ -95,7 +95,10 @@ export class Supervisor {
 
   private launch(inst: Instance): ChildProcess {
     clearTimeout(inst.timer);
-    const child = spawn(process.execPath, [inst.spec.script, ...inst.spec.args], { env: this.env, stdio: ["ignore", "inherit", "inherit"] });
+    // NATIX_NODE_ARGS: node flags for every component, e.g. "--cpu-prof --cpu-prof-dir=DIR" to
+    // profile a running system (node refuses --cpu-prof in NODE_OPTIONS).
+    const nodeArgs = (this.env.NATIX_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, inst.spec.script, ...inst.spec.args], { env: this.env, stdio: ["ignore", "inherit", "inherit"] });
     inst.child = child;
     inst.state = "running";
     inst.startedAt = Date.now();

@@ -1,18 +1,30 @@
 /**
- * The raw transport floor's other end: a bare nats.js responder in its own process that
- * answers every request on its subject with a reply of a fixed size, nothing else.
- * argv: NATS_URL SUBJECT REPLY_BYTES
+ * The raw transport floors' other ends, in a process of their own:
+ * - a bare nats.js responder answering `bench.echo.<N>` with N bytes;
+ * - a TCP server echoing fixed-size messages back (Node's raw ping-pong).
+ * argv: NATS_URL. Prints "ready <tcp port>".
  */
 import { connect } from "@nats-io/transport-node";
+import { createServer } from "node:net";
 
-const [url, subject, size] = process.argv.slice(2);
-const nc = await connect({ servers: url, noAsyncTraces: true });
-const reply = new Uint8Array(Number(size));
-nc.subscribe(subject, {
+const nc = await connect({ servers: process.argv[2], noAsyncTraces: true });
+const replies = new Map<number, Uint8Array>();
+nc.subscribe("bench.echo.*", {
   callback: (_err, msg) => {
+    const n = Number(msg.subject.slice(11));
+    let reply = replies.get(n);
+    if (reply === undefined) replies.set(n, (reply = new Uint8Array(n)));
     msg.respond(reply);
   },
 });
 await nc.flush();
-process.stdout.write("ready\n");
-process.once("SIGTERM", () => void nc.close().then(() => process.exit(0)));
+
+const server = createServer((socket) => {
+  socket.setNoDelay(true);
+  socket.on("data", (d) => socket.write(d));
+});
+server.listen(0, "127.0.0.1", () => process.stdout.write(`ready ${(server.address() as { port: number }).port}\n`));
+process.once("SIGTERM", () => {
+  server.close();
+  void nc.close().then(() => process.exit(0));
+});

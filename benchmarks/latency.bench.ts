@@ -1,0 +1,33 @@
+/**
+ * Latency one in flight: every path × workload, `samples` calls one after another after a
+ * warm-up, repeated `reps` times. Repetitions are interleaved (rep → workload → path) so a
+ * noisy moment of the machine is spread over all paths instead of landing on one.
+ */
+import { latency, type Measured } from "./lib/measure.js";
+import { measureNative, type PathName } from "./lib/paths.js";
+import { Collector, rowOf, type Scenario } from "./lib/scenario.js";
+import { workload } from "./lib/workloads.js";
+
+export const scenario: Scenario = {
+  name: "latency",
+  steps: (c) => c.reps * c.workloads.latency.length * c.paths.length,
+  async run({ config, progress, results, op, env }) {
+    const reps = new Collector<{ path: PathName; workload: string }, Measured>();
+    for (let rep = 1; rep <= config.reps; rep++) {
+      for (const name of config.workloads.latency) {
+        const w = workload(name);
+        for (const path of config.paths) {
+          progress.step(`latency ${name} ${path} (${rep}/${config.reps})`);
+          let m: Measured | undefined;
+          if (path === "native") m = measureNative(env, w, config.samples * 10, config.warmup * 10);
+          else {
+            const call = await op(path, w);
+            if (call) m = await latency(call, config.samples, config.warmup);
+          }
+          if (m) reps.add({ path, workload: name }, m);
+        }
+      }
+    }
+    for (const { key, values } of reps.entries()) results.results.push(rowOf({ scenario: "latency", ...key, concurrency: 1, clients: 1 }, values));
+  },
+};

@@ -1,0 +1,108 @@
+/**
+ * Everything a benchmark run measures against, booted once: natix in micro mode with reply
+ * forwarding and with full mediation, in mono mode (each on its own nats-server), embedded in
+ * this process; the raw transport floors (a bare nats.js responder, a TCP echo) in a process of
+ * their own; and the native C program, built here with cc when there is one.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { connect as natsConnect, type NatsConnection } from "@nats-io/transport-node";
+import { TcpPinger } from "./paths.js";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { connect, type Proc } from "../../client-libc/mod.js";
+import { startSystem, type RunningSystem } from "../../services/launcher.js";
+import { createEmbeddedSystem, type EmbeddedSystem } from "../../services/embedded.js";
+import { startNatsServer, type NatsServer } from "../../services/nats-server.js";
+
+export const NATIX_PATHS = ["embedded", "mono", "micro", "micro-mediated"] as const;
+export type NatixPath = (typeof NATIX_PATHS)[number];
+
+export interface Env {
+  /** NATS URL of each natix system booted (only those the run measures). */
+  urls: Partial<Record<Exclude<NatixPath, "embedded">, string>>;
+  embedded: EmbeddedSystem;
+  /** A natix process per path (made on first use). */
+  proc(path: NatixPath): Promise<Proc>;
+  rawNats: NatsConnection;
+  rawNatsUrl: string;
+  /** A TCP ping-pong connection to the echo server, and its port. */
+  tcp(): Promise<TcpPinger>;
+  tcpPort: number;
+  /** The native C program, or undefined without cc. */
+  nativeBin?: string;
+  tmp: string;
+  /** The host file the native and node:fs paths read and write. */
+  hostFile: string;
+  stop(): Promise<void>;
+}
+
+/** Boots what measuring `paths` needs (the raw floors and embedded always: they are cheap). */
+export async function bootEnv(paths: readonly string[]): Promise<Env> {
+  const tmp = mkdtempSync(join(tmpdir(), "natix-bench-"));
+  writeFileSync(join(tmp, "bench.dat"), Buffer.alloc(4096, 7));
+  const systems: RunningSystem[] = [];
+  const servers: NatsServer[] = [];
+  const boot = async (mode: "micro" | "mono", routing: "forward" | "mediate") => {
+    const nats = await startNatsServer();
+    servers.push(nats);
+    systems.push(await startSystem({ mode, routing, nats: nats.url }));
+    return nats.url;
+  };
+  const urls: Env["urls"] = {};
+  if (paths.includes("micro")) urls.micro = await boot("micro", "forward");
+  if (paths.includes("micro-mediated")) urls["micro-mediated"] = await boot("micro", "mediate");
+  if (paths.includes("mono")) urls.mono = await boot("mono", "forward");
+  const embedded = await createEmbeddedSystem();
+
+  const rawServer = await startNatsServer();
+  servers.push(rawServer);
+  const responder: ChildProcess = spawn(process.execPath, [fileURLToPath(new URL("./echo-responder.js", import.meta.url)), rawServer.url], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const tcpPort = await new Promise<number>((resolve) => responder.stdout!.once("data", (d: Buffer) => resolve(Number(d.toString().split(" ")[1]))));
+  const rawNats = await natsConnect({ servers: rawServer.url, noAsyncTraces: true });
+
+  let nativeBin: string | undefined;
+  const source = fileURLToPath(new URL("../../../benchmarks/native/bench.c", import.meta.url));
+  if (spawnSync("cc", ["-O2", "-o", join(tmp, "bench"), source]).status === 0) nativeBin = join(tmp, "bench");
+
+  const procs = new Map<NatixPath, Promise<Proc>>();
+  const pingers: TcpPinger[] = [];
+  return {
+    urls,
+    embedded,
+    proc(path) {
+      let p = procs.get(path);
+      if (p === undefined) {
+        const url = path === "embedded" ? undefined : urls[path];
+        if (path !== "embedded" && url === undefined) throw new Error(`${path} was not booted for this run`);
+        p = connect(url === undefined ? { embedded, argv: ["bench"] } : { nats: url, argv: ["bench"] });
+        procs.set(path, p);
+      }
+      return p;
+    },
+    rawNats,
+    rawNatsUrl: rawServer.url,
+    tcpPort,
+    async tcp() {
+      const pinger = await TcpPinger.connect(tcpPort);
+      pingers.push(pinger);
+      return pinger;
+    },
+    nativeBin,
+    tmp,
+    hostFile: join(tmp, "bench.dat"),
+    async stop() {
+      for (const p of procs.values()) await (await p).exit(0).catch(() => {});
+      pingers.forEach((p) => p.close());
+      await rawNats.close();
+      responder.kill("SIGTERM");
+      await embedded.stop();
+      for (const s of systems) await s.stop();
+      for (const s of servers) await s.stop();
+      rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+}
