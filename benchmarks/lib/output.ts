@@ -74,7 +74,9 @@ warm-up; throughput keeps 1–64 calls in flight from one process, or runs 1–4
 with one blocking call each; open-loop rows send at a fixed rate whatever the answers do and
 time each call from its intended send time, so queueing is not hidden (no coordinated
 omission). Ratios are against baselines measured in the same run; targets are reported, never
-asserted in tests. The schema of the results file is benchmarks/results.schema.json.
+asserted in tests. The filesystem rows time whole workloads (MB/s, files/s) against node:fs on
+the host's own filesystem. The schema of the results file is benchmarks/results.schema.json; to
+profile a path, see the README ("Tests and benchmarks").
 
 ${markdown(r, charts.map((c) => ({ title: c.title, href: `benchmarks/${basename(c.file)}` })))}`;
   writeFileSync(DOCS_FILE, text);
