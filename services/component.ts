@@ -5,7 +5,7 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { connectNats } from "../client-libc/transport/nats-port.js";
-import { createLogger, KmsgSink } from "./logger.js";
+import { coalescedLines, createLogger, KmsgSink } from "./logger.js";
 import { SUBJECTS } from "../kernel-core/abi/subjects.js";
 
 export interface Hosted {
@@ -33,7 +33,7 @@ export async function runComponent(
     const conn = nc;
     // Unless the component keeps the log itself (the kernel), its lines go to the kernel's ring,
     // published before anything it registers, so they reach the kernel first.
-    if (!opts.keepsLog) kmsg.connect((line) => conn.publish(SUBJECTS.kmsg, line));
+    if (!opts.keepsLog) kmsg.connect(coalescedLines((batch) => conn.publish(SUBJECTS.kmsg, batch)));
     hosted = await start(nc, log, kmsg);
   } catch (err) {
     log.fatal({ err }, `${name} failed to start`);

@@ -17,7 +17,7 @@ import { connectNats } from "../client-libc/transport/nats-port.js";
 import { startNatsServer, type NatsServer } from "./nats-server.js";
 import { DRIVERS, MICRO_COMPONENTS } from "./server-catalog.js";
 import { Supervisor, type ComponentSpec } from "./supervisor.js";
-import { createLogger, KmsgSink } from "./logger.js";
+import { coalescedLines, createLogger, KmsgSink } from "./logger.js";
 import { hostSupervisor } from "./nats/host-supervisor.js";
 
 export type Mode = "micro" | "mono";
@@ -114,7 +114,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     startFailure = undefined;
     nc = await connectNats(natsUrl, "natix-rs");
     const conn = nc;
-    kmsg.connect((line) => conn.publish(SUBJECTS.kmsg, line));
+    kmsg.connect(coalescedLines((batch) => conn.publish(SUBJECTS.kmsg, batch)));
     if (opts.supervise !== false) supervisor.watch(nc);
     else supervisor.holdRestarts();
     stopControl = await hostSupervisor(nc, supervisor);

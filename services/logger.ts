@@ -46,3 +46,21 @@ export class KmsgSink implements DestinationStream {
     for (const line of this.pending.splice(0)) target(line);
   }
 }
+
+/**
+ * Log lines of one turn of the event loop as one message, newline-separated: a hello_world
+ * call logs two lines, and under load a server logs many between two socket reads. Sent in a
+ * microtask, so the batch still leaves in the same socket write as the reply that follows it.
+ */
+export function coalescedLines(publish: (batch: string) => void): (line: string) => void {
+  let lines: string[] = [];
+  const flush = () => {
+    const batch = lines.join("");
+    lines = [];
+    publish(batch);
+  };
+  return (line) => {
+    if (lines.length === 0) queueMicrotask(flush);
+    lines.push(line.endsWith("\n") ? line : `${line}\n`);
+  };
+}

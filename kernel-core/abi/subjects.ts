@@ -31,8 +31,10 @@ export const SUBJECTS = Object.freeze({
   kmsg: "natix.kmsg",
   /** Request: the kernel log ring as JSON records (dmesg). */
   dmesg: "natix.kernel.dmesg",
-  /** Published by the kernel: each record as it enters the ring (dmesg -w). */
+  /** Published by the kernel while someone follows: each record as it enters the ring (dmesg -w). */
   kmsgFollow: "natix.kernel.kmsg.new",
+  /** Request from a follower (dmesg -w), renewed every couple of seconds: keep publishing records. */
+  kmsgFollowLease: "natix.kernel.kmsg.follow",
 });
 
 /** The NATS micro service name of a server or driver ($SRV.PING.<name>). */

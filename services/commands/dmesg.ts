@@ -27,12 +27,23 @@ export async function dmesg(argv: string[]): Promise<number> {
       last = r.seq;
       process.stdout.write(formatKmsg(r) + "\n");
     };
+    // Following: subscribe and take a lease first (the kernel publishes new records only while
+    // someone holds one), then read the ring, so no record falls between the two.
     const sub = values.follow ? nc.subscribe(SUBJECTS.kmsgFollow) : undefined;
+    let renew: NodeJS.Timeout | undefined;
+    if (sub) {
+      const lease = Number((await nc.request(SUBJECTS.kmsgFollowLease, "", { timeout: 5000 })).string());
+      renew = setInterval(() => nc.request(SUBJECTS.kmsgFollowLease, "", { timeout: 5000 }).catch(() => {}), lease / 3);
+    }
     const records = (await nc.request(SUBJECTS.dmesg, "", { timeout: 5000 })).json<KmsgRecord[]>();
     records.forEach(print);
     if (sub) {
-      process.once("SIGINT", () => sub.unsubscribe());
-      process.once("SIGTERM", () => sub.unsubscribe());
+      const end = () => {
+        clearInterval(renew);
+        sub.unsubscribe();
+      };
+      process.once("SIGINT", end);
+      process.once("SIGTERM", end);
       for await (const m of sub) print(m.json<KmsgRecord>());
     }
     return 0;

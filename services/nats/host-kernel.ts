@@ -25,6 +25,9 @@ import { answerPeer } from "./links.js";
 import type { ModuleLoader } from "../module-loader.js";
 import type { Registration } from "../../kernel-core/registry.js";
 
+/** How long one lease of dmesg -w keeps the kernel publishing new records (renewed at a third). */
+export const FOLLOW_LEASE_MS = 6000;
+
 export interface KernelHostOptions {
   nc: NatsConnection;
   kernel: Kernel;
@@ -181,13 +184,25 @@ export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Pro
       });
     },
   });
-  // The kernel log: lines from other components in, the ring out (dmesg), each new record published (dmesg -w).
+  // The kernel log: lines from other components in (newline-separated batches), the ring out
+  // (dmesg), and each new record published while a follower's lease runs (dmesg -w) — not to
+  // nobody on every printk.
   nc.subscribe(SUBJECTS.kmsg, {
     callback: (err, msg) => {
-      if (err === null) kernel.kmsg.ingest(msg.string());
+      if (err === null) for (const line of msg.string().split("\n")) if (line) kernel.kmsg.ingest(line);
     },
   });
-  kernel.kmsg.follow((r) => nc.publish(SUBJECTS.kmsgFollow, JSON.stringify(r)));
+  let followedUntil = 0;
+  nc.subscribe(SUBJECTS.kmsgFollowLease, {
+    callback: (err, msg) => {
+      if (err !== null) return;
+      followedUntil = Date.now() + FOLLOW_LEASE_MS;
+      msg.respond(String(FOLLOW_LEASE_MS));
+    },
+  });
+  kernel.kmsg.follow((r) => {
+    if (Date.now() < followedUntil) nc.publish(SUBJECTS.kmsgFollow, JSON.stringify(r));
+  });
   svc.addEndpoint("dmesg", {
     subject: SUBJECTS.dmesg,
     handler: (err, msg) => {
