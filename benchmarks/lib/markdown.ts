@@ -7,8 +7,9 @@ import type { Results, Row } from "./scenario.js";
 import { TARGETS } from "./summary.js";
 
 const fmt = (v: number) => (v >= 100 ? Math.round(v).toLocaleString("en-US") : v >= 10 ? v.toFixed(1) : v.toFixed(2));
-const table = (head: string[], rows: string[][]) =>
-  [`| ${head.join(" | ")} |`, `|${head.map((_, i) => (i === 0 ? ":--" : "--:")).join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+/** A Markdown table; `align` gives each column l or r (default: the first left, the rest right). */
+const table = (head: string[], rows: string[][], align = "l" + "r".repeat(head.length - 1)) =>
+  [`| ${head.join(" | ")} |`, `|${head.map((_, i) => (align[i] === "l" ? ":--" : "--:")).join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 const unique = <T>(xs: T[]) => [...new Set(xs)];
 
 function latencyTables(r: Results): string[] {
@@ -38,6 +39,7 @@ function sweep(rows: Row[], levelOf: (x: Row) => number, label: (n: number) => s
       const at = (n: number) => rows.find((x) => x.workload === w && x.path === p && levelOf(x) === n);
       return [w, p, ...levels.map((n) => (at(n) ? fmt(at(n)!.ops_per_sec) : "–")), at(top) ? fmt(at(top)!.p99_us) : "–"];
     }),
+    "ll" + "r".repeat(levels.length + 1),
   );
 }
 
@@ -53,13 +55,14 @@ export function markdown(r: Results, chartLinks: { title: string; href: string }
       ["node", m.node],
       ["nats-server", m.nats_server],
       ["cc", m.cc ?? "none (no native path)"],
-    ]),
+    ], "ll"),
     "",
     "### Summary",
     "",
     table(
       ["ratio", "value", "target", "met", "what it divides"],
       r.targets.map((t) => [`\`${t.key}\``, t.value === null ? "–" : `${t.value}×`, t.want, t.met === null ? "–" : t.met ? "yes" : "**no**", TARGETS.find((x) => x.key === t.key)!.means]),
+      "lrrll",
     ),
     "",
     ...chartLinks.flatMap((c) => [`![${c.title}](${c.href})`, ""]),
@@ -78,6 +81,7 @@ export function markdown(r: Results, chartLinks: { title: string; href: string }
       table(
         ["workload", "path", "offered/s", "achieved/s", "load", "p50 µs", "p99 µs", "p99.9 µs", "max µs"],
         r.open_loop.map((x) => [x.workload, x.path, fmt(x.offered_per_sec), fmt(x.achieved_per_sec), `${Math.round(x.load_fraction * 100)}%`, fmt(x.p50_us), fmt(x.p99_us), fmt(x.p999_us), fmt(x.max_us)]),
+        "llrrrrrrr",
       ),
       "",
     );
@@ -97,6 +101,7 @@ export function markdown(r: Results, chartLinks: { title: string; href: string }
           const flat = at(0)?.calls_per_sec;
           return [w, p, ...sizes.map((s) => (at(s) ? fmt(at(s)!.calls_per_sec) : "–")), flat ? `${(best / flat).toFixed(1)}×` : "–"];
         }),
+        "ll" + "r".repeat(sizes.length + 1),
       ),
       "",
     );
@@ -122,9 +127,9 @@ export function markdown(r: Results, chartLinks: { title: string; href: string }
   out.push(
     "### Paths and workloads",
     "",
-    table(["path", "what it is"], r.paths.map((p) => [p.name, p.about])),
+    table(["path", "what it is"], r.paths.map((p) => [p.name, p.about]), "ll"),
     "",
-    table(["workload", "what it does", "frames (request/reply bytes)"], r.workloads.map((w) => [w.name, w.about, w.frames.map(([a, b]) => `${a}/${b}`).join(", ")])),
+    table(["workload", "what it does", "frames (request/reply bytes)"], r.workloads.map((w) => [w.name, w.about, w.frames.map(([a, b]) => `${a}/${b}`).join(", ")]), "lll"),
     "",
   );
   return out.join("\n");

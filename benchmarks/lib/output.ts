@@ -63,7 +63,7 @@ calls, natix embedded (its mono kernel in the caller's process), mono over NATS,
 forwarding and micro fully mediated, and the raw transport floors — a bare nats.js
 request/reply moving the same bytes as each syscall's frames, and a raw Node TCP ping-pong.
 
-    npm run bench                  # the full suite (about 10 minutes here)
+    npm run bench                  # the full suite (about 18 minutes here)
     npm run bench -- --quick       # a shorter run (under 3 minutes); does not rewrite this page
     npm run bench -- --json r.json # also write the results to r.json
 
