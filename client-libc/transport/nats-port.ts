@@ -23,7 +23,8 @@ import {
 import { SUBJECTS } from "../../kernel-core/abi/subjects.js";
 import { E } from "../../kernel-core/errno.js";
 import type { KernelPort } from "./port.js";
-import { classifyRequestError, retryDelay } from "./nats-errors.js";
+import { requestResending } from "./resend.js";
+import { classifyRequestError } from "./nats-errors.js";
 
 export interface NatsSpawnOptions {
   url: string;
@@ -36,7 +37,6 @@ export interface NatsSpawnOptions {
 }
 
 const EMPTY = new Uint8Array(0);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function connectNats(url: string, name: string): Promise<NatsConnection> {
   try {
@@ -117,52 +117,27 @@ class NatsPort implements KernelPort {
   }
 
   async call(request: SyscallRequest, idempotent = false): Promise<SyscallReply> {
-    const frame = encodeRequest(request);
-    const deadline = performance.now() + this.info.deadlineMs;
-    // An idempotent call waits a fifth of the deadline per attempt: an answer lost with a
-    // killed server (or replica) is asked for again instead of waited for until the end.
+    // An idempotent call is sent again each fifth of the deadline while unanswered (its answer
+    // may have died with a killed server or replica), earlier attempts staying open.
     const slice = idempotent ? Math.max(250, this.info.deadlineMs / 5) : Infinity;
-    for (let attempt = 0; ; attempt++) {
-      const left = deadline - performance.now();
-      if (left <= 0) return { ret: -E.ETIMEDOUT };
-      try {
-        const m = await this.nc.request(this.subject, frame, { timeout: Math.ceil(Math.min(left, slice)) });
-        const reply = decodeReply(m.data);
-        return typeof reply === "number" ? { ret: -E.EIO } : reply;
-      } catch (err) {
-        const why = classifyRequestError(err);
-        if (why === "timeout" && idempotent && deadline - performance.now() > 0) continue;
-        if (why === "timeout") return { ret: -E.ETIMEDOUT };
-        if (why !== "no-responders") return { ret: -E.EIO };
-        await sleep(Math.min(retryDelay(attempt), Math.max(0, deadline - performance.now())));
-      }
-    }
+    const r = await requestResending(this.nc, this.subject, encodeRequest(request), performance.now() + this.info.deadlineMs, slice);
+    if (!r.ok) return { ret: r.why === "timeout" ? -E.ETIMEDOUT : -E.EIO };
+    const reply = decodeReply(r.data);
+    return typeof reply === "number" ? { ret: -E.EIO } : reply;
   }
 
   async callBatch(requests: SyscallRequest[]): Promise<SyscallReply[]> {
-    const frame = encodeBatch(requests.map(encodeRequest));
     const all = (ret: number) => requests.map(() => ({ ret }));
-    const deadline = performance.now() + this.info.deadlineMs;
-    for (let attempt = 0; ; attempt++) {
-      const left = deadline - performance.now();
-      if (left <= 0) return all(-E.ETIMEDOUT);
-      try {
-        const m = await this.nc.request(this.subject, frame, { timeout: Math.ceil(left) });
-        if (frameType(m.data) !== FRAME_TYPE.BATCH_REPLY) {
-          // The kernel refused the batch as a whole: one reply with the errno.
-          const one = decodeReply(m.data);
-          return all(typeof one === "number" ? -E.EIO : one.ret);
-        }
-        const replies = decodeBatchReply(m.data);
-        if (typeof replies === "number" || replies.length !== requests.length) return all(-E.EIO);
-        return replies.map((r) => (typeof r === "number" ? { ret: -E.EIO } : r));
-      } catch (err) {
-        const why = classifyRequestError(err);
-        if (why === "timeout") return all(-E.ETIMEDOUT);
-        if (why !== "no-responders") return all(-E.EIO);
-        await sleep(Math.min(retryDelay(attempt), Math.max(0, deadline - performance.now())));
-      }
+    const r = await requestResending(this.nc, this.subject, encodeBatch(requests.map(encodeRequest)), performance.now() + this.info.deadlineMs);
+    if (!r.ok) return all(r.why === "timeout" ? -E.ETIMEDOUT : -E.EIO);
+    if (frameType(r.data) !== FRAME_TYPE.BATCH_REPLY) {
+      // The kernel refused the batch as a whole: one reply with the errno.
+      const one = decodeReply(r.data);
+      return all(typeof one === "number" ? -E.EIO : one.ret);
     }
+    const replies = decodeBatchReply(r.data);
+    if (typeof replies === "number" || replies.length !== requests.length) return all(-E.EIO);
+    return replies.map((x) => (typeof x === "number" ? { ret: -E.EIO } : x));
   }
 
   async definition(nr: number): Promise<SyscallDef | undefined> {

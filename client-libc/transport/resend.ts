@@ -1,0 +1,60 @@
+/**
+ * A NATS request that survives a server being restarted under it.
+ *
+ * "No responders" means the message reached nobody (the server is not subscribed yet), so it is
+ * sent again with backoff. With `sliceMs`, an answer that is late — the server that had the
+ * request may have been killed with it — makes it send the request again each slice, but every
+ * attempt stays open until the deadline: the first answer to any of them wins, so a slow answer
+ * to the first attempt (a server waiting out its own driver budget) is never thrown away for a
+ * resend. Only requests that may safely run twice should be given a slice. An unbounded
+ * deadline (Infinity) waits for as long as it takes; its attempts then stay open ten slices each.
+ */
+import type { NatsConnection } from "@nats-io/transport-node";
+import { classifyRequestError, retryDelay, type RequestFailure } from "./nats-errors.js";
+
+/** setTimeout's largest delay (a larger one, or Infinity, fires at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const timerMs = (ms: number) => Math.max(0, Math.min(ms, MAX_TIMER_MS));
+
+export type RequestOutcome = { ok: true; data: Uint8Array } | { ok: false; why: RequestFailure };
+
+export function requestResending(nc: NatsConnection, subject: string, payload: Uint8Array, deadlineAt: number, sliceMs = Infinity): Promise<RequestOutcome> {
+  return new Promise((resolve) => {
+    let settled = false;
+    let open = 0;
+    let backoffs = 0;
+    let next: NodeJS.Timeout | undefined;
+    const left = () => deadlineAt - performance.now();
+    const finish = (outcome: RequestOutcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(next);
+      clearTimeout(end);
+      resolve(outcome);
+    };
+    const end = Number.isFinite(deadlineAt) ? setTimeout(() => finish({ ok: false, why: "timeout" }), timerMs(left())) : undefined;
+    const sendAfter = (ms: number) => {
+      clearTimeout(next);
+      next = setTimeout(send, timerMs(Math.min(ms, left())));
+    };
+    function send(): void {
+      if (settled) return;
+      if (left() <= 0) return finish({ ok: false, why: "timeout" });
+      open++;
+      nc.request(subject, payload, { timeout: Math.ceil(timerMs(Math.min(left(), sliceMs * 10))) }).then(
+        (m) => finish({ ok: true, data: m.data }),
+        (err) => {
+          open--;
+          const why = classifyRequestError(err);
+          if (why === "no-responders") return sendAfter(retryDelay(backoffs++));
+          // A timeout is the deadline (the end timer answers) or an old attempt given up on;
+          // anything else ends the call unless another attempt may still be answered.
+          if (why === "timeout" && !Number.isFinite(deadlineAt) && open === 0 && sliceMs === Infinity) return send();
+          if (why !== "timeout" && open === 0) finish({ ok: false, why });
+        },
+      );
+      if (sliceMs < Infinity) sendAfter(sliceMs);
+    }
+    send();
+  });
+}

@@ -1,0 +1,69 @@
+/**
+ * requestResending on a real nats-server: the behaviour the outage and supervisor paths rely on.
+ * A resend must never discard a late answer to an earlier attempt (the outage regression: the
+ * server's EIO, sent after its driver budget, was lost and the caller saw ETIMEDOUT).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { requestResending } from "../build/client-libc/transport/resend.js";
+import { startTestNats, type TestNats } from "./helpers/nats.js";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+describe("requestResending (real broker)", () => {
+  let nats: TestNats;
+  let nc: NatsConnection;
+  beforeAll(async () => {
+    nats = await startTestNats();
+    nc = await connect({ servers: nats.url });
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await nats?.stop();
+  });
+
+  it("takes a late answer to the first attempt although later attempts were sent", async () => {
+    const seen: string[] = [];
+    const sub = nc.subscribe("t.late");
+    (async () => {
+      for await (const m of sub) {
+        seen.push(dec.decode(m.data));
+        // Only the first attempt is ever answered, and only after three slices.
+        if (seen.length === 1) setTimeout(() => m.respond(enc.encode("first")), 300);
+      }
+    })();
+    await nc.flush();
+    const r = await requestResending(nc, "t.late", enc.encode("x"), performance.now() + 2000, 100);
+    sub.unsubscribe();
+    expect(r.ok).toBe(true);
+    expect(r.ok && dec.decode(r.data)).toBe("first");
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("waits out 'no responders' until a responder subscribes", async () => {
+    const started = performance.now();
+    setTimeout(() => {
+      const sub = nc.subscribe("t.later", { max: 1, callback: (_e, m) => m.respond(enc.encode("here")) });
+      void sub;
+    }, 250);
+    const r = await requestResending(nc, "t.later", enc.encode("x"), performance.now() + 3000);
+    expect(r.ok && dec.decode(r.data)).toBe("here");
+    expect(performance.now() - started).toBeGreaterThanOrEqual(200);
+  });
+
+  it("ends with a timeout at the deadline when nobody answers", async () => {
+    const sub = nc.subscribe("t.silent");
+    await nc.flush();
+    const started = performance.now();
+    const r = await requestResending(nc, "t.silent", enc.encode("x"), performance.now() + 400, 100);
+    sub.unsubscribe();
+    expect(r).toEqual({ ok: false, why: "timeout" });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(380);
+  });
+
+  it("ends with a timeout at the deadline when no responder ever comes", async () => {
+    const r = await requestResending(nc, "t.nobody", enc.encode("x"), performance.now() + 300);
+    expect(r).toEqual({ ok: false, why: "timeout" });
+  });
+});
