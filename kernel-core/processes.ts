@@ -54,8 +54,23 @@ export class ProcessTable {
     this.nextPid = firstPid;
   }
 
+  /**
+   * The pid the next spawn will get unless it is passed over. A transport whose programs can
+   * outlive the kernel (NATS) checks that no program from an earlier kernel still answers as it.
+   */
+  nextCandidate(): number {
+    while (this.entries.has(this.nextPid)) this.nextPid++;
+    return this.nextPid;
+  }
+
+  /** Passes over a pid that something outside the table still uses. */
+  passOver(pid: number): void {
+    if (this.nextPid === pid) this.nextPid++;
+  }
+
   spawn(req: SpawnRequest): ProcessEntry {
-    const pid = this.nextPid++;
+    const pid = this.nextCandidate();
+    this.nextPid = pid + 1;
     const uid = req.uid ?? 0;
     const gid = req.gid ?? 0;
     const argv = req.argv.length > 0 ? req.argv : ["?"];

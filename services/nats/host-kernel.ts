@@ -21,6 +21,7 @@ import { NATIX_VERSION } from "../version.js";
 import { requestWithRetry } from "./requests.js";
 import { parseRegistration, parseSpawn, parseTraceRequest } from "./control.js";
 import { watchProcesses } from "./liveness.js";
+import { probingSpawner } from "./pid-probe.js";
 import { answerPeer } from "./links.js";
 import type { ModuleLoader } from "../module-loader.js";
 import type { Registration } from "../../kernel-core/registry.js";
@@ -124,6 +125,7 @@ export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Pro
   const json = (msg: Msg, body: unknown) => void msg.respond(JSON.stringify(body));
   // A trace's lines go to natix.trace.<token>; an empty message ends it.
   const traceSink = (token: string) => (line: string | null) => nc.publish(SUBJECTS.traceOut(token), line ?? "");
+  const spawn = probingSpawner(nc, kernel, log);
   const svc = await new Svcm(nc).add({
     name: serviceName("kernel"),
     version: NATIX_VERSION,
@@ -138,9 +140,10 @@ export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Pro
       if (err !== null) return;
       const req = parseSpawn(msg.data);
       if (typeof req === "string") return json(msg, { error: req });
-      const info = kernel.spawn(req);
-      if (req.trace) kernel.trace(info.pid, traceSink(req.trace.token), req.trace.style, req.trace.tracer);
-      json(msg, info);
+      void spawn(req).then((info) => {
+        if (req.trace) kernel.trace(info.pid, traceSink(req.trace.token), req.trace.style, req.trace.tracer);
+        json(msg, info);
+      });
     },
   });
   svc.addEndpoint("register", {
