@@ -18,6 +18,7 @@ describe("chaos (CI size)", () => {
     expect(r.target_restarts).toBeGreaterThanOrEqual(20);
     expect(r.acked_records).toBeGreaterThan(100);
     expect(r.acked_lost).toBe(0);
+    expect(r.misplaced_records).toBe(0);
     expect(r.fsck_clean).toBe(true);
     expect(r.kernel_restarts).toBe(0);
     expect(r.failed_by_server).toEqual({ kernel: 0, vfs: 0, hello: 0, mem: 0 });
@@ -34,6 +35,7 @@ describe("chaos (CI size)", () => {
     expect(r.failed).toBeGreaterThan(0);
     expect(r.state_lost.processes).toBeGreaterThan(0);
     expect(r.acked_lost).toBe(0);
+    expect(r.misplaced_records).toBe(0);
     expect(r.fsck_clean).toBe(true);
   }, 300_000);
 
@@ -43,9 +45,11 @@ describe("chaos (CI size)", () => {
     expect(micro.kernel_restarts).toBe(0);
     expect(micro.failed).toBe(0);
     expect(micro.acked_lost).toBe(0);
+    expect(micro.misplaced_records).toBe(0);
     const mono = await runChaos({ mode: "mono", target: "blk", kills: 3, durationS: 120, fault: "crash", seed: SEED + 1 });
     expect(mono.kernel_restarts).toBe(3);
     expect(mono.acked_lost).toBe(0);
+    expect(mono.misplaced_records).toBe(0);
     expect(mono.fsck_clean).toBe(true);
   }, 300_000);
 });

@@ -49,12 +49,15 @@ class Session {
   }
 }
 
-export async function writer(url: string, rec: Recorder, state: LoadState, path: string): Promise<void> {
+/** Each writer's sequence numbers start here (writer i at i × SEQ_SPAN), so a record found in another writer's file is seen. */
+export const SEQ_SPAN = 1_000_000_000;
+
+export async function writer(url: string, rec: Recorder, state: LoadState, path: string, firstSeq = 0): Promise<void> {
   const session = new Session(url, "chaos-writer", state);
   const acked = new Set<number>();
   state.acked.set(path, acked);
   let fd = -1;
-  for (let seq = 0; state.running; seq++) {
+  for (let seq = firstSeq; state.running; seq++) {
     const p = await session.get();
     if (!p) continue;
     if (fd < 0) {

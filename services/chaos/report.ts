@@ -23,6 +23,8 @@ export interface ChaosReport {
   failed_by_errno: Record<string, number>;
   acked_records: number;
   acked_lost: number;
+  /** Valid records found in another writer's file (a write that reached the wrong descriptor). */
+  misplaced_records: number;
   fsck_clean: boolean;
   fsck_problems: string[];
   /** Restarts of kernel-core (micro) or of the whole monolith (mono). */
@@ -60,6 +62,7 @@ export function markdown(r: ChaosReport): string {
     ["failed by server", Object.entries(r.failed_by_server).map(([k, v]) => `${k} ${v}`).join(", ") || "none"],
     ["failed by errno", Object.entries(r.failed_by_errno).map(([k, v]) => `${k} ${v}`).join(", ") || "none"],
     ["acknowledged writes / lost", `${r.acked_records} / ${r.acked_lost}`],
+    ["records in the wrong file", String(r.misplaced_records)],
     ["fsck", r.fsck_clean ? "clean" : `${r.fsck_problems.length} problem(s)`],
     ["kernel restarts", String(r.kernel_restarts)],
     ["recovery ms p50 / p99 / max", `${r.recovery_ms.p50} / ${r.recovery_ms.p99} / ${r.recovery_ms.max}`],

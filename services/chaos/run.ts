@@ -17,7 +17,7 @@ import { fsck } from "../../servers/fs/fsck.js";
 import { errnoName } from "../../kernel-core/errno.js";
 import { faultSubject } from "../fault.js";
 import { Recorder } from "./record.js";
-import { consoleWriter, helloCaller, memoryCaller, writer, type LoadState } from "./load.js";
+import { consoleWriter, helloCaller, memoryCaller, writer, SEQ_SPAN, type LoadState } from "./load.js";
 import { parseRecords } from "./records.js";
 import { percentiles, p99, type ChaosReport } from "./report.js";
 
@@ -59,7 +59,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const state: LoadState = { running: true, acked: new Map(), lost: { fds: 0, processes: 0 } };
   const files = Array.from({ length: o.writers ?? 3 }, (_, i) => `/tmp/chaos-${i}.log`);
   const load = Promise.all([
-    ...files.map((f) => writer(sys.natsUrl, rec, state, f)),
+    ...files.map((f, i) => writer(sys.natsUrl, rec, state, f, i * SEQ_SPAN)),
     helloCaller(sys.natsUrl, rec, state),
     memoryCaller(sys.natsUrl, rec, state),
     consoleWriter(sys.natsUrl, rec, state),
@@ -109,6 +109,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   await image.close();
   let ackedTotal = 0;
   let lost = 0;
+  let misplaced = 0;
   const reader = await createEmbeddedSystem({ dataDir });
   try {
     const p = await connect({ embedded: reader, argv: ["chaos-check"] });
@@ -122,8 +123,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         if (n <= 0) break;
         at += n;
       }
-      const present = new Set(parseRecords(bytes).seqs);
+      const seqs = parseRecords(bytes).seqs;
+      const present = new Set(seqs);
       for (const seq of acked) if (!present.has(seq)) lost++;
+      const first = files.indexOf(path) * SEQ_SPAN;
+      misplaced += seqs.filter((s) => s < first || s >= first + SEQ_SPAN).length;
     }
     await p.exit(0);
   } finally {
@@ -149,6 +153,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     failed_by_errno: count(failedCalls.map((c) => errnoName(c.errno) ?? String(c.errno))),
     acked_records: ackedTotal,
     acked_lost: lost,
+    misplaced_records: misplaced,
     fsck_clean: check.clean,
     fsck_problems: check.problems,
     kernel_restarts: kernelRestarts,
