@@ -20,20 +20,10 @@ import { startTestNats, type TestNats } from "./helpers/nats.js";
 import { AckedWriter } from "./crash/acked-writer.js";
 import { parseRecords } from "./crash/record.mjs";
 import { CLI } from "./helpers/cli.js";
+import { seededRandom as rng } from "../build/services/chaos/random.js";
 
 const SEED = Number(process.env.NATIX_CRASH_SEED ?? 20261127);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let work: string;
 beforeAll(() => {

@@ -3,34 +3,37 @@ import { pathNames, type PathName } from "./paths.js";
 import type { Config } from "./scenario.js";
 import { workloadNames } from "./workloads.js";
 
+/** What quick and full runs share: the concurrency, client, batch and path grids. */
+const GRID = {
+  inFlight: [1, 4, 16, 64],
+  clients: [1, 2, 4],
+  batchSizes: [1, 8, 32, 128],
+  paths: pathNames,
+} satisfies Partial<Config>;
+
 export function defaultConfig(quick: boolean): Config {
   if (quick)
     return {
+      ...GRID,
       quick,
       reps: 2,
       samples: 300,
       warmup: 50,
       windowMs: 250,
       openLoopMs: 300,
-      inFlight: [1, 4, 16, 64],
-      clients: [1, 2, 4],
-      batchSizes: [1, 8, 32, 128],
       loadFractions: [0.25, 0.5, 0.9, 1.2],
       fsMiB: 4,
       fsFiles: 100,
       workloads: { latency: workloadNames, throughput: ["getpid", "hello_world"], clients: ["hello_world"], openLoop: ["hello_world"], batch: ["hello_world"] },
-      paths: pathNames,
     };
   return {
+    ...GRID,
     quick,
     reps: 3,
     samples: 2000,
     warmup: 200,
     windowMs: 700,
     openLoopMs: 1000,
-    inFlight: [1, 4, 16, 64],
-    clients: [1, 2, 4],
-    batchSizes: [1, 8, 32, 128],
     loadFractions: [0.1, 0.25, 0.5, 0.75, 0.9, 1.0, 1.2],
     fsMiB: 16,
     fsFiles: 300,
@@ -41,7 +44,6 @@ export function defaultConfig(quick: boolean): Config {
       openLoop: ["hello_world"],
       batch: ["hello_world", "pread4k"],
     },
-    paths: pathNames,
   };
 }
 

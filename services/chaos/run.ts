@@ -17,6 +17,7 @@ import { fsck } from "../../servers/fs/fsck.js";
 import { errnoName } from "../../kernel-core/errno.js";
 import { faultSubject } from "../fault.js";
 import { Recorder } from "./record.js";
+import { seededRandom } from "./random.js";
 import { consoleWriter, helloCaller, memoryCaller, writer, SEQ_SPAN, type LoadState } from "./load.js";
 import { parseRecords } from "./records.js";
 import { percentiles, p99, type ChaosReport } from "./report.js";
@@ -39,19 +40,8 @@ export interface ChaosOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
-  const random = rng(o.seed);
+  const random = seededRandom(o.seed);
   const dataDir = await mkdtemp(join(tmpdir(), "natix-chaos-"));
   const started = performance.now();
   const sys = await startSystem({ mode: o.mode, dataDir });

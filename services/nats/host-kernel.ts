@@ -140,10 +140,13 @@ export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Pro
       if (err !== null) return;
       const req = parseSpawn(msg.data);
       if (typeof req === "string") return json(msg, { error: req });
-      void spawn(req).then((info) => {
-        if (req.trace) kernel.trace(info.pid, traceSink(req.trace.token), req.trace.style, req.trace.tracer);
-        json(msg, info);
-      });
+      void spawn(req).then(
+        (info) => {
+          if (req.trace) kernel.trace(info.pid, traceSink(req.trace.token), req.trace.style, req.trace.tracer);
+          json(msg, info);
+        },
+        (e: Error) => json(msg, { error: `spawn failed: ${e.message}` }),
+      );
     },
   });
   svc.addEndpoint("register", {

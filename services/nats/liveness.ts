@@ -18,6 +18,19 @@ const PING = encodeTerminalRequest({ op: TERM_OP.PING, stream: 0, max: 0, waitMs
 /** The status a process killed by SIGKILL reports (128 + 9). */
 export const KILLED_STATUS = 137;
 
+/**
+ * Whether pid's terminal has no subscriber: its program's connection is gone. An answer, or no
+ * answer within `timeoutMs` (a busy program), is not that.
+ */
+export async function terminalGone(nc: NatsConnection, pid: number, timeoutMs: number): Promise<boolean> {
+  try {
+    await nc.request(SUBJECTS.tty(pid), PING, { timeout: timeoutMs });
+    return false;
+  } catch (err) {
+    return classifyRequestError(err) === "no-responders";
+  }
+}
+
 export function watchProcesses(nc: NatsConnection, kernel: Kernel, log: Logger): () => void {
   const probing = new Set<number>();
   const timer = setInterval(() => {
@@ -25,10 +38,9 @@ export function watchProcesses(nc: NatsConnection, kernel: Kernel, log: Logger):
     for (const p of kernel.processes.list()) {
       if (p.state !== "running" || now - p.startedAt < GRACE_MS || probing.has(p.pid)) continue;
       probing.add(p.pid);
-      nc.request(SUBJECTS.tty(p.pid), PING, { timeout: 2000 })
-        .catch((err) => {
-          if (classifyRequestError(err) !== "no-responders") return;
-          if (kernel.process(p.pid)?.state !== "running") return;
+      terminalGone(nc, p.pid, 2000)
+        .then((gone) => {
+          if (!gone || kernel.process(p.pid)?.state !== "running") return;
           log.info(`process ${p.pid} (${p.comm}) vanished without exit; releasing its resources`);
           kernel.exit(p.pid, KILLED_STATUS, "SIGKILL");
         })

@@ -11,23 +11,11 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import type { Kernel, ProcessInfo } from "../../kernel-core/kernel.js";
 import type { SpawnRequest } from "../../kernel-core/processes.js";
-import { SUBJECTS } from "../../kernel-core/abi/subjects.js";
-import { TERM_OP, encodeTerminalRequest } from "../../kernel-core/abi/terminal.js";
-import { classifyRequestError } from "../../client-libc/transport/nats-errors.js";
+import { terminalGone } from "./liveness.js";
 
 const PROBE_MS = 500;
 /** After this many pids in a row in use, stop probing (a flood of stale programs is not likely). */
 const MAX_PASSED = 1024;
-const PING = encodeTerminalRequest({ op: TERM_OP.PING, stream: 0, max: 0, waitMs: 0, data: new Uint8Array(0) });
-
-async function inUse(nc: NatsConnection, pid: number): Promise<boolean> {
-  try {
-    await nc.request(SUBJECTS.tty(pid), PING, { timeout: PROBE_MS });
-    return true;
-  } catch (err) {
-    return classifyRequestError(err) !== "no-responders";
-  }
-}
 
 /** A spawn that never hands out a pid some live program still answers as. */
 export function probingSpawner(nc: NatsConnection, kernel: Kernel, log: Logger): (req: SpawnRequest) => Promise<ProcessInfo> {
@@ -35,7 +23,7 @@ export function probingSpawner(nc: NatsConnection, kernel: Kernel, log: Logger):
   const spawn = async (req: SpawnRequest) => {
     for (let passed = 0; passed < MAX_PASSED; passed++) {
       const pid = kernel.processes.nextCandidate();
-      if (!(await inUse(nc, pid))) break;
+      if (await terminalGone(nc, pid, PROBE_MS)) break;
       log.info(`pid ${pid} is still used by a program from before this kernel started; passed over`);
       kernel.processes.passOver(pid);
     }
