@@ -23,7 +23,12 @@ export interface ConnectOptions {
   embedded?: boolean | EmbeddedSystem;
   /** The process's argv (argv[0] is its name). */
   argv?: string[];
-  /** Credentials to ask for (the kernel decides; default the host user's). */
+  /**
+   * The administrator's credentials file to ask for the process with (default: NATIX_CREDS, or
+   * the ones `natix up` left for this URL in the per-user runtime directory).
+   */
+  creds?: string;
+  /** Credentials to ask for (the trusted launcher decides; default the host user's). */
   uid?: number;
   gid?: number;
   ppid?: number;
@@ -65,7 +70,7 @@ export async function connect(opts: ConnectOptions = {}): Promise<Proc> {
     const url = opts.nats ?? process.env.NATS_URL;
     if (!url) throw new Error("natix: connect() needs { nats: URL } or { embedded: true } (or NATS_URL in the environment)");
     const { spawnOverNats } = await import("./transport/nats-port.js");
-    port = await spawnOverNats({ url, ...spawn });
+    port = await spawnOverNats({ url, ...spawn, credsPath: opts.creds });
   }
   const proc = new Process(port);
   proc.hooks.afterExit = () => terminal.close();

@@ -57,6 +57,15 @@ export const setvbuf = syncOnCurrent("setvbuf");
 export const setbuf = syncOnCurrent("setbuf");
 export const ungetc = syncOnCurrent("ungetc");
 
+/**
+ * The program's own NATS connection, with exactly its process's rights (null when embedded).
+ * `natix run` creates the process before the program runs, so it is there from the start.
+ */
+export function busConnection(): ReturnType<Proc["busConnection"]> {
+  if (current === undefined) throw new Error("natix/libc: busConnection() before the process exists");
+  return current.busConnection();
+}
+
 /** Sets errno directly (C lets programs write errno = 0 before a call). */
 export function setErrno(value: number): void {
   errno = value;

@@ -11,7 +11,7 @@
 import { forCurrent, currentProcess } from "./current.js";
 import { STANDARD_STREAMS } from "./stdio.js";
 
-export { errno, setErrno } from "./current.js";
+export { errno, setErrno, busConnection } from "./current.js";
 export { connect, type ConnectOptions, type Proc } from "./connect.js";
 export { Process } from "./process.js";
 export type { Utsname } from "./unistd.js";

@@ -4,6 +4,7 @@
  * `rawSyscall()` returns the kernel's own result (negative errno) and leaves errno alone.
  */
 import type { KernelPort } from "./transport/port.js";
+import type { NatsConnection } from "@nats-io/transport-node";
 import type { SyscallDef } from "../kernel-core/syscalls/types.js";
 import { SYS, hasFlag, syscallByNr } from "../kernel-core/syscalls/table.js";
 import { E } from "../kernel-core/errno.js";
@@ -27,6 +28,19 @@ export class Process {
 
   get pid(): number {
     return this.port.info.pid;
+  }
+
+  /**
+   * This process's own NATS connection (null when embedded): a program may use the bus as
+   * itself, with exactly the rights the kernel gave it (docs/security.md).
+   */
+  busConnection(): NatsConnection | null {
+    return this.port.bus ?? null;
+  }
+
+  /** This process's bus credentials as a .creds file (JWT and seed); null when it has none. */
+  busCredentials(): Uint8Array | null {
+    return this.port.credentials ?? null;
   }
 
   /** The syscall deadline the kernel announced (ms). */

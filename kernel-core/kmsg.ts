@@ -45,8 +45,12 @@ export class KernelLog {
     return () => this.listeners.delete(listener);
   }
 
-  /** Takes one pino JSON line (a component's log) into the ring, if it is info or above. */
-  ingest(line: string, fallbackComponent = "kernel"): void {
+  /**
+   * Takes one pino JSON line (a component's log) into the ring, if it is info or above. A line
+   * that came over the bus is filed under the `sender` its subject names, whatever name it
+   * claims: a component cannot log as another.
+   */
+  ingest(line: string, sender?: string): void {
     let entry: { level?: number; msg?: string; name?: string };
     try {
       entry = JSON.parse(line);
@@ -54,7 +58,7 @@ export class KernelLog {
       return;
     }
     if ((entry.level ?? 0) < 30 || typeof entry.msg !== "string") return;
-    this.append(entry.name ?? fallbackComponent, entry.level ?? 30, entry.msg);
+    this.append(sender ?? entry.name ?? "kernel", entry.level ?? 30, entry.msg);
   }
 }
 

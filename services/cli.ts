@@ -1,6 +1,6 @@
 /**
- * The natix command line: up, run, demo, strace, dmesg, ps, insmod, rmmod, lsmod, fsck, kill,
- * restart.
+ * The natix command line: up, run, demo, strace, dmesg, ps, insmod, rmmod, lsmod, fsck, mkfs,
+ * keys, kill, restart.
  */
 import { up, usage as upUsage, UsageError } from "./commands/up.js";
 import { run, usage as runUsage } from "./commands/run.js";
@@ -11,12 +11,16 @@ import { ps, usage as psUsage } from "./commands/ps.js";
 import { insmod, rmmod, lsmod, usages as moduleUsages } from "./commands/modules.js";
 import { strace, usage as straceUsage } from "./commands/strace.js";
 import { kill, restart, usages as rsUsages } from "./commands/services.js";
+import { keys, usage as keysUsage } from "./commands/keys.js";
+import { mkfsCommand, usage as mkfsUsage } from "./commands/mkfs.js";
 
 const COMMANDS: Record<string, { usage: string; main: (argv: string[]) => Promise<number> }> = {
   up: { usage: upUsage, main: up },
   run: { usage: runUsage, main: run },
   demo: { usage: "natix demo", main: () => demo() },
   fsck: { usage: fsckUsage, main: fsck },
+  mkfs: { usage: mkfsUsage, main: mkfsCommand },
+  keys: { usage: keysUsage, main: keys },
   dmesg: { usage: dmesgUsage, main: dmesg },
   ps: { usage: psUsage, main: ps },
   insmod: { usage: moduleUsages.insmod, main: insmod },

@@ -1,15 +1,23 @@
 /**
- * The life of one natix process in micro or mono mode: connect to NATS (NATS_URL), start what
- * it hosts, and on SIGTERM/SIGINT stop cleanly (unregister, drain) and exit 0.
+ * The life of one natix process in micro or mono mode: connect to NATS (NATS_URL) with the
+ * credentials its launcher gave it (NATIX_CREDS, a .creds file), start what it hosts, and on
+ * SIGTERM/SIGINT stop cleanly (unregister, drain) and exit 0.
  */
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
-import { connectNats } from "../client-libc/transport/nats-port.js";
+import { connectNats } from "../client-libc/transport/nats-connect.js";
 import { coalescedLines, createLogger, KmsgSink } from "./logger.js";
-import { SUBJECTS } from "../kernel-core/abi/subjects.js";
+import { INBOX, SUBJECTS } from "../kernel-core/abi/subjects.js";
 
 export interface Hosted {
   stop(): Promise<void>;
+}
+
+let stopping = false;
+
+/** The component is ending on its own (a module after rmmod): its connection closing is expected. */
+export function leaving(): void {
+  stopping = true;
 }
 
 export async function runComponent(
@@ -29,17 +37,17 @@ export async function runComponent(
   let nc: NatsConnection;
   let hosted: Hosted;
   try {
-    nc = await connectNats(url, `natix-${name}`);
+    nc = await connectNats(url, `natix-${name}`, { inboxPrefix: INBOX.component(name) });
     const conn = nc;
     // Unless the component keeps the log itself (the kernel), its lines go to the kernel's ring,
     // published before anything it registers, so they reach the kernel first.
-    if (!opts.keepsLog) kmsg.connect(coalescedLines((batch) => conn.publish(SUBJECTS.kmsg, batch)));
+    if (!opts.keepsLog) kmsg.connect(coalescedLines((batch) => conn.publish(SUBJECTS.kmsg(name), batch)));
     hosted = await start(nc, log, kmsg);
   } catch (err) {
     log.fatal({ err }, `${name} failed to start`);
-    process.exit(1);
+    // Some failures say how to end (an image that does not mount: restarting will not help).
+    process.exit((err as { exitStatus?: number }).exitStatus ?? 1);
   }
-  let stopping = false;
   const shutdown = async () => {
     if (stopping) return;
     stopping = true;

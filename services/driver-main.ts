@@ -8,7 +8,6 @@ import { hostEndpoint } from "./nats/endpoint.js";
 import { natsTerminals } from "./nats/terminals.js";
 import { runComponent } from "./component.js";
 import { deadlineFromEnv, timings } from "./timing.js";
-import { diskSizeMiB } from "./server-catalog.js";
 import { listenForFaults } from "./fault.js";
 
 const name = process.argv[2];
@@ -25,8 +24,8 @@ if (name === "blk" && !dataDir) {
 await runComponent(name, async (nc, log) => {
   listenForFaults(nc, [name]);
   if (name === "blk") {
-    const image = await openImage({ dataDir: dataDir!, sizeMiB: diskSizeMiB() });
-    const hosted = await hostEndpoint({ nc, log, name, kind: "driver", subject: SUBJECTS.driver(name), handle: blkEndpoint(image) });
+    const image = await openImage({ dataDir: dataDir! });
+    const hosted = await hostEndpoint({ nc, log, name, kind: "driver", subject: SUBJECTS.driver(name), callers: "components", handle: blkEndpoint(image) });
     return {
       async stop() {
         await hosted.stop();
@@ -37,5 +36,5 @@ await runComponent(name, async (nc, log) => {
   }
   const t = timings(deadlineFromEnv());
   const device = createTtyDriver({ log, terminals: natsTerminals(nc, t.terminalMs), readSliceMs: t.readSliceMs });
-  return hostEndpoint({ nc, log, name, kind: "driver", subject: SUBJECTS.driver(name), handle: ttyEndpoint(device) });
+  return hostEndpoint({ nc, log, name, kind: "driver", subject: SUBJECTS.driver(name), callers: "components", handle: ttyEndpoint(device) });
 });

@@ -11,6 +11,7 @@ import type { KernelPort } from "../client-libc/transport/port.js";
 import { createMonolith, type Monolith } from "./monolith.js";
 import { createLogger, KmsgSink } from "./logger.js";
 import { openImage } from "../servers/blk/image.js";
+import { prepareDisk } from "./disk.js";
 import { diskSizeMiB } from "./server-catalog.js";
 
 export interface EmbeddedSpawnOptions {
@@ -43,9 +44,11 @@ export async function createEmbeddedSystem(opts: EmbeddedOptions = {}): Promise<
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "natix-embedded-"));
   const removeTemp = () => temporary && rmSync(dataDir, { recursive: true, force: true });
   if (temporary) process.once("exit", removeTemp);
-  const image = await openImage({ dataDir, sizeMiB: diskSizeMiB() });
   const terminals = new Map<number, Terminal>();
   const kmsg = new KmsgSink();
+  // A new data directory gets a formatted image; an existing one is only checked.
+  await prepareDisk(dataDir, diskSizeMiB(), createLogger({ name: "mkfs", kmsg }));
+  const image = await openImage({ dataDir });
   const monolith = await createMonolith({
     logger: (name) => createLogger({ name, kmsg }),
     deadlineMs: opts.deadlineMs,

@@ -5,20 +5,33 @@ import { runComponent } from "./component.js";
 import { deadlineFromEnv, timings } from "./timing.js";
 import { natsLinks } from "./nats/links.js";
 import { processLoader } from "./module-loader.js";
+import { kernelBus } from "./bus/kernel-bus.js";
+import { listenForFaults } from "./fault.js";
 
 await runComponent("kernel", async (nc, log, kmsg) => {
   const routing: RoutingMode = process.env.NATIX_ROUTING === "mediate" ? "mediate" : "forward";
   const t = timings(deadlineFromEnv());
   const links = natsLinks(nc, t.driverMs);
-  const kernel = new Kernel({ log, deadlineMs: t.deadlineMs, routing, events: publishKernelEvents(nc), peer: links.peer });
+  const bus = await kernelBus(process.env.NATS_URL!, log);
+  const published = publishKernelEvents(nc);
+  const kernel = new Kernel({
+    log,
+    deadlineMs: t.deadlineMs,
+    routing,
+    // A process's end reaches the servers, and its credentials end with it.
+    events: { processExited: (pid, status) => (published.processExited(pid, status), bus.authority?.processExited(pid)) },
+    peer: links.peer,
+  });
   kmsg.connect((line) => kernel.kmsg.ingest(line));
   log.info(`natix kernel-core ${KERNEL_RELEASE} booting: reply ${routing === "forward" ? "forwarding" : "mediation"}, deadline ${kernel.deadlineMs} ms`);
-  const modules = processLoader({ kernel, peer: links.peer, log, env: process.env });
-  const host = await hostKernel({ nc, kernel, log, modules, onRegister: (reg) => modules.onRegister(reg) });
+  const modules = processLoader({ kernel, peer: links.peer, log, env: process.env, credentials: bus.moduleCredentials });
+  listenForFaults(nc, ["kernel"]);
+  const host = await hostKernel({ nc, kernel, log, modules, authority: bus.authority, onRegister: (reg) => modules.onRegister(reg) });
   return {
     async stop() {
       await modules.stopAll();
       await host.stop();
+      await bus.stop();
     },
   };
 }, { keepsLog: true });

@@ -1,8 +1,11 @@
 /**
- * Boots a natix system: a nats-server (private, unless a URL is given), then in micro mode the
- * kernel and one process per server and driver (replicas as asked), or in mono mode one process
- * with everything — all under the reincarnation supervisor. Ready means the kernel reports
- * every component registered. Used by `natix up`, the demo, the tests and the benchmarks.
+ * Boots a natix system: its disk (created and formatted if new, checked if not), the bus's keys
+ * and every component's credentials, a nats-server (private and in operator mode, unless a URL
+ * is given), then in micro mode the kernel and one process per server and driver (replicas as
+ * asked), or in mono mode one process with everything — all under the reincarnation
+ * supervisor. Ready means the kernel reports every component registered; then the
+ * administrator's credentials are left in the per-user runtime directory for the CLI. Used by
+ * `natix up`, the demo, the tests and the benchmarks.
  */
 import type { ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -12,8 +15,13 @@ import { join, resolve } from "node:path";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { Svcm } from "@nats-io/services";
 import type { RoutingMode } from "../kernel-core/kernel.js";
-import { SUBJECTS, serviceName } from "../kernel-core/abi/subjects.js";
-import { connectNats } from "../client-libc/transport/nats-port.js";
+import { INBOX, SUBJECTS, serviceName } from "../kernel-core/abi/subjects.js";
+import { connectNats } from "../client-libc/transport/nats-connect.js";
+import { saveAdminCredentials } from "../client-libc/transport/credentials.js";
+import { prepareSystemBus } from "./bus/system-bus.js";
+import { DiskRefusedError, prepareDisk, unmountableMessage } from "./disk.js";
+import { UNMOUNTABLE_STATUS } from "../servers/fs/filesystem.js";
+import { diskSizeMiB } from "./server-catalog.js";
 import { startNatsServer, type NatsServer } from "./nats-server.js";
 import { DRIVERS, MICRO_COMPONENTS } from "./server-catalog.js";
 import { Supervisor, type ComponentSpec } from "./supervisor.js";
@@ -37,6 +45,10 @@ export interface SystemOptions {
   supervise?: boolean;
   /** Called when a component process dies while the system runs. */
   onExit?: (name: string, how: string) => void;
+  /** A keys directory (`natix keys init`): required to isolate an external nats-server. */
+  keys?: string;
+  /** Started for chaos runs: components listen for fault injection (natix.fault.*). */
+  chaos?: boolean;
 }
 
 export interface RunningSystem {
@@ -47,6 +59,10 @@ export interface RunningSystem {
   /** The current process of each component (replica 0), by name (kernel, vfs, ... or mono). */
   readonly children: ReadonlyMap<string, ChildProcess>;
   readonly supervisor: Supervisor;
+  /** Whether the bus is isolated (operator mode, per-component and per-process credentials). */
+  readonly isolated: boolean;
+  /** The administrator's credentials (.creds), or null on an open bus. */
+  readonly adminCreds: Uint8Array | null;
   /** Starts component `name` afresh (after it died, or now); resolves once it serves. */
   restart(name: string): Promise<ChildProcess>;
   stop(): Promise<void>;
@@ -73,26 +89,47 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   // Without --data the disk image lives in a temporary directory, removed at stop.
   const dataDir = opts.dataDir ? resolve(opts.dataDir) : await mkdtemp(join(tmpdir(), "natix-data-"));
   const temporaryData = !opts.dataDir;
-  const nats: NatsServer | undefined = opts.nats ? undefined : await startNatsServer().catch(async (err) => {
+  const kmsg = new KmsgSink();
+  const log = createLogger({ name: "rs", level: opts.logLevel, kmsg });
+  const specs = componentsOf(opts.mode, opts.replicas ?? {});
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const undo = async () => {
+    for (const c of cleanups.reverse()) await c();
     if (temporaryData) await rm(dataDir, { recursive: true, force: true });
+  };
+
+  let natsUrl: string;
+  let nats: NatsServer | undefined;
+  let bus: Awaited<ReturnType<typeof prepareSystemBus>>;
+  try {
+    await prepareDisk(dataDir, diskSizeMiB(), log);
+    bus = await prepareSystemBus({ keysDir: opts.keys, dataDir: opts.dataDir ? dataDir : undefined, external: opts.nats !== undefined, chaos: opts.chaos ?? false }, specs.map((s) => s.name));
+    cleanups.push(() => bus.cleanup());
+    if (!bus.isolated) log.warn(`bus not isolated: ${opts.nats} is used without --keys, so any client may act as any process or component`);
+    nats = opts.nats ? undefined : await startNatsServer({ extra: bus.serverConfig });
+    if (nats) cleanups.push(() => nats!.stop());
+    natsUrl = opts.nats ?? nats!.url;
+  } catch (err) {
+    await undo();
     throw err;
-  });
-  const natsUrl = opts.nats ?? nats!.url;
+  }
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NATS_URL: natsUrl,
     NATIX_DEADLINE_MS: String(opts.deadlineMs ?? 5000),
     NATIX_ROUTING: opts.routing ?? "forward",
     NATIX_DATA_DIR: dataDir,
+    NATIX_CHAOS: opts.chaos ? "1" : undefined,
   };
   if (opts.logLevel) env.NATIX_LOG_LEVEL = opts.logLevel;
-  const for_ = (m: Mode) => componentsOf(m, opts.replicas ?? {});
+  for (const spec of specs) spec.env = bus.envFor(spec.name);
+  const own = { creds: bus.supervisorCreds, inboxPrefix: INBOX.component("rs") };
 
-  const kmsg = new KmsgSink();
-  const log = createLogger({ name: "rs", level: opts.logLevel, kmsg });
   let startFailure: ((err: Error) => void) | undefined;
-  const supervisor = new Supervisor(for_(opts.mode), env, log, (name, how) => {
-    startFailure?.(new Error(`natix: ${name} exited during start-up (${how})`));
+  const supervisor = new Supervisor(specs, env, log, (name, how) => {
+    // A filesystem that does not mount will not mount on a restart either: say what to do.
+    const unmountable = (name === "vfs" || name === "mono") && how === `status ${UNMOUNTABLE_STATUS}`;
+    startFailure?.(new Error(unmountable ? unmountableMessage(dataDir, "see the log above") : `natix: ${name} exited during start-up (${how})`));
     opts.onExit?.(name, how);
   });
   let nc: NatsConnection | undefined;
@@ -101,23 +138,24 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     await stopControl?.();
     await supervisor.stop();
     await nc?.close();
-    await nats?.stop();
-    if (temporaryData) await rm(dataDir, { recursive: true, force: true });
+    await undo();
   };
 
   supervisor.start();
   try {
     await new Promise<void>((resolve, reject) => {
       startFailure = reject;
-      waitUntilReady(natsUrl, opts.readyTimeoutMs ?? 30_000).then(resolve, reject);
+      waitUntilReady(natsUrl, opts.readyTimeoutMs ?? 30_000, own).then(resolve, reject);
     });
     startFailure = undefined;
-    nc = await connectNats(natsUrl, "natix-rs");
+    nc = await connectNats(natsUrl, "natix-rs", own);
     const conn = nc;
-    kmsg.connect(coalescedLines((batch) => conn.publish(SUBJECTS.kmsg, batch)));
+    kmsg.connect(coalescedLines((batch) => conn.publish(SUBJECTS.kmsg("rs"), batch)));
     if (opts.supervise !== false) supervisor.watch(nc);
     else supervisor.holdRestarts();
     stopControl = await hostSupervisor(nc, supervisor);
+    // The CLI (same machine, same user) finds the administrator's credentials by URL.
+    if (bus.adminCreds) cleanups.push(saveAdminCredentials(natsUrl, bus.adminCreds));
   } catch (err) {
     startFailure = undefined;
     await stop();
@@ -130,6 +168,8 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     mode: opts.mode,
     dataDir,
     supervisor,
+    isolated: bus.isolated,
+    adminCreds: bus.adminCreds,
     get children() {
       children.clear();
       for (const name of supervisor.names()) {
@@ -141,17 +181,21 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     async restart(name) {
       const [child] = await supervisor.restart(name);
       const service = name === "mono" ? "kernel" : name;
-      if (service === "kernel") await waitUntilReady(natsUrl, opts.readyTimeoutMs ?? 30_000);
-      else await waitForService(natsUrl, service, child.pid!, opts.readyTimeoutMs ?? 30_000);
+      if (service === "kernel") await waitUntilReady(natsUrl, opts.readyTimeoutMs ?? 30_000, own);
+      else await waitForService(natsUrl, service, child.pid!, opts.readyTimeoutMs ?? 30_000, own);
       return child;
     },
     stop,
   };
 }
 
+export { DiskRefusedError };
+
+type Own = Parameters<typeof connectNats>[2];
+
 /** Waits until the NATS micro service of component `name` answers from OS process `pid`. */
-export async function waitForService(natsUrl: string, name: string, pid: number, timeoutMs: number): Promise<void> {
-  const nc = await connectNats(natsUrl, "natix-launcher");
+export async function waitForService(natsUrl: string, name: string, pid: number, timeoutMs: number, own?: Own): Promise<void> {
+  const nc = await connectNats(natsUrl, "natix-launcher", own);
   const until = Date.now() + timeoutMs;
   try {
     while (Date.now() < until) {
@@ -170,8 +214,8 @@ export async function waitForService(natsUrl: string, name: string, pid: number,
 }
 
 /** Polls the kernel's status until every server and driver has registered. */
-export async function waitUntilReady(natsUrl: string, timeoutMs: number): Promise<void> {
-  const nc = await connectNats(natsUrl, "natix-launcher");
+export async function waitUntilReady(natsUrl: string, timeoutMs: number, own?: Own): Promise<void> {
+  const nc = await connectNats(natsUrl, "natix-launcher", own);
   const expected = MICRO_COMPONENTS.map((c) => c.name);
   const until = Date.now() + timeoutMs;
   try {

@@ -14,6 +14,8 @@ import type { Kernel } from "../kernel-core/kernel.js";
 import type { PeerCall } from "../kernel-core/server-runtime.js";
 import type { Registration } from "../kernel-core/registry.js";
 import { isKernelModule, type KernelModule } from "../kernel-core/module-api.js";
+import { COMPONENT_NAME } from "../kernel-core/abi/subjects.js";
+import { ROLES } from "../kernel-core/bus-roles.js";
 
 export interface ModuleLoader {
   /** Loads the module at `path`; an error text (as insmod prints it) on failure. */
@@ -25,6 +27,21 @@ export interface ModuleLoader {
 export function resolveModule(arg: string): string {
   if (!arg.includes("/") && !/\.[cm]?[jt]s$/.test(arg)) return fileURLToPath(new URL(`../modules/${arg}.js`, import.meta.url));
   return isAbsolute(arg) ? arg : resolve(arg);
+}
+
+/**
+ * A module's name is its file's, as on Linux (hwkm.ko is hwkm): the kernel knows it before the
+ * module runs, so it can refuse a taken name and mint credentials for exactly that name.
+ */
+export function moduleNameOf(path: string): string {
+  return (path.split("/").pop() ?? "").replace(/\.[cm]?[jt]s$/, "");
+}
+
+/** Why a module may not have `name` (it is taken, or not a name), or undefined. */
+export function moduleNameRefusal(name: string, taken: (name: string) => boolean): string | undefined {
+  if (!COMPONENT_NAME.test(name)) return `${JSON.stringify(name)} is not a module name (a short lowercase word)`;
+  if (taken(name) || ROLES.some((r) => r.role === name)) return "File exists";
+  return undefined;
 }
 
 /** /proc/modules' size: the module file, in whole pages. */
@@ -47,17 +64,63 @@ export async function importModule(path: string): Promise<KernelModule | string>
   } catch (err) {
     return `could not load module ${path}: ${(err as Error).message}`;
   }
-  return isKernelModule(mod) ? mod : `${path} is not a natix module (its default export needs a lowercase name)`;
+  if (!isKernelModule(mod)) return `${path} is not a natix module (its default export needs a lowercase name)`;
+  return mod.name === moduleNameOf(path) ? mod : `${path} declares module ${JSON.stringify(mod.name)}; natix names a module after its file`;
 }
 
 const unloadedText = (name: string) => `rmmod: ERROR: Module ${name} is not currently loaded`;
 
 /** Micro mode: each module a process of its own, started by the kernel. */
-export function processLoader(opts: { kernel: Kernel; peer: PeerCall; log: Logger; env: NodeJS.ProcessEnv }) {
-  const children = new Map<string, ChildProcess>();
+export interface ModuleCredentials {
+  /** The .creds file the module's process connects with. */
+  file: string;
+  /** Revokes them (the module was unloaded or failed to load). */
+  revoke(): void;
+}
+
+export function processLoader(opts: {
+  kernel: Kernel;
+  peer: PeerCall;
+  log: Logger;
+  env: NodeJS.ProcessEnv;
+  /** Mints a module's bus credentials (absent when the bus is not isolated). */
+  credentials?: (name: string) => Promise<ModuleCredentials>;
+}) {
+  const children = new Map<string, { child: ChildProcess; creds?: ModuleCredentials }>();
+  const loading = new Set<string>();
   const waiting = new Map<string, (reg: Registration) => void>();
   const script = fileURLToPath(new URL("./module-main.js", import.meta.url));
   let counter = 0;
+
+  const load = async (path: string, name: string): Promise<string | undefined> => {
+    const instance = `module-${process.pid}-${++counter}`;
+    const creds = await opts.credentials?.(name);
+    // The module gets its own credentials and nothing of the kernel's keys.
+    const env: NodeJS.ProcessEnv = { ...opts.env, NATIX_MODULE_INSTANCE: instance, NATIX_MODULE_NAME: name };
+    delete env.NATIX_KEYS;
+    delete env.NATIX_CREDS;
+    if (creds) env.NATIX_CREDS = creds.file;
+    const child = spawn(process.execPath, [script, path], { env, stdio: ["ignore", "inherit", "inherit"] });
+    const outcome = await new Promise<string | Registration>((done) => {
+      const timer = setTimeout(() => done("the module did not register within 15 s"), 15_000);
+      waiting.set(instance, (reg) => {
+        clearTimeout(timer);
+        done(reg);
+      });
+      child.once("exit", (code) => {
+        clearTimeout(timer);
+        done(`the module exited during load (status ${code})`);
+      });
+    });
+    waiting.delete(instance);
+    if (typeof outcome === "string") {
+      child.kill("SIGKILL");
+      creds?.revoke();
+      return `insmod: ERROR: could not insert module ${path}: ${outcome}`;
+    }
+    children.set(outcome.name, { child, creds });
+    return undefined;
+  };
 
   const loader: ModuleLoader & { onRegister(reg: Registration): void; stopAll(): Promise<void> } = {
     onRegister(reg) {
@@ -65,47 +128,36 @@ export function processLoader(opts: { kernel: Kernel; peer: PeerCall; log: Logge
     },
     async insmod(path) {
       if (!existsSync(path)) return `insmod: ERROR: could not load module ${path}: No such file or directory`;
-      const instance = `module-${process.pid}-${++counter}`;
-      const child = spawn(process.execPath, [script, path], {
-        env: { ...opts.env, NATIX_MODULE_INSTANCE: instance },
-        stdio: ["ignore", "inherit", "inherit"],
-      });
-      const outcome = await new Promise<string | Registration>((done) => {
-        const timer = setTimeout(() => done("the module did not register within 15 s"), 15_000);
-        waiting.set(instance, (reg) => {
-          clearTimeout(timer);
-          done(reg);
-        });
-        child.once("exit", (code) => {
-          clearTimeout(timer);
-          done(code === 17 ? "File exists" : `the module exited during load (status ${code})`);
-        });
-      });
-      waiting.delete(instance);
-      if (typeof outcome === "string") {
-        child.kill("SIGKILL");
-        return `insmod: ERROR: could not insert module ${path}: ${outcome}`;
+      const name = moduleNameOf(path);
+      const refusal = moduleNameRefusal(name, (n) => loading.has(n) || opts.kernel.registry.list().some((s) => s.name === n));
+      if (refusal) return `insmod: ERROR: could not insert module ${path}: ${refusal}`;
+      loading.add(name);
+      try {
+        return await load(path, name);
+      } finally {
+        loading.delete(name);
       }
-      children.set(outcome.name, child);
-      return undefined;
     },
     async rmmod(name) {
       if (!opts.kernel.modules.get(name)) return unloadedText(name);
       await opts.peer(name, "exit", {}).catch((err) => opts.log.warn({ err: String(err) }, `rmmod ${name}: exit hook failed`));
       opts.kernel.unloadModule(name);
-      const child = children.get(name);
+      const loaded = children.get(name);
       children.delete(name);
+      const child = loaded?.child;
       if (child && child.exitCode === null) {
         const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
         await new Promise((r) => child.once("exit", r));
         clearTimeout(timer);
       }
+      // Its credentials end with it.
+      loaded?.creds?.revoke();
       return undefined;
     },
     async stopAll() {
       await Promise.all(
         [...children.values()].map(
-          (c) =>
+          ({ child: c }) =>
             new Promise((r) => {
               if (c.exitCode !== null) return r(undefined);
               c.once("exit", r);

@@ -2,13 +2,15 @@
  * A kernel module as a server process (micro mode): `module-main.js PATH`, started by the
  * kernel's loader. It runs the module's init hook, serves its syscalls and /proc entries, and
  * registers with the instance id the loader gave it; rmmod's "exit" runs the exit hook and ends it.
+ * The loader named it after its file and minted its credentials for that name (NATIX_CREDS):
+ * importModule refuses a module that calls itself something else before its init runs.
  */
 import { createDispatcher } from "../kernel-core/server-runtime.js";
 import { moduleServer } from "../kernel-core/module-api.js";
 import { SUBJECTS } from "../kernel-core/abi/subjects.js";
 import { handleRouted } from "./nats/routed.js";
 import { hostEndpoint, type HostedEndpoint } from "./nats/endpoint.js";
-import { runComponent } from "./component.js";
+import { leaving, runComponent } from "./component.js";
 import { importModule, moduleSize } from "./module-loader.js";
 
 const path = process.argv[2];
@@ -18,18 +20,15 @@ if (typeof mod === "string") {
   process.exit(2);
 }
 
-/** Exit status when a module of that name is loaded already (EEXIST). */
-export const EXISTS_STATUS = 17;
-
 await runComponent(mod.name, async (nc, log) => {
-  // Like Linux, a module already loaded is refused before its init runs.
-  const status = (await nc.request(SUBJECTS.status, "", { timeout: 5000 })).json<{ servers: { name: string }[] }>();
-  if (status.servers.some((s) => s.name === mod.name)) process.exit(EXISTS_STATUS);
   const api = { printk: (message: string) => log.info(message) };
   let hosted: HostedEndpoint | undefined;
   const server = moduleServer(mod, api, () => {
     // rmmod: the exit hook ran; leave once the answer is on its way.
-    setTimeout(() => void hosted?.stop().finally(() => nc.drain().finally(() => process.exit(0))), 50);
+    setTimeout(() => {
+      leaving();
+      void hosted?.stop().finally(() => nc.drain().finally(() => process.exit(0)));
+    }, 50);
   });
   await mod.init?.(api);
   const dispatcher = createDispatcher(server, log);
@@ -40,6 +39,7 @@ await runComponent(mod.name, async (nc, log) => {
     kind: "module",
     instance: process.env.NATIX_MODULE_INSTANCE,
     subject: SUBJECTS.server(mod.name),
+    callers: "routed",
     syscalls: dispatcher.numbers,
     definitions: server.syscalls ? [...server.syscalls] : undefined,
     module: { size: moduleSize(path), proc: Object.keys(mod.proc ?? {}) },

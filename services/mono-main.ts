@@ -11,6 +11,8 @@ import { deadlineFromEnv, timings } from "./timing.js";
 import { openImage } from "../servers/blk/image.js";
 import { diskSizeMiB, MICRO_COMPONENTS } from "./server-catalog.js";
 import { listenForFaults } from "./fault.js";
+import { kernelBus } from "./bus/kernel-bus.js";
+import { publishKernelEvents } from "./nats/host-kernel.js";
 
 const dataDir = process.env.NATIX_DATA_DIR;
 if (!dataDir) {
@@ -20,22 +22,27 @@ if (!dataDir) {
 
 await runComponent("mono", async (nc, log, kmsg) => {
   const t = timings(deadlineFromEnv());
-  const image = await openImage({ dataDir, sizeMiB: diskSizeMiB() });
+  const image = await openImage({ dataDir });
+  const bus = await kernelBus(process.env.NATS_URL!, log);
+  const published = publishKernelEvents(nc);
   const mono = await createMonolith({
     logger: (name) => (name === "kernel" ? log : createLogger({ name, kmsg })),
     terminals: natsTerminals(nc, t.terminalMs),
     blk: image,
     deadlineMs: t.deadlineMs,
+    // A process's end reaches modules in other processes, and its credentials end with it.
+    events: { processExited: (pid, status) => (published.processExited(pid, status), bus.authority?.processExited(pid)) },
   });
   kmsg.connect((line) => mono.kernel.kmsg.ingest(line));
   // The same injection as in micro mode, but every component's code is in this process.
   listenForFaults(nc, ["kernel", ...MICRO_COMPONENTS.map((c) => c.name)]);
-  const host = await hostKernel({ nc, kernel: mono.kernel, log, local: mono.local, modules: mono.modules });
+  const host = await hostKernel({ nc, kernel: mono.kernel, log, local: mono.local, modules: mono.modules, authority: bus.authority });
   return {
     async stop() {
       await host.stop();
       await mono.stop();
       await image.close();
+      await bus.stop();
     },
   };
 }, { keepsLog: true });

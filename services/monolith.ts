@@ -13,7 +13,7 @@ import { createTtyDriver } from "../servers/tty/driver.js";
 import { E } from "../kernel-core/errno.js";
 import { DRIVERS, SERVERS } from "./server-catalog.js";
 import { timings } from "./timing.js";
-import { importModule, moduleSize, unloadedText, type ModuleLoader } from "./module-loader.js";
+import { importModule, moduleNameRefusal, moduleSize, unloadedText, type ModuleLoader } from "./module-loader.js";
 import { moduleServer } from "../kernel-core/module-api.js";
 
 export interface MonolithOptions {
@@ -83,7 +83,8 @@ export async function createMonolith(opts: MonolithOptions): Promise<Monolith> {
     async insmod(path) {
       const mod = await importModule(path);
       if (typeof mod === "string") return `insmod: ERROR: ${mod}`;
-      if (kernel.modules.get(mod.name)) return `insmod: ERROR: could not insert module ${path}: File exists`;
+      const refusal = moduleNameRefusal(mod.name, (n) => kernel.registry.list().some((s) => s.name === n));
+      if (refusal) return `insmod: ERROR: could not insert module ${path}: ${refusal}`;
       const modLog = opts.logger(mod.name);
       const api = { printk: (message: string) => modLog.info(message) };
       const server = moduleServer(mod, api, () => {});

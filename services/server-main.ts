@@ -36,6 +36,7 @@ await runComponent(row.name, async (nc, log) => {
     name: server.name,
     kind: "server",
     subject: SUBJECTS.server(server.name),
+    callers: "routed",
     syscalls: dispatcher.numbers,
     definitions: server.syscalls ? [...server.syscalls] : undefined,
     processExited: server.processExited?.bind(server),

@@ -21,6 +21,8 @@ export interface ComponentSpec {
   rank: number;
   /** Its NATS micro service name (the monolith answers as the kernel). */
   service: string;
+  /** Its own environment on top of the system's (its credentials). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export type InstanceState = "starting" | "running" | "backoff" | "failed" | "stopped";
@@ -98,7 +100,9 @@ export class Supervisor {
     // NATIX_NODE_ARGS: node flags for every component, e.g. "--cpu-prof --cpu-prof-dir=DIR" to
     // profile a running system (node refuses --cpu-prof in NODE_OPTIONS).
     const nodeArgs = (this.env.NATIX_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
-    const child = spawn(process.execPath, [...nodeArgs, inst.spec.script, ...inst.spec.args], { env: this.env, stdio: ["ignore", "inherit", "inherit"] });
+    const env = { ...this.env, ...inst.spec.env };
+    for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+    const child = spawn(process.execPath, [...nodeArgs, inst.spec.script, ...inst.spec.args], { env, stdio: ["ignore", "inherit", "inherit"] });
     inst.child = child;
     inst.state = "running";
     inst.startedAt = Date.now();

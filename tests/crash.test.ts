@@ -79,7 +79,7 @@ describe("crash consistency (micro): kill -9 of the blk driver and of the fs ser
   it(`loses no acknowledged record and leaves a clean filesystem (seed ${SEED})`, async () => {
     const random = rng(SEED);
     const dataDir = join(work, "micro");
-    const sys = await startSystem({ mode: "micro", nats: nats.url, dataDir, deadlineMs: 1500 });
+    const sys = await startSystem({ mode: "micro", nats: nats.url, keys: nats.keysDir, dataDir, deadlineMs: 1500 });
     const writer = new AckedWriter(sys.natsUrl, "/data.log");
     let running = true;
     const load = (async () => {
@@ -117,7 +117,7 @@ describe("crash consistency (mono): kill -9 of the whole kernel process during f
   it(`loses no acknowledged record and leaves a clean filesystem (seed ${SEED})`, async () => {
     const random = rng(SEED + 1);
     const dataDir = join(work, "mono");
-    const sys = await startSystem({ mode: "mono", nats: nats.url, dataDir, deadlineMs: 1500 });
+    const sys = await startSystem({ mode: "mono", nats: nats.url, keys: nats.keysDir, dataDir, deadlineMs: 1500 });
     const writer = new AckedWriter(sys.natsUrl, "/data.log");
     let running = true;
     const load = (async () => {

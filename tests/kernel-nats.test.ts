@@ -7,14 +7,24 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { Svcm } from "@nats-io/services";
-import { connectNats } from "../build/client-libc/transport/nats-port.js";
+import { writeFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connectNats } from "../build/client-libc/transport/nats-connect.js";
+import { pidOfSubject } from "../build/kernel-core/abi/subjects.js";
 import { decodeReply, encodeRequest } from "../build/kernel-core/abi/frame.js";
 import { E, connect, SYS } from "../build/client-libc/mod.js";
 import { bootMode, type TestSystem } from "./helpers/modes.js";
 import { startTestNats } from "./helpers/nats.js";
 
+/**
+ * A frame sent straight to a syscall subject, its reply asked for in that pid's inbox (as the
+ * kernel requires): from a test user allowed everything, to test the kernel's own defences
+ * whatever the bus allows.
+ */
 async function rawCall(nc: NatsConnection, subject: string, frame: Uint8Array): Promise<number> {
-  const m = await nc.request(subject, frame, { timeout: 5000 });
+  const pid = pidOfSubject(subject);
+  const m = await nc.request(subject, frame, { timeout: 5000, noMux: true, reply: `_INBOX.p.${pid || "x"}.${Math.random().toString(36).slice(2)}` });
   const r = decodeReply(m.data);
   return typeof r === "number" ? r : r.ret;
 }
@@ -27,7 +37,7 @@ for (const mode of ["micro", "mono"] as const) {
     let nc: NatsConnection;
     beforeAll(async () => {
       sys = await bootMode(mode);
-      nc = await connectNats(sys.natsUrl!, "test-raw");
+      nc = await sys.nats!.connect("raw");
     });
     afterAll(async () => {
       await nc?.close();
@@ -77,9 +87,15 @@ for (const mode of ["micro", "mono"] as const) {
     });
 
     it("refuses malformed spawn requests with an error, not a process", async () => {
-      for (const body of ["{", "[]", JSON.stringify({ argv: "sh" }), JSON.stringify({ argv: [], uid: -1 })]) {
-        const m = await nc.request("natix.kernel.spawn", body, { timeout: 5000 });
-        expect(m.json<{ error?: string }>().error).toBeTruthy();
+      // With the administrator's credentials (found by URL, as the CLI finds them).
+      const admin = await connectNats(sys.natsUrl!, "test-admin");
+      try {
+        for (const body of ["{", "[]", JSON.stringify({ argv: "sh" }), JSON.stringify({ argv: [], uid: -1 }), JSON.stringify({ argv: ["x"] }), JSON.stringify({ argv: ["x"], key: "Unot-a-key" })]) {
+          const m = await admin.request("natix.kernel.spawn", body, { timeout: 5000 });
+          expect(m.json<{ error?: string }>().error).toBeTruthy();
+        }
+      } finally {
+        await admin.close();
       }
     });
 
@@ -138,14 +154,17 @@ describe("when a server dies, leaves, or never came (micro, no supervisor)", () 
 
   it("a kernel with no servers registered answers their syscalls with ENOSYS", async () => {
     const nats = await startTestNats();
+    const dir = mkdtempSync(join(tmpdir(), "natix-creds-"));
+    writeFileSync(join(dir, "kernel.creds"), await nats.credsOf("kernel"), { mode: 0o600 });
+    writeFileSync(join(dir, "admin.creds"), await nats.credsOf("admin"), { mode: 0o600 });
     const kernel = spawn(process.execPath, ["build/services/kernel-main.js"], {
-      env: { ...process.env, NATS_URL: nats.url },
+      env: { ...process.env, NATS_URL: nats.url, NATIX_CREDS: join(dir, "kernel.creds"), NATIX_KEYS: nats.keysDir },
       stdio: "ignore",
     });
     try {
       let proc;
       for (let i = 0; i < 100 && !proc; i++) {
-        proc = await connect({ nats: nats.url, stdout: process.stdout }).catch(() => undefined);
+        proc = await connect({ nats: nats.url, creds: join(dir, "admin.creds"), stdout: process.stdout }).catch(() => undefined);
         if (!proc) await new Promise((r) => setTimeout(r, 50));
       }
       expect(proc).toBeDefined();
@@ -159,6 +178,7 @@ describe("when a server dies, leaves, or never came (micro, no supervisor)", () 
       kernel.kill("SIGTERM");
       await new Promise((r) => kernel.once("exit", r));
       await nats.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

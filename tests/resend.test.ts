@@ -4,7 +4,7 @@
  * server's EIO, sent after its driver budget, was lost and the caller saw ETIMEDOUT).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
 import { requestResending } from "../build/client-libc/transport/resend.js";
 import { startTestNats, type TestNats } from "./helpers/nats.js";
 
@@ -16,7 +16,7 @@ describe("requestResending (real broker)", () => {
   let nc: NatsConnection;
   beforeAll(async () => {
     nats = await startTestNats();
-    nc = await connect({ servers: nats.url });
+    nc = await nats.connect("resend");
   });
   afterAll(async () => {
     await nc?.close();

@@ -1,6 +1,7 @@
 /**
  * Everything a benchmark run measures against, booted once: natix in micro mode with reply
- * forwarding and with full mediation, in mono mode (each on its own nats-server), embedded in
+ * forwarding and with full mediation, in mono mode (each on its own nats-server, in operator
+ * mode with per-process credentials, as `natix up` runs it), embedded in
  * this process; the raw transport floors (a bare nats.js responder, a TCP echo) in a process of
  * their own; and the native C program, built here with cc when there is one.
  */
@@ -44,11 +45,11 @@ export async function bootEnv(paths: readonly string[]): Promise<Env> {
   writeFileSync(join(tmp, "bench.dat"), Buffer.alloc(4096, 7));
   const systems: RunningSystem[] = [];
   const servers: NatsServer[] = [];
+  // Each system on a private nats-server of its own, isolated as natix runs (operator mode).
   const boot = async (mode: "micro" | "mono", routing: "forward" | "mediate") => {
-    const nats = await startNatsServer();
-    servers.push(nats);
-    systems.push(await startSystem({ mode, routing, nats: nats.url }));
-    return nats.url;
+    const sys = await startSystem({ mode, routing });
+    systems.push(sys);
+    return sys.natsUrl;
   };
   const urls: Env["urls"] = {};
   if (paths.includes("micro")) urls.micro = await boot("micro", "forward");

@@ -1,13 +1,22 @@
 /**
- * libc over NATS: the process is created by a request to the kernel, its syscalls go to
- * natix.sys.<pid>, and its terminal answers on natix.tty.<pid>.
+ * libc over NATS: the process is created by a request to the kernel (with the administrator's
+ * credentials, which only trusted launchers hold), and then lives on a connection of its own,
+ * with the credentials the kernel minted for the key pair libc made for it — the seed never
+ * leaves this process. Its syscalls go to natix.sys.<pid>, its replies come back under its own
+ * inbox (_INBOX.p.<pid>), and its terminal answers on natix.tty.<pid>.
  *
  * Deadline: a call whose server does not answer within the kernel's deadline fails with
  * ETIMEDOUT. A call that reached no one (NATS "no responders": the kernel or, with reply
  * forwarding, the owning server is not subscribed) had no effect, so it is sent again with
  * backoff until the deadline, which is what makes a server restart invisible to callers.
+ *
+ * Credentials end with the process: once nats-server says they were revoked, or refuses them
+ * for longer than a restarted nats-server takes to learn them again, the kernel no longer knows
+ * this process, and every call fails with ESRCH.
  */
-import { connect, type NatsConnection, type Msg } from "@nats-io/transport-node";
+import type { NatsConnection, Msg } from "@nats-io/transport-node";
+import { createUser } from "@nats-io/nkeys";
+import { fmtCreds } from "@nats-io/jwt";
 import type { SyscallReply, SyscallRequest } from "../../kernel-core/abi/frame.js";
 import { FRAME_TYPE, decodeReply, encodeRequest } from "../../kernel-core/abi/frame.js";
 import { decodeBatchReply, encodeBatch, frameType } from "../../kernel-core/abi/batch.js";
@@ -20,11 +29,14 @@ import {
   decodeTerminalRequest,
   encodeTerminalReply,
 } from "../../kernel-core/abi/terminal.js";
-import { SUBJECTS } from "../../kernel-core/abi/subjects.js";
+import { INBOX, SUBJECTS } from "../../kernel-core/abi/subjects.js";
 import { E } from "../../kernel-core/errno.js";
 import type { KernelPort } from "./port.js";
 import { requestResending } from "./resend.js";
 import { classifyRequestError } from "./nats-errors.js";
+import { connectNats } from "./nats-connect.js";
+
+export { connectNats } from "./nats-connect.js";
 
 export interface NatsSpawnOptions {
   url: string;
@@ -34,51 +46,41 @@ export interface NatsSpawnOptions {
   ppid?: number;
   terminal: Terminal;
   trace?: { token?: string; style?: { strsize?: number; column?: number }; tracer?: number };
+  /** The administrator's credentials file to ask for the process with (default: found by URL). */
+  credsPath?: string;
 }
 
 const EMPTY = new Uint8Array(0);
-
-export async function connectNats(url: string, name: string): Promise<NatsConnection> {
-  try {
-    // A comma-separated list is a cluster: connect to the first, fail over to the others.
-    return await connect({
-      servers: url.split(",").map((u) => u.trim()),
-      noRandomize: true,
-      name,
-      noAsyncTraces: true,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 250,
-      timeout: 5000,
-    });
-  } catch (err) {
-    throw new Error(`natix: cannot connect to NATS at ${url}: ${(err as Error).message}`);
-  }
-}
+/** How long refused credentials may be a restarted nats-server not yet told of them. */
+const AUTH_GRACE_MS = 3000;
 
 export async function spawnOverNats(opts: NatsSpawnOptions): Promise<KernelPort> {
-  const nc = await connectNats(opts.url, `natix-proc:${opts.argv[0] ?? "?"}`);
-  let info: ProcessInfo;
+  const key = createUser();
+  let info: ProcessInfo & { jwt?: string };
+  const admin = await connectNats(opts.url, `natix-spawn:${opts.argv[0] ?? "?"}`, { credsPath: opts.credsPath });
   try {
     const trace = opts.trace?.token ? { token: opts.trace.token, style: opts.trace.style, tracer: opts.trace.tracer } : undefined;
-    const body = JSON.stringify({ argv: opts.argv, uid: opts.uid, gid: opts.gid, ppid: opts.ppid, trace });
-    const m = await nc.request(SUBJECTS.spawn, body, { timeout: 5000 });
-    info = m.json<ProcessInfo & { error?: string }>();
+    const body = JSON.stringify({ argv: opts.argv, uid: opts.uid, gid: opts.gid, ppid: opts.ppid, trace, key: key.getPublicKey() });
+    const m = await admin.request(SUBJECTS.spawn, body, { timeout: 5000 });
+    info = m.json<ProcessInfo & { jwt?: string; error?: string }>();
     if ((info as { error?: string }).error) throw new Error((info as { error?: string }).error);
   } catch (err) {
-    await nc.close();
     const why = classifyRequestError(err);
-    if (why === "no-responders" || why === "timeout") {
-      throw new Error(`natix: no kernel answers at ${opts.url} (is \`natix up\` running there?)`);
-    }
+    if (why === "no-responders" || why === "timeout") throw new Error(`natix: no kernel answers at ${opts.url} (is \`natix up\` running there?)`);
     throw err;
+  } finally {
+    await admin.close();
   }
+  const user = info.jwt ? { jwt: info.jwt, seed: key.getSeed() } : undefined;
+  const nc = await connectNats(opts.url, `natix-proc:${opts.argv[0] ?? "?"}`, user ? { user, inboxPrefix: INBOX.process(info.pid) } : { creds: null, inboxPrefix: INBOX.process(info.pid) });
+  const { jwt: _jwt, ...processInfo } = info;
   nc.subscribe(SUBJECTS.tty(info.pid), {
     callback: (err, msg) => {
       if (err === null) serveTerminal(opts.terminal, msg);
     },
   });
   await nc.flush();
-  return new NatsPort(nc, info);
+  return new NatsPort(nc, processInfo, user ? fmtCreds(user.jwt, key) : null);
 }
 
 function serveTerminal(terminal: Terminal, msg: Msg): void {
@@ -108,27 +110,78 @@ function serveTerminal(terminal: Terminal, msg: Msg): void {
 
 class NatsPort implements KernelPort {
   private readonly subject: string;
+  /** Resolves once this process's credentials are gone for good (revoked, or refused). */
+  private readonly gone: Promise<SyscallReply>;
+  private isGone = false;
 
   constructor(
     private readonly nc: NatsConnection,
     readonly info: ProcessInfo,
+    /** Its .creds (JWT and seed), or null on an open bus. */
+    readonly credentials: Uint8Array | null,
   ) {
     this.subject = SUBJECTS.sys(info.pid);
+    this.gone = new Promise((resolve) => void this.watchCredentials(() => resolve({ ret: -E.ESRCH })));
+  }
+
+  get bus(): NatsConnection {
+    return this.nc;
+  }
+
+  /**
+   * Revoked: gone. Refused by the very server that had accepted them: the account changed under
+   * them (a kernel that restarted no longer vouches for this process): gone. Refused by another
+   * server (a restarted nats-server, another node of a cluster): it may not have learnt the
+   * account yet; gone only if that lasts AUTH_GRACE_MS.
+   */
+  private async watchCredentials(onGone: () => void): Promise<void> {
+    let refusedSince: number | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let accepted = this.nc.info?.server_id;
+    const end = () => {
+      if (this.isGone) return;
+      this.isGone = true;
+      clearTimeout(timer);
+      onGone();
+      void this.nc.close().catch(() => {});
+    };
+    for await (const s of this.nc.status()) {
+      const text = s.type === "error" ? String((s as { error?: Error }).error?.message ?? "") : "";
+      if (/Authentication Revoked/i.test(text)) end();
+      else if (/Authorization Violation/i.test(text) && this.nc.info?.server_id === accepted) end();
+      else if (/Authorization Violation/i.test(text) && refusedSince === undefined) {
+        refusedSince = Date.now();
+        timer = setTimeout(end, AUTH_GRACE_MS);
+        timer.unref();
+      } else if (s.type === "reconnect") {
+        accepted = this.nc.info?.server_id;
+        refusedSince = undefined;
+        clearTimeout(timer);
+      }
+    }
   }
 
   async call(request: SyscallRequest, idempotent = false): Promise<SyscallReply> {
+    if (this.isGone) return { ret: -E.ESRCH };
     // An idempotent call is sent again each fifth of the deadline while unanswered (its answer
     // may have died with a killed server or replica), earlier attempts staying open.
     const slice = idempotent ? Math.max(250, this.info.deadlineMs / 5) : Infinity;
-    const r = await requestResending(this.nc, this.subject, encodeRequest(request), performance.now() + this.info.deadlineMs, slice);
-    if (!r.ok) return { ret: r.why === "timeout" ? -E.ETIMEDOUT : -E.EIO };
-    const reply = decodeReply(r.data);
-    return typeof reply === "number" ? { ret: -E.EIO } : reply;
+    const sent = requestResending(this.nc, this.subject, encodeRequest(request), performance.now() + this.info.deadlineMs, slice).then((r): SyscallReply => {
+      if (!r.ok) return { ret: r.why === "timeout" ? -E.ETIMEDOUT : -E.EIO };
+      const reply = decodeReply(r.data);
+      return typeof reply === "number" ? { ret: -E.EIO } : reply;
+    });
+    return Promise.race([sent, this.gone]);
   }
 
   async callBatch(requests: SyscallRequest[]): Promise<SyscallReply[]> {
     const all = (ret: number) => requests.map(() => ({ ret }));
-    const r = await requestResending(this.nc, this.subject, encodeBatch(requests.map(encodeRequest)), performance.now() + this.info.deadlineMs);
+    if (this.isGone) return all(-E.ESRCH);
+    const r = await Promise.race([
+      requestResending(this.nc, this.subject, encodeBatch(requests.map(encodeRequest)), performance.now() + this.info.deadlineMs),
+      this.gone.then(() => undefined),
+    ]);
+    if (r === undefined) return all(-E.ESRCH);
     if (!r.ok) return all(r.why === "timeout" ? -E.ETIMEDOUT : -E.EIO);
     if (frameType(r.data) !== FRAME_TYPE.BATCH_REPLY) {
       // The kernel refused the batch as a whole: one reply with the errno.
@@ -142,14 +195,20 @@ class NatsPort implements KernelPort {
 
   async definition(nr: number): Promise<SyscallDef | undefined> {
     try {
-      const m = await this.nc.request(SUBJECTS.sysent, String(nr), { timeout: this.info.deadlineMs });
+      const m = await this.nc.request(SUBJECTS.sysent(this.info.pid), String(nr), { timeout: this.info.deadlineMs });
       return m.json<{ def: SyscallDef | null }>().def ?? undefined;
     } catch {
       return undefined;
     }
   }
 
+  /**
+   * After exit: nothing is in flight any more (exit_group was answered), and the kernel is
+   * revoking the credentials — a drain could wait forever on a connection that can no longer
+   * come back — so close.
+   */
   async close(): Promise<void> {
-    await this.nc.drain().catch(() => this.nc.close());
+    this.isGone = true;
+    if (!this.nc.isClosed()) await this.nc.close().catch(() => {});
   }
 }

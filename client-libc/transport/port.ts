@@ -2,6 +2,7 @@
 import type { SyscallReply, SyscallRequest } from "../../kernel-core/abi/frame.js";
 import type { ProcessInfo } from "../../kernel-core/kernel.js";
 import type { SyscallDef } from "../../kernel-core/syscalls/types.js";
+import type { NatsConnection } from "@nats-io/transport-node";
 
 export interface KernelPort {
   readonly info: ProcessInfo;
@@ -15,6 +16,10 @@ export interface KernelPort {
   callBatch(requests: SyscallRequest[]): Promise<SyscallReply[]>;
   /** Releases the connection (after exit). */
   close(): Promise<void>;
+  /** The process's own bus connection (over NATS), with exactly the rights its credentials give. */
+  readonly bus?: NatsConnection;
+  /** Its credentials (.creds: JWT and seed), where the bus is isolated. */
+  readonly credentials?: Uint8Array | null;
   /** The kernel's table entry for a number libc's table lacks (a module's syscall). */
   definition?(nr: number): Promise<SyscallDef | undefined>;
 }

@@ -50,3 +50,9 @@ export function decodeRouted(bytes: Uint8Array): { caller: Caller; request: Sysc
   if (typeof request === "number") return request;
   return caller.pid === 0 ? -E.ESRCH : { caller, request };
 }
+
+/** The caller's pid in a routed call or routed batch (both put it at the same place); 0 if none. */
+export function routedCallerPid(bytes: Uint8Array): number {
+  if (bytes.length < ROUTED_HEADER) return 0;
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(4, true);
+}

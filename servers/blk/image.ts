@@ -1,6 +1,8 @@
 /**
  * The disk image: a real file of fixed-size blocks, sparse until written. Only the blk driver
- * opens it; nothing else in natix knows its name. Writes go straight to the file (pwrite);
+ * opens it while the system runs. It is never created behind anyone's back: `createImage` makes
+ * a new one (for `natix up` on a new data directory, a temporary system, or `natix mkfs`), and
+ * `openImage` opens only one that exists. Writes go straight to the file (pwrite);
  * flush is fsync, so what a flush acknowledged survives a crash of any natix process and of
  * the machine.
  */
@@ -12,24 +14,33 @@ import { DeviceError } from "./device.js";
 export const IMAGE_NAME = "natix.img";
 
 export interface ImageOptions {
-  /** Directory that holds the image (created if missing). */
+  /** Directory that holds the image. */
   dataDir: string;
-  /** Size of a new image in MiB (an existing image keeps its size). */
-  sizeMiB?: number;
   blockSize?: number;
+}
+
+export class NoImageError extends Error {}
+
+/** Creates a new, blank image of `sizeMiB` in `dataDir`; fails if one is there already. */
+export async function createImage(dataDir: string, sizeMiB: number): Promise<void> {
+  await mkdir(dataDir, { recursive: true });
+  const fh = await open(join(dataDir, IMAGE_NAME), "wx");
+  try {
+    await fh.truncate(sizeMiB * 1024 * 1024);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
 }
 
 export async function openImage(opts: ImageOptions): Promise<BlockDevice & { close(): Promise<void> }> {
   const blockSize = opts.blockSize ?? 4096;
-  await mkdir(opts.dataDir, { recursive: true });
   const path = join(opts.dataDir, IMAGE_NAME);
   let fh: FileHandle;
   try {
     fh = await open(path, "r+");
-  } catch {
-    fh = await open(path, "w+");
-    await fh.truncate((opts.sizeMiB ?? 128) * 1024 * 1024);
-    await fh.sync();
+  } catch (err) {
+    throw new NoImageError(`no disk image at ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const total = Math.floor((await fh.stat()).size / blockSize);
   const check = (block: number, count: number) => {

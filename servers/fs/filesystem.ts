@@ -16,7 +16,6 @@ import { CorruptDirectoryError, entries, type DirEntry } from "./dir.js";
 import { lookupIn, resolve, resolveParent, readLinkTarget } from "./namei.js";
 import { MAY_READ, MAY_WRITE, permits, type Cred } from "./perm.js";
 import * as ns from "./namespace.js";
-import { mkfs } from "./mkfs.js";
 
 export interface StatInfo {
   ino: number;
@@ -59,6 +58,15 @@ const O_NOFOLLOW = 0o400000;
 /** Blocks one operation may modify at most (a 512 KiB write and its metadata fit). */
 const OP_BLOCKS = 200;
 
+/**
+ * The image holds no natixfs that can be mounted (bad superblock, unreplayable journal). A
+ * component that meets it exits with status 78 (EX_CONFIG): restarting will not help.
+ */
+export class UnmountableError extends Error {
+  readonly exitStatus = UNMOUNTABLE_STATUS;
+}
+export const UNMOUNTABLE_STATUS = 78;
+
 export class FileSystem {
   private readonly openCount = new Map<number, number>();
 
@@ -68,14 +76,16 @@ export class FileSystem {
   ) {}
 
   static async mount(dev: BlockDevice, opts: MountOptions): Promise<FileSystem> {
-    const first = await dev.read(0, 1, Infinity);
-    let sb: Superblock | string = decodeSuperblock(first);
-    if (typeof sb === "string") {
-      if (first.some((b) => b !== 0)) throw new Error(`not a natixfs image: ${sb}`);
-      sb = await mkfs(dev, opts.log);
-    }
+    // An image that does not mount is left exactly as it is: mkfs runs only on an image natix
+    // has just created (or on `natix mkfs`), never to "repair" one — that would erase the disk.
+    const sb = decodeSuperblock(await dev.read(0, 1, Infinity));
+    if (typeof sb === "string") throw new UnmountableError(`not a natixfs image: ${sb}`);
     const core = new FsCore(dev, sb, opts.log, opts.cacheBlocks);
-    await core.journal.recover();
+    try {
+      await core.journal.recover();
+    } catch (err) {
+      throw new UnmountableError(`its journal cannot be replayed: ${(err as Error).message}`);
+    }
     core.cache.clear();
     const fs = new FileSystem(core, opts.budgetMs);
     await fs.freeOrphans();

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
-import { connectNats } from "../../client-libc/transport/nats-port.js";
+import { connectNats } from "../../client-libc/transport/nats-connect.js";
 import { connect, O_RDONLY } from "../../client-libc/mod.js";
 import { startSystem, type Mode } from "../launcher.js";
 import { createEmbeddedSystem } from "../embedded.js";
@@ -44,7 +44,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const random = seededRandom(o.seed);
   const dataDir = await mkdtemp(join(tmpdir(), "natix-chaos-"));
   const started = performance.now();
-  const sys = await startSystem({ mode: o.mode, dataDir });
+  // Started for chaos: components listen for fault injection (admin credentials publish it).
+  const sys = await startSystem({ mode: o.mode, dataDir, chaos: true });
   const rec = new Recorder();
   const state: LoadState = { running: true, acked: new Map(), lost: { fds: 0, processes: 0 } };
   const files = Array.from({ length: o.writers ?? 3 }, (_, i) => `/tmp/chaos-${i}.log`);

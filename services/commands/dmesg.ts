@@ -7,18 +7,13 @@ import { parseArgs } from "node:util";
 import { connectNats } from "../../client-libc/transport/nats-port.js";
 import { SUBJECTS } from "../../kernel-core/abi/subjects.js";
 import { formatKmsg, type KmsgRecord } from "../../kernel-core/kmsg.js";
-import { UsageError } from "./up.js";
+import { TARGET_OPTIONS, natsUrlFrom, useCreds } from "./target.js";
 
-export const usage = "natix dmesg [--nats URL] [-w]";
-
-export function natsUrlFrom(value: string | undefined): string {
-  const url = value ?? process.env.NATS_URL;
-  if (!url) throw new UsageError("no system to talk to: pass --nats URL or set NATS_URL");
-  return url;
-}
+export const usage = "natix dmesg [--nats URL] [--creds FILE] [-w]";
 
 export async function dmesg(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { nats: { type: "string" }, follow: { type: "boolean", short: "w" } } });
+  const { values } = parseArgs({ args: argv, options: { ...TARGET_OPTIONS, follow: { type: "boolean", short: "w" } } });
+  useCreds(values.creds);
   const nc = await connectNats(natsUrlFrom(values.nats), "natix-dmesg");
   try {
     let last = 0;

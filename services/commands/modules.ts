@@ -1,7 +1,7 @@
 /**
- * natix insmod PATH|NAME [--nats URL]   loads a kernel module into the running system
- * natix rmmod NAME [--nats URL]         unloads it
- * natix lsmod [--nats URL]              lists loaded modules, read from /proc/modules
+ * natix insmod PATH|NAME [--nats URL] [--creds FILE]   loads a kernel module into the running system
+ * natix rmmod NAME [--nats URL] [--creds FILE]         unloads it
+ * natix lsmod [--nats URL] [--creds FILE]              lists loaded modules, read from /proc/modules
  * A bare NAME is a module shipped with natix (hwkm, strrev).
  */
 import { parseArgs } from "node:util";
@@ -10,13 +10,13 @@ import { connect } from "../../client-libc/connect.js";
 import { SUBJECTS } from "../../kernel-core/abi/subjects.js";
 import { O } from "../../kernel-core/abi/fcntl.js";
 import { resolveModule } from "../module-loader.js";
-import { natsUrlFrom } from "./dmesg.js";
+import { TARGET_OPTIONS, natsUrlFrom, useCreds } from "./target.js";
 import { UsageError } from "./up.js";
 
 export const usages = {
-  insmod: "natix insmod PATH|NAME [--nats URL]",
-  rmmod: "natix rmmod NAME [--nats URL]",
-  lsmod: "natix lsmod [--nats URL]",
+  insmod: "natix insmod PATH|NAME [--nats URL] [--creds FILE]",
+  rmmod: "natix rmmod NAME [--nats URL] [--creds FILE]",
+  lsmod: "natix lsmod [--nats URL] [--creds FILE]",
 };
 
 async function control(url: string, subject: string, body: object): Promise<number> {
@@ -34,19 +34,22 @@ async function control(url: string, subject: string, body: object): Promise<numb
 }
 
 export async function insmod(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: { nats: { type: "string" } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({ args: argv, options: TARGET_OPTIONS, allowPositionals: true });
+  useCreds(values.creds);
   if (positionals.length !== 1) throw new UsageError("give one module (a path, or the name of a module shipped with natix)");
   return control(natsUrlFrom(values.nats), SUBJECTS.insmod, { path: resolveModule(positionals[0]) });
 }
 
 export async function rmmod(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: { nats: { type: "string" } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({ args: argv, options: TARGET_OPTIONS, allowPositionals: true });
+  useCreds(values.creds);
   if (positionals.length !== 1) throw new UsageError("give one module name");
   return control(natsUrlFrom(values.nats), SUBJECTS.rmmod, { name: positionals[0].replace(/\.[cm]?[jt]s$/, "").split("/").pop() });
 }
 
 export async function lsmod(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { nats: { type: "string" } } });
+  const { values } = parseArgs({ args: argv, options: TARGET_OPTIONS });
+  useCreds(values.creds);
   const p = await connect({ nats: natsUrlFrom(values.nats), argv: ["lsmod"] });
   try {
     const fd = await p.open("/proc/modules", O.RDONLY);

@@ -5,11 +5,12 @@
 import { parseArgs } from "node:util";
 import { connectNats } from "../../client-libc/transport/nats-port.js";
 import { SUBJECTS } from "../../kernel-core/abi/subjects.js";
-import { natsUrlFrom } from "./dmesg.js";
-import { RS_SUBJECTS } from "../nats/host-supervisor.js";
+import { TARGET_OPTIONS, natsUrlFrom, useCreds } from "./target.js";
+import { RS_SUBJECTS } from "../../kernel-core/abi/subjects.js";
+import { OPEN_BUS_WARNING } from "../bus/kernel-bus.js";
 import type { InstanceStatus } from "../supervisor.js";
 
-export const usage = "natix ps [--nats URL]";
+export const usage = "natix ps [--nats URL] [--creds FILE]";
 
 interface ProcessRow {
   pid: number;
@@ -32,10 +33,13 @@ export function psLine(uid: string, pid: string, ppid: string, c: string, stime:
 }
 
 export async function ps(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { nats: { type: "string" }, e: { type: "boolean" }, f: { type: "boolean" } } });
+  const { values } = parseArgs({ args: argv, options: { ...TARGET_OPTIONS, e: { type: "boolean" }, f: { type: "boolean" } } });
+  useCreds(values.creds);
   const nc = await connectNats(natsUrlFrom(values.nats), "natix-ps");
   try {
-    const status = (await nc.request(SUBJECTS.status, "", { timeout: 5000 })).json<{ uptimeMs: number; processes: ProcessRow[] }>();
+    const status = (await nc.request(SUBJECTS.status, "", { timeout: 5000 })).json<{ uptimeMs: number; bus?: string; processes: ProcessRow[] }>();
+    // Said first and loudly: on an open bus nothing below is protected.
+    if (status.bus === "open") process.stderr.write(`natix: WARNING: ${OPEN_BUS_WARNING}\n`);
     const lines = [psLine("UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD")];
     lines.push(psLine("root", "1", "0", "0", hhmm(Date.now() - status.uptimeMs), "?", "00:00:00", "[natix-kernel]"));
     for (const p of status.processes.sort((a, b) => a.pid - b.pid)) {
@@ -53,6 +57,7 @@ export async function ps(argv: string[]): Promise<number> {
         lines.push(`${name.padEnd(10)} ${s.state.padEnd(8)} ${String(s.pid ?? "-").padStart(7)} ${String(s.restarts).padStart(8)} ${uptime(s.uptimeMs).padStart(10)}`);
       }
     }
+    if (status.bus === "open") lines.push("", "BUS: not isolated (NATS is not in operator mode)");
     process.stdout.write(lines.join("\n") + "\n");
     return 0;
   } finally {

@@ -1,8 +1,11 @@
 /**
- * natix run [--nats URL | --embedded [--data DIR]] [--uid N] [--gid N] PROGRAM [ARGS...]
+ * natix run [--nats URL | --embedded [--data DIR]] [--creds FILE] [--uid N] [--gid N] PROGRAM [ARGS...]
  * Runs a program as an emulated process: its default export `main(argv)` is called with
  * argv[0] = PROGRAM, and its result is the exit status. NATS_URL is used when neither flag is
  * given. An exception escaping main is reported on stderr and ends the process with status 1.
+ * The process is created with the administrator's credentials (--creds, NATIX_CREDS, or those
+ * `natix up` left for the URL): they decide its uid and gid, and the program itself runs with
+ * only the credentials the kernel minted for its process.
  */
 import { register } from "node:module";
 import { existsSync } from "node:fs";
@@ -12,7 +15,7 @@ import { connect, type ConnectOptions } from "../../client-libc/connect.js";
 import { setCurrentProcess } from "../../client-libc/current.js";
 import { UsageError } from "./up.js";
 
-export const usage = "natix run [--nats URL | --embedded [--data DIR]] [--uid N] [--gid N] PROGRAM [ARGS...]";
+export const usage = "natix run [--nats URL | --embedded [--data DIR]] [--creds FILE] [--uid N] [--gid N] PROGRAM [ARGS...]";
 
 export interface RunOptions {
   connect: ConnectOptions;
@@ -46,6 +49,7 @@ export function parseRunArgs(argv: string[]): RunOptions {
     if (arg === "--nats") opts.nats = value(arg);
     else if (arg.startsWith("--nats=")) opts.nats = arg.slice(7);
     else if (arg === "--embedded") opts.embedded = true;
+    else if (arg === "--creds") opts.creds = value(arg);
     else if (arg === "--data") dataDir = value(arg);
     else if (arg === "--uid") opts.uid = id(arg);
     else if (arg === "--gid") opts.gid = id(arg);

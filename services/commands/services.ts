@@ -5,13 +5,13 @@
  */
 import { parseArgs } from "node:util";
 import { connectNats } from "../../client-libc/transport/nats-port.js";
-import { RS_SUBJECTS } from "../nats/host-supervisor.js";
-import { natsUrlFrom } from "./dmesg.js";
+import { RS_SUBJECTS } from "../../kernel-core/abi/subjects.js";
+import { TARGET_OPTIONS, natsUrlFrom, useCreds } from "./target.js";
 import { UsageError } from "./up.js";
 
 export const usages = {
-  kill: "natix kill SERVICE [--signal KILL] [--replica N] [--nats URL]",
-  restart: "natix restart SERVICE [--nats URL]",
+  kill: "natix kill SERVICE [--signal KILL] [--replica N] [--nats URL] [--creds FILE]",
+  restart: "natix restart SERVICE [--nats URL] [--creds FILE]",
 };
 
 async function ask(url: string, subject: string, body: object): Promise<number> {
@@ -31,15 +31,17 @@ async function ask(url: string, subject: string, body: object): Promise<number> 
 export async function kill(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { nats: { type: "string" }, signal: { type: "string", short: "s", default: "TERM" }, replica: { type: "string", default: "0" } },
+    options: { ...TARGET_OPTIONS, signal: { type: "string", short: "s", default: "TERM" }, replica: { type: "string", default: "0" } },
     allowPositionals: true,
   });
+  useCreds(values.creds);
   if (positionals.length !== 1) throw new UsageError("give one service (kernel, tty, blk, hello, vfs, mem, or mono)");
   return ask(natsUrlFrom(values.nats), RS_SUBJECTS.kill, { name: positionals[0], signal: values.signal, replica: Number(values.replica) });
 }
 
 export async function restart(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: { nats: { type: "string" } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({ args: argv, options: TARGET_OPTIONS, allowPositionals: true });
+  useCreds(values.creds);
   if (positionals.length !== 1) throw new UsageError("give one service");
   return ask(natsUrlFrom(values.nats), RS_SUBJECTS.restart, { name: positionals[0] });
 }

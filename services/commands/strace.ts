@@ -19,7 +19,7 @@ import { runProgram } from "./run.js";
 import { UsageError } from "./up.js";
 
 export const usage =
-  "natix strace [-f] [-o FILE] [-s STRSIZE] [-a COLUMN] [--nats URL | --embedded [--data DIR]] (PROGRAM [ARGS...] | -p PID)";
+  "natix strace [-f] [-o FILE] [-s STRSIZE] [-a COLUMN] [--nats URL [--creds FILE] | --embedded [--data DIR]] (PROGRAM [ARGS...] | -p PID)";
 
 interface StraceOptions {
   output?: string;
@@ -58,6 +58,7 @@ function parse(argv: string[]): StraceOptions {
     else if (a === "-p") o.pid = count(a);
     else if (a === "--nats") o.nats = value(a);
     else if (a === "--embedded") o.embedded = true;
+    else if (a === "--creds") process.env.NATIX_CREDS = value(a);
     else if (a === "--data") o.dataDir = value(a);
     else throw new UsageError(`unknown option ${a}`);
   }

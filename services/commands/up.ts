@@ -1,16 +1,19 @@
 /**
- * natix up [--mode micro|mono] [--nats URL] [--data DIR] [--deadline-ms N] [--routing forward|mediate]
- *          [--replicas NAME=N]... [--log-level LEVEL]
- * Runs the system in the foreground, every component under the reincarnation supervisor.
+ * natix up [--mode micro|mono] [--nats URL [--keys DIR]] [--data DIR] [--deadline-ms N]
+ *          [--routing forward|mediate] [--replicas NAME=N]... [--chaos] [--log-level LEVEL]
+ * Runs the system in the foreground, every component under the reincarnation supervisor, on a
+ * bus it isolates: its private nats-server runs in operator mode (with --nats, give --keys DIR
+ * made by `natix keys init`), and every component and process has credentials of its own.
  * Prints `NATS_URL=nats://HOST:PORT` once syscalls are accepted; SIGINT/SIGTERM stops every
- * process it started and exits 0.
+ * process it started and exits 0. An existing image that does not mount is left untouched
+ * and natix up exits 1 naming `natix fsck`.
  */
 import { parseArgs } from "node:util";
 import { startSystem, type Mode } from "../launcher.js";
 import type { RoutingMode } from "../../kernel-core/kernel.js";
 
 export const usage =
-  "natix up [--mode micro|mono] [--nats URL] [--data DIR] [--deadline-ms N] [--routing forward|mediate] [--replicas NAME=N] [--log-level LEVEL]";
+  "natix up [--mode micro|mono] [--nats URL [--keys DIR]] [--data DIR] [--deadline-ms N] [--routing forward|mediate] [--replicas NAME=N] [--chaos] [--log-level LEVEL]";
 
 export async function up(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -23,6 +26,8 @@ export async function up(argv: string[]): Promise<number> {
       routing: { type: "string", default: "forward" },
       "log-level": { type: "string" },
       replicas: { type: "string", multiple: true },
+      keys: { type: "string" },
+      chaos: { type: "boolean", default: false },
     },
   });
   if (values.mode !== "micro" && values.mode !== "mono") throw new UsageError(`--mode must be micro or mono, not ${values.mode}`);
@@ -44,6 +49,8 @@ export async function up(argv: string[]): Promise<number> {
     routing: values.routing as RoutingMode,
     logLevel: values["log-level"],
     replicas,
+    keys: values.keys,
+    chaos: values.chaos,
   });
   process.stdout.write(`NATS_URL=${system.natsUrl}\n`);
   await new Promise<void>((resolve) => {

@@ -5,6 +5,7 @@
  */
 import type { SpawnRequest, TraceRequest } from "../../kernel-core/processes.js";
 import type { Registration } from "../../kernel-core/registry.js";
+import { COMPONENT_NAME } from "../../kernel-core/abi/subjects.js";
 
 const MAX_ARGV = 256;
 const MAX_ARG_BYTES = 4096;
@@ -20,7 +21,13 @@ function parse(data: Uint8Array): Record<string, unknown> | string {
 
 const isId = (v: unknown) => v === undefined || (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xffffffff);
 
-export function parseSpawn(data: Uint8Array): SpawnRequest | string {
+/** A user's public nkey: "U" and 55 base32 characters (its checksum is checked when minting). */
+const USER_KEY = /^U[A-Z2-7]{55}$/;
+
+/** A spawn request: the process to create, and the public key its credentials are minted for. */
+export type SpawnMessage = SpawnRequest & { key?: string };
+
+export function parseSpawn(data: Uint8Array): SpawnMessage | string {
   const v = parse(data);
   if (typeof v === "string") return v;
   const argv = v.argv;
@@ -30,7 +37,8 @@ export function parseSpawn(data: Uint8Array): SpawnRequest | string {
   if (!isId(v.uid) || !isId(v.gid) || !isId(v.ppid)) return "uid, gid and ppid must be integers in [0, 2^32)";
   const trace = v.trace === undefined ? undefined : traceOf(v.trace);
   if (typeof trace === "string") return trace;
-  return { argv, uid: v.uid as number | undefined, gid: v.gid as number | undefined, ppid: v.ppid as number | undefined, trace };
+  if (v.key !== undefined && (typeof v.key !== "string" || !USER_KEY.test(v.key))) return "key must be a user's public nkey";
+  return { argv, uid: v.uid as number | undefined, gid: v.gid as number | undefined, ppid: v.ppid as number | undefined, trace, key: v.key as string | undefined };
 }
 
 function traceOf(v: unknown): TraceRequest | string {
@@ -52,7 +60,7 @@ export function parseTraceRequest(data: Uint8Array): (TraceRequest & { pid: numb
 export function parseRegistration(data: Uint8Array): Registration | string {
   const v = parse(data);
   if (typeof v === "string") return v;
-  if (typeof v.name !== "string" || !/^[a-z][a-z0-9_-]{0,31}$/.test(v.name)) return "name must be a short lowercase word";
+  if (typeof v.name !== "string" || !COMPONENT_NAME.test(v.name)) return "name must be a short lowercase word";
   if (typeof v.instance !== "string") return "instance must be a string";
   const syscalls = v.syscalls ?? [];
   if (!Array.isArray(syscalls) || !syscalls.every((n) => Number.isInteger(n))) return "syscalls must be integers";

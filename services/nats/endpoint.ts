@@ -1,7 +1,9 @@
 /**
  * Puts one server or driver on NATS as a NATS micro service (`@nats-io/services`: answers
  * $SRV.PING/INFO/STATS), in a queue group so replicas share the load, and keeps it registered
- * with the kernel: at start, and again whenever the kernel announces it (re)started.
+ * with the kernel: at start, and again whenever the kernel announces it (re)started. It answers
+ * only to reply subjects of kernel-side components, or, for a routed syscall, of the caller
+ * (reply-guard.ts).
  */
 import type { NatsConnection } from "@nats-io/transport-node";
 import { Svcm } from "@nats-io/services";
@@ -12,6 +14,8 @@ import type { ComponentKind, Registration } from "../../kernel-core/registry.js"
 import type { SyscallDef } from "../../kernel-core/syscalls/types.js";
 import { NATIX_VERSION } from "../version.js";
 import { answerPeer } from "./links.js";
+import { replyGuard } from "./reply-guard.js";
+import { routedCallerPid } from "../../kernel-core/abi/routed.js";
 
 export interface EndpointOptions {
   nc: NatsConnection;
@@ -24,6 +28,11 @@ export interface EndpointOptions {
   module?: { size: number; proc: string[] };
   subject: string;
   handle(data: Uint8Array): Uint8Array | Promise<Uint8Array>;
+  /**
+   * Who its requests come from: "routed" — syscalls the kernel routes (answered to the calling
+   * process, or to a component that mediates); "components" — kernel-side components only.
+   */
+  callers: "routed" | "components";
   syscalls?: number[];
   definitions?: SyscallDef[];
   processExited?(pid: number): void | Promise<void>;
@@ -39,6 +48,11 @@ export interface HostedEndpoint {
 export async function hostEndpoint(opts: EndpointOptions): Promise<HostedEndpoint> {
   const { nc, log } = opts;
   const instance = opts.instance ?? randomUUID();
+  const guard = replyGuard(log);
+  const accepts =
+    opts.callers === "routed"
+      ? (data: Uint8Array, reply: string, on: string) => guard.forCaller(routedCallerPid(data), reply, on)
+      : (_data: Uint8Array, reply: string, on: string) => guard.fromComponent(reply, on);
   const svc = await new Svcm(nc).add({
     name: serviceName(opts.name),
     version: NATIX_VERSION,
@@ -49,7 +63,7 @@ export async function hostEndpoint(opts: EndpointOptions): Promise<HostedEndpoin
   svc.addEndpoint(opts.kind === "server" ? "syscall" : "request", {
     subject: opts.subject,
     handler: (err, msg) => {
-      if (err !== null) return;
+      if (err !== null || !msg.reply || !accepts(msg.data, msg.reply, msg.subject)) return;
       const out = opts.handle(msg.data);
       if (out instanceof Uint8Array) msg.respond(out);
       else out.then((bytes) => msg.respond(bytes), (e) => log.error({ err: e }, "request handler failed"));
@@ -61,7 +75,7 @@ export async function hostEndpoint(opts: EndpointOptions): Promise<HostedEndpoin
     svc.addEndpoint("peer", {
       subject: SUBJECTS.peer(opts.name),
       handler: (err, msg) => {
-        if (err === null) void answerPeer(handlers, msg.data).then((bytes) => msg.respond(bytes));
+        if (err === null && msg.reply && guard.fromComponent(msg.reply, msg.subject)) void answerPeer(handlers, msg.data).then((bytes) => msg.respond(bytes));
       },
     });
   }
@@ -88,7 +102,7 @@ export async function hostEndpoint(opts: EndpointOptions): Promise<HostedEndpoin
   const register = async () => {
     for (let attempt = 0; !nc.isClosed(); attempt++) {
       try {
-        const reply = (await nc.request(SUBJECTS.register, JSON.stringify(registration), { timeout: 2000 })).json<{ error?: string }>();
+        const reply = (await nc.request(SUBJECTS.register(opts.name), JSON.stringify(registration), { timeout: 2000 })).json<{ error?: string }>();
         if (reply.error) throw new Error(`kernel refused registration of ${opts.name}: ${reply.error}`);
         log.debug({ instance }, "registered with the kernel");
         return;
@@ -105,7 +119,7 @@ export async function hostEndpoint(opts: EndpointOptions): Promise<HostedEndpoin
   return {
     instance,
     async stop() {
-      nc.publish(SUBJECTS.unregister, JSON.stringify({ name: opts.name, instance }));
+      nc.publish(SUBJECTS.unregister(opts.name), JSON.stringify({ name: opts.name, instance }));
       await svc.stop().catch(() => {});
     },
   };

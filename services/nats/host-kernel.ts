@@ -1,10 +1,12 @@
 /**
  * kernel-core on NATS. Syscalls arrive on natix.sys.<pid>: the subject, not the frame, says who
- * is calling. Each is decoded (a malformed frame gets an errno reply, never a crash), routed by
- * the kernel, and then either answered here, run by a server linked into this process (mono),
- * or sent to the owning server's subject: with the caller's reply subject, so the server
- * answers the caller directly (forward), or with the kernel's own, the kernel relaying the
- * answer (mediate).
+ * is calling (the bus lets only process <pid> publish there), and the reply subject must be that
+ * process's own inbox. Each call is decoded (a malformed frame gets an errno reply, never a
+ * crash), routed by the kernel, and then either answered here, run by a server linked into this
+ * process (mono), or sent to the owning server's subject: with the caller's reply subject, so
+ * the server answers the caller directly (forward), or with the kernel's own, the kernel
+ * relaying the answer (mediate). The control plane (spawn, registration, log, trace, modules)
+ * is in kernel-control.ts.
  */
 import type { NatsConnection, Msg } from "@nats-io/transport-node";
 import { Svcm, type ServiceMsg } from "@nats-io/services";
@@ -16,18 +18,17 @@ import { FRAME_TYPE, decodeReply, decodeRequest, encodeReply, encodeRequest, enc
 import { encodeRouted, type Caller } from "../../kernel-core/abi/routed.js";
 import { decodeBatch, decodeBatchReply, encodeBatchReply, encodeRoutedBatch, frameType } from "../../kernel-core/abi/batch.js";
 import { SUBJECTS, pidOfSubject, serviceName } from "../../kernel-core/abi/subjects.js";
-import { E, errnoName } from "../../kernel-core/errno.js";
+import { E } from "../../kernel-core/errno.js";
 import { NATIX_VERSION } from "../version.js";
 import { requestWithRetry } from "./requests.js";
-import { parseRegistration, parseSpawn, parseTraceRequest } from "./control.js";
 import { watchProcesses } from "./liveness.js";
-import { probingSpawner } from "./pid-probe.js";
-import { answerPeer } from "./links.js";
+import { replyGuard } from "./reply-guard.js";
+import { hostKernelControl } from "./kernel-control.js";
 import type { ModuleLoader } from "../module-loader.js";
 import type { Registration } from "../../kernel-core/registry.js";
+import type { BusAuthority } from "../bus/authority.js";
 
-/** How long one lease of dmesg -w keeps the kernel publishing new records (renewed at a third). */
-export const FOLLOW_LEASE_MS = 6000;
+export { FOLLOW_LEASE_MS } from "./kernel-control.js";
 
 export interface KernelHostOptions {
   nc: NatsConnection;
@@ -39,11 +40,14 @@ export interface KernelHostOptions {
   modules?: ModuleLoader;
   /** Told of every accepted registration (the module loader waits for its module's). */
   onRegister?: (reg: Registration) => void;
+  /** Mints and revokes bus credentials; absent when the bus is not isolated. */
+  authority?: BusAuthority;
 }
 
 export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Promise<void> }> {
   const { nc, kernel, log } = opts;
   const local = opts.local ?? new Map<string, Dispatcher>();
+  const guard = replyGuard(log);
 
   const answer = (msg: Msg, reply: SyscallReply | Promise<SyscallReply>) => {
     if (reply instanceof Promise) reply.then((r) => msg.respond(encodeReply(r)));
@@ -102,7 +106,9 @@ export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Pro
   function onSyscall(msg: ServiceMsg): void {
     if (!msg.reply) return; // a publish with nowhere to answer: nothing to do
     const pid = pidOfSubject(msg.subject);
-    if (pid === 0) return void msg.respond(encodeResult(-E.ESRCH));
+    // Not a process's subject (only reachable on an open bus): ESRCH, but only to an inbox.
+    if (pid === 0) return void (msg.reply.startsWith("_INBOX.") && msg.respond(encodeResult(-E.ESRCH)));
+    if (!guard.fromProcess(pid, msg.reply, msg.subject)) return;
     if (frameType(msg.data) === FRAME_TYPE.BATCH_REQUEST) return void onBatch(msg, pid);
     const request = decodeRequest(msg.data);
     if (typeof request === "number") return void msg.respond(encodeResult(request));
@@ -122,10 +128,6 @@ export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Pro
     else void mediate(msg, subject, routed, kernel.registry.definition(request.nr)?.flags?.includes("idempotent") ?? false, traced);
   }
 
-  const json = (msg: Msg, body: unknown) => void msg.respond(JSON.stringify(body));
-  // A trace's lines go to natix.trace.<token>; an empty message ends it.
-  const traceSink = (token: string) => (line: string | null) => nc.publish(SUBJECTS.traceOut(token), line ?? "");
-  const spawn = probingSpawner(nc, kernel, log);
   const svc = await new Svcm(nc).add({
     name: serviceName("kernel"),
     version: NATIX_VERSION,
@@ -134,134 +136,7 @@ export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Pro
     metadata: { pid: String(process.pid) },
   });
   svc.addEndpoint("sys", { subject: SUBJECTS.sysAll, handler: (err, msg) => err === null && onSyscall(msg) });
-  svc.addEndpoint("spawn", {
-    subject: SUBJECTS.spawn,
-    handler: (err, msg) => {
-      if (err !== null) return;
-      const req = parseSpawn(msg.data);
-      if (typeof req === "string") return json(msg, { error: req });
-      void spawn(req).then(
-        (info) => {
-          if (req.trace) kernel.trace(info.pid, traceSink(req.trace.token), req.trace.style, req.trace.tracer);
-          json(msg, info);
-        },
-        (e: Error) => json(msg, { error: `spawn failed: ${e.message}` }),
-      );
-    },
-  });
-  svc.addEndpoint("register", {
-    subject: SUBJECTS.register,
-    handler: (err, msg) => {
-      if (err !== null) return;
-      const reg = parseRegistration(msg.data);
-      const known = typeof reg !== "string" && kernel.registry.hasInstance(reg.name, reg.instance);
-      const error = typeof reg === "string" ? reg : kernel.register(reg);
-      if (!error && typeof reg !== "string") opts.onRegister?.(reg);
-      if (error) log.warn({ error }, "registration refused");
-      else if (typeof reg !== "string" && !known) log.info(`${reg.kind} ${reg.name} registered${reg.syscalls.length ? ` (${reg.syscalls.length} syscalls)` : ""}`);
-      json(msg, error ? { error } : { ok: true });
-    },
-  });
-  nc.subscribe(SUBJECTS.unregister, {
-    callback: (err, msg) => {
-      if (err !== null) return;
-      const r = parseRegistration(msg.data);
-      if (typeof r !== "string") kernel.registry.unregister(r.name, r.instance);
-    },
-  });
-  svc.addEndpoint("status", {
-    subject: SUBJECTS.status,
-    handler: (err, msg) => {
-      if (err !== null) return;
-      json(msg, {
-        uptimeMs: Math.round(kernel.uptimeMs()),
-        routing: kernel.routing,
-        deadlineMs: kernel.deadlineMs,
-        servers: kernel.registry.list(),
-        processes: kernel.processes.list().map((p) => ({
-          pid: p.pid,
-          ppid: p.ppid,
-          uid: p.caller.uid,
-          comm: p.comm,
-          argv: p.argv,
-          state: p.state,
-          startedWall: p.startedWall,
-        })),
-      });
-    },
-  });
-  // The kernel log: lines from other components in (newline-separated batches), the ring out
-  // (dmesg), and each new record published while a follower's lease runs (dmesg -w) — not to
-  // nobody on every printk.
-  nc.subscribe(SUBJECTS.kmsg, {
-    callback: (err, msg) => {
-      if (err === null) for (const line of msg.string().split("\n")) if (line) kernel.kmsg.ingest(line);
-    },
-  });
-  let followedUntil = 0;
-  nc.subscribe(SUBJECTS.kmsgFollowLease, {
-    callback: (err, msg) => {
-      if (err !== null) return;
-      followedUntil = Date.now() + FOLLOW_LEASE_MS;
-      msg.respond(String(FOLLOW_LEASE_MS));
-    },
-  });
-  kernel.kmsg.follow((r) => {
-    if (Date.now() < followedUntil) nc.publish(SUBJECTS.kmsgFollow, JSON.stringify(r));
-  });
-  svc.addEndpoint("dmesg", {
-    subject: SUBJECTS.dmesg,
-    handler: (err, msg) => {
-      if (err !== null) return;
-      const since = Number(msg.string() || 0);
-      json(msg, kernel.kmsg.since(Number.isFinite(since) ? since : 0));
-    },
-  });
-  const peerHandlers = kernel.peerHandlers();
-  svc.addEndpoint("peer", {
-    subject: SUBJECTS.peer("kernel"),
-    handler: (err, msg) => {
-      if (err === null) void answerPeer(peerHandlers, msg.data).then((bytes) => msg.respond(bytes));
-    },
-  });
-  // strace -p: follow a running process; untrace stops.
-  svc.addEndpoint("trace", {
-    subject: SUBJECTS.trace,
-    handler: (err, msg) => {
-      if (err !== null) return;
-      const t = parseTraceRequest(msg.data);
-      if (typeof t === "string") return json(msg, { error: t });
-      if (t.detach) {
-        kernel.untrace(t.pid);
-        return json(msg, { ok: true });
-      }
-      const r = kernel.trace(t.pid, traceSink(t.token), t.style, t.tracer);
-      json(msg, r < 0 ? { error: errnoName(-r) } : { ok: true });
-    },
-  });
-  svc.addEndpoint("sysent", {
-    subject: SUBJECTS.sysent,
-    handler: (err, msg) => {
-      if (err !== null) return;
-      const nr = Number(msg.string());
-      json(msg, { def: Number.isInteger(nr) ? (kernel.registry.definition(nr) ?? null) : null });
-    },
-  });
-  const loader = opts.modules;
-  if (loader) {
-    const control = (run: (body: Record<string, unknown>) => Promise<string | undefined>) => (err: Error | null, msg: Msg) => {
-      if (err !== null) return;
-      let body: Record<string, unknown> = {};
-      try {
-        body = msg.json<Record<string, unknown>>();
-      } catch {
-        // answered below as a bad request
-      }
-      void run(body).then((error) => json(msg, error ? { error } : { ok: true }));
-    };
-    svc.addEndpoint("insmod", { subject: SUBJECTS.insmod, handler: control((b) => (typeof b.path === "string" ? loader.insmod(b.path) : Promise.resolve("insmod needs a path"))) });
-    svc.addEndpoint("rmmod", { subject: SUBJECTS.rmmod, handler: control((b) => (typeof b.name === "string" ? loader.rmmod(b.name) : Promise.resolve("rmmod needs a name"))) });
-  }
+  await hostKernelControl({ ...opts, svc, guard });
   const unwatch = watchProcesses(nc, kernel, log);
   await nc.flush();
   nc.publish(SUBJECTS.hello, "");

@@ -9,10 +9,10 @@
 import type { NatsConnection, Msg } from "@nats-io/transport-node";
 import { Svcm } from "@nats-io/services";
 import type { Supervisor } from "../supervisor.js";
-import { serviceName } from "../../kernel-core/abi/subjects.js";
+import { RS_SUBJECTS, serviceName } from "../../kernel-core/abi/subjects.js";
 import { NATIX_VERSION } from "../version.js";
 
-export const RS_SUBJECTS = Object.freeze({ status: "natix.rs.status", kill: "natix.rs.kill", restart: "natix.rs.restart" });
+export { RS_SUBJECTS };
 
 const SIGNALS = new Set(["KILL", "TERM", "INT", "HUP", "QUIT", "ABRT", "STOP", "CONT", "USR1", "USR2", "SEGV"]);
 

@@ -15,6 +15,8 @@ export const MODES: ModeName[] = ["micro", "mono", "embedded"];
 export interface TestSystem {
   mode: ModeName;
   natsUrl?: string;
+  /** The suite's nats-server (operator mode), to mint test users and component credentials. */
+  nats?: TestNats;
   system?: RunningSystem;
   embedded?: EmbeddedSystem;
   /** A new process with captured stdout/stderr. */
@@ -30,7 +32,7 @@ export interface TestProc {
 
 export async function bootMode(
   mode: ModeName,
-  opts: { deadlineMs?: number; routing?: "forward" | "mediate"; supervise?: boolean; replicas?: Record<string, number> } = {},
+  opts: { deadlineMs?: number; routing?: "forward" | "mediate"; supervise?: boolean; replicas?: Record<string, number>; openBus?: boolean } = {},
 ): Promise<TestSystem> {
   let nats: TestNats | undefined;
   let system: RunningSystem | undefined;
@@ -38,13 +40,14 @@ export async function bootMode(
   if (mode === "embedded") {
     embedded = await createEmbeddedSystem({ deadlineMs: opts.deadlineMs });
   } else {
-    nats = await startTestNats();
-    system = await startSystem({ mode, nats: nats.url, deadlineMs: opts.deadlineMs, routing: opts.routing, supervise: opts.supervise, replicas: opts.replicas });
+    nats = await startTestNats({ open: opts.openBus });
+    system = await startSystem({ mode, nats: nats.url, keys: nats.keysDir, deadlineMs: opts.deadlineMs, routing: opts.routing, supervise: opts.supervise, replicas: opts.replicas });
   }
   const procs: Proc[] = [];
   return {
     mode,
     natsUrl: nats?.url,
+    nats,
     system,
     embedded,
     async spawn(extra = {}) {

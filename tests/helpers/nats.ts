@@ -1,28 +1,82 @@
 /**
- * One private NATS server per suite: a real nats-server on a free loopback port (or, with
- * NATIX_TEST_CONTAINERS=1 and a Docker engine, testcontainers' NATS module). Never a mock.
+ * One private NATS server per suite, in operator mode as natix runs it: fresh keys, a real
+ * nats-server on a free loopback port (or, with NATIX_TEST_CONTAINERS=1 and a Docker engine, a
+ * container started by testcontainers, on the host's network). Never a mock.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createServer } from "node:net";
+import type { NatsConnection } from "@nats-io/transport-node";
 import { startNatsServer, type NatsServer } from "../../build/services/nats-server.js";
+import { generateKeys, saveKeys, type BusKeys } from "../../build/services/bus/keys.js";
+import { credsText, mintUser, operatorModeConfig } from "../../build/services/bus/account.js";
+import { connectNats } from "../../build/client-libc/transport/nats-connect.js";
+import { grantOf } from "../../build/kernel-core/bus-roles.js";
 
 export interface TestNats {
   url: string;
+  /** The keys the server trusts (give them to startSystem as `keys`). */
+  keysDir: string;
+  keys: BusKeys;
   stop(): Promise<void>;
   /** The nats-server process when it runs locally (so a test can kill it). */
   server?: NatsServer;
+  /** A connection of a test user with these rights (default: everything), inbox _INBOX.test.<name>. */
+  connect(name: string, rights?: { pub: string[]; sub: string[] }): Promise<NatsConnection>;
+  /** Credentials of a role of the table (e.g. a component's), as a .creds file. */
+  credsOf(role: Parameters<typeof grantOf>[0], name?: string): Promise<Uint8Array>;
 }
 
-export async function startTestNats(): Promise<TestNats> {
-  if (process.env.NATIX_TEST_CONTAINERS === "1") {
-    const { NatsContainer } = await import("@testcontainers/nats");
-    const container = await new NatsContainer("nats:2.10").start();
-    const url = `nats://${container.getHost()}:${container.getMappedPort(4222)}`;
-    return { url, stop: async () => void (await container.stop()) };
+/**
+ * `open`: a nats-server not in operator mode (anonymous clients may do anything), for the
+ * tests of what natix does on a bus it does not own; keysDir is then undefined.
+ */
+export async function startTestNats(opts: { open?: boolean } = {}): Promise<TestNats> {
+  const keysDir = mkdtempSync(join(tmpdir(), "natix-test-keys-"));
+  const keys = generateKeys();
+  saveKeys(join(keysDir, "k"), keys);
+  const config = await operatorModeConfig(keys);
+  if (opts.open) {
+    const server = await startNatsServer();
+    rmSync(keysDir, { recursive: true, force: true });
+    const connect = (name: string) => connectNats(server.url, `test-${name}`, { creds: null });
+    return { url: server.url, keysDir: undefined as unknown as string, keys, server, connect, credsOf: async () => new Uint8Array(0), stop: () => server.stop() };
   }
-  const server = await startNatsServer();
-  return { url: server.url, server, stop: () => server.stop() };
+  const helpers = (url: string) => ({
+    async connect(name: string, rights = { pub: [">"], sub: [">"] }) {
+      const inbox = `_INBOX.test.${name}`;
+      const creds = credsText(await mintUser(keys, `test-${name}`, { ...rights, sub: [...rights.sub, `${inbox}.>`], answers: true, inbox }));
+      return connectNats(url, `test-${name}`, { creds, inboxPrefix: inbox });
+    },
+    async credsOf(role: Parameters<typeof grantOf>[0], name?: string) {
+      return credsText(await mintUser(keys, name ?? role, grantOf(role, { name: name ?? role })));
+    },
+  });
+  if (process.env.NATIX_TEST_CONTAINERS === "1") {
+    const { GenericContainer } = await import("testcontainers");
+    const port = await freePort();
+    const container = await new GenericContainer(process.env.NATIX_NATS_IMAGE ?? "nats:2.10")
+      .withNetworkMode("host")
+      .withCopyContentToContainer([{ content: `host: "127.0.0.1"\nport: ${port}\n${config}\n`, target: "/natix.conf" }])
+      .withCommand(["-c", "/natix.conf"])
+      .start();
+    const url = `nats://127.0.0.1:${port}`;
+    return { url, keysDir: join(keysDir, "k"), keys, ...helpers(url), stop: async () => void (await container.stop(), rmSync(keysDir, { recursive: true, force: true })) };
+  }
+  const server = await startNatsServer({ extra: config });
+  return {
+    url: server.url,
+    keysDir: join(keysDir, "k"),
+    keys,
+    server,
+    ...helpers(server.url),
+    stop: async () => {
+      await server.stop();
+      rmSync(keysDir, { recursive: true, force: true });
+    },
+  };
 }
-
-import { createServer } from "node:net";
 
 /** A free loopback TCP port (for cluster routes, which must be known in advance). */
 export function freePort(): Promise<number> {
@@ -36,12 +90,24 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** A NATS cluster of `n` nodes on loopback, each routing to the others. */
-export async function startTestCluster(n = 3): Promise<{ nodes: NatsServer[]; urls: string; stop(): Promise<void> }> {
+/** A NATS cluster of `n` nodes on loopback, each routing to the others, all trusting one set of keys. */
+export async function startTestCluster(n = 3): Promise<{ nodes: NatsServer[]; urls: string; keysDir: string; stop(): Promise<void> }> {
+  const keysDir = mkdtempSync(join(tmpdir(), "natix-test-keys-"));
+  const keys = generateKeys();
+  saveKeys(join(keysDir, "k"), keys);
+  const config = await operatorModeConfig(keys);
   const routePorts = await Promise.all(Array.from({ length: n }, () => freePort()));
   const routes = routePorts.map((p) => `nats-route://127.0.0.1:${p}`);
   const nodes = await Promise.all(
-    routePorts.map((port, i) => startNatsServer({ cluster: { name: "natix-test", port, routes: routes.filter((_, j) => j !== i) } })),
+    routePorts.map((port, i) => startNatsServer({ cluster: { name: "natix-test", port, routes: routes.filter((_, j) => j !== i) }, extra: config })),
   );
-  return { nodes, urls: nodes.map((s) => s.url).join(","), stop: async () => void (await Promise.all(nodes.map((s) => s.stop()))) };
+  return {
+    nodes,
+    urls: nodes.map((s) => s.url).join(","),
+    keysDir: join(keysDir, "k"),
+    stop: async () => {
+      await Promise.all(nodes.map((s) => s.stop()));
+      rmSync(keysDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,0 +1,196 @@
+/**
+ * Who may say what on the bus: one row per role, least privilege. The kernel mints every
+ * connection's credentials from this table (services/bus/), and docs/security.md shows the same
+ * table, rendered by `rolesMarkdown()` (a test keeps the two equal). Subjects use `{name}` for
+ * the component's name and `{pid}` for a process's pid; a process's row becomes the template of
+ * the scoped signing key the kernel mints processes with, so even the kernel's own minting code
+ * cannot give a program more than this row.
+ *
+ * Every role may subscribe to its own inbox prefix and answer requests it received (NATS
+ * "allow responses": one reply per request), and nothing else that is not listed.
+ */
+import { INBOX, RS_SUBJECTS, SUBJECTS, serviceName } from "./abi/subjects.js";
+
+export interface RoleRow {
+  role: string;
+  /** Who holds credentials of this role. */
+  holder: string;
+  pub: readonly string[];
+  sub: readonly string[];
+  /** Subscriptions granted only when the system was started for chaos runs (fault injection). */
+  chaosSub?: readonly string[];
+  /** Its inbox prefix. */
+  inbox: string;
+  /** May answer requests it received (allow_responses). */
+  answers: boolean;
+}
+
+/** A NATS micro service's own subjects ($SRV.PING|INFO|STATS, by name and by id). */
+const microService = (name: string) => ["$SRV.PING", "$SRV.INFO", "$SRV.STATS", `$SRV.*.${serviceName(name)}`, `$SRV.*.${serviceName(name)}.*`];
+/** What every kernel-side component publishes to the kernel about itself. */
+const reportsToKernel = [SUBJECTS.register("{name}"), SUBJECTS.unregister("{name}"), SUBJECTS.kmsg("{name}")];
+/** What every kernel-side component hears from the kernel. */
+const hearsKernel = [SUBJECTS.hello];
+
+const server = (name: string, holder: string, pub: string[]): RoleRow => ({
+  role: name,
+  holder,
+  pub: [...reportsToKernel, ...pub],
+  sub: [SUBJECTS.server("{name}"), SUBJECTS.peer("{name}"), SUBJECTS.events, ...hearsKernel, ...microService("{name}")],
+  chaosSub: [SUBJECTS.fault("{name}")],
+  inbox: INBOX.component("{name}"),
+  answers: true,
+});
+
+const driver = (name: string, holder: string, pub: string[]): RoleRow => ({
+  role: name,
+  holder,
+  pub: [...reportsToKernel, ...pub],
+  sub: [SUBJECTS.driver("{name}"), ...hearsKernel, ...microService("{name}")],
+  chaosSub: [SUBJECTS.fault("{name}")],
+  inbox: INBOX.component("{name}"),
+  answers: true,
+});
+
+const KERNEL: RoleRow = {
+  role: "kernel",
+  holder: "kernel-core",
+  pub: [
+    "natix.srv.>",
+    SUBJECTS.tty("*"),
+    SUBJECTS.traceOutAll,
+    SUBJECTS.events,
+    SUBJECTS.hello,
+    SUBJECTS.kmsgFollow,
+  ],
+  sub: [
+    SUBJECTS.sysAll,
+    SUBJECTS.sysentAll,
+    SUBJECTS.spawn,
+    SUBJECTS.registerAll,
+    SUBJECTS.unregisterAll,
+    SUBJECTS.status,
+    SUBJECTS.insmod,
+    SUBJECTS.rmmod,
+    SUBJECTS.trace,
+    SUBJECTS.dmesg,
+    SUBJECTS.kmsgFollowLease,
+    SUBJECTS.peer("kernel"),
+    SUBJECTS.kmsgAll,
+    ...microService("kernel"),
+  ],
+  chaosSub: [SUBJECTS.fault("kernel")],
+  inbox: INBOX.component("kernel"),
+  answers: true,
+};
+
+const ROWS: readonly RoleRow[] = [
+  KERNEL,
+  server("vfs", "the vfs server", [SUBJECTS.driver("blk"), SUBJECTS.driver("tty"), SUBJECTS.peer("kernel")]),
+  server("mem", "the memory server", [SUBJECTS.server("vfs"), SUBJECTS.peer("vfs")]),
+  server("hello", "the hello_world server", []),
+  driver("tty", "the console driver", [SUBJECTS.tty("*")]),
+  driver("blk", "the block-device driver", []),
+  { ...server("module", "a kernel module's process (micro); {name} is the module's", []), role: "module" },
+  {
+    role: "supervisor",
+    holder: "the reincarnation supervisor (natix up)",
+    pub: [SUBJECTS.kmsg("{name}"), SUBJECTS.status, "$SRV.PING.*"],
+    sub: [RS_SUBJECTS.status, RS_SUBJECTS.kill, RS_SUBJECTS.restart, ...microService("rs")],
+    inbox: INBOX.component("{name}"),
+    answers: true,
+  },
+  {
+    role: "admin",
+    holder: "the administrator's tools (the natix CLI, tests, chaos and benchmark runners)",
+    pub: [
+      SUBJECTS.spawn,
+      SUBJECTS.status,
+      SUBJECTS.insmod,
+      SUBJECTS.rmmod,
+      SUBJECTS.trace,
+      SUBJECTS.dmesg,
+      SUBJECTS.kmsgFollowLease,
+      RS_SUBJECTS.status,
+      RS_SUBJECTS.kill,
+      RS_SUBJECTS.restart,
+      SUBJECTS.faultAll,
+      "$SRV.>",
+    ],
+    sub: [SUBJECTS.traceOutAll, SUBJECTS.kmsgFollow],
+    inbox: INBOX.admin,
+    answers: false,
+  },
+  {
+    role: "process",
+    holder: "an emulated process (a program run by natix run or connect())",
+    pub: [SUBJECTS.sys("{pid}"), `${SUBJECTS.sys("{pid}")}.>`],
+    sub: [SUBJECTS.tty("{pid}")],
+    inbox: INBOX.process("{pid}"),
+    answers: true,
+  },
+];
+
+/** The monolith holds the kernel's, every server's and every driver's rights, in one process. */
+const MONO_PARTS = ["kernel", "vfs", "mem", "hello", "tty", "blk"];
+
+/** Each part's subjects with its own name filled in, merged. */
+function union(parts: RoleRow[]): RoleRow {
+  const all = (pick: (r: RoleRow) => readonly string[]) => [...new Set(parts.flatMap((p) => pick(p).map((s) => s.replaceAll("{name}", p.role))))];
+  return {
+    role: "mono",
+    holder: "the monolithic kernel (mono mode): the union of kernel, vfs, mem, hello, tty and blk",
+    pub: all((p) => p.pub),
+    sub: all((p) => p.sub),
+    chaosSub: all((p) => p.chaosSub ?? []),
+    inbox: INBOX.component("{name}"),
+    answers: true,
+  };
+}
+
+export const ROLES: readonly RoleRow[] = [...ROWS, union(MONO_PARTS.map((n) => ROWS.find((r) => r.role === n)!))];
+
+export type RoleName = "kernel" | "vfs" | "mem" | "hello" | "tty" | "blk" | "module" | "supervisor" | "admin" | "process" | "mono";
+
+export function roleRow(role: string): RoleRow | undefined {
+  return ROLES.find((r) => r.role === role);
+}
+
+/** The role a component of this name runs as (a module's name is its own: role "module"). */
+export function roleOfComponent(name: string): RoleName {
+  return ROLES.some((r) => r.role === name && r.role !== "module" && r.role !== "process" && r.role !== "admin") ? (name as RoleName) : "module";
+}
+
+/** A role's permissions with its placeholders filled in, as NATS takes them. */
+export interface BusGrant {
+  pub: string[];
+  sub: string[];
+  answers: boolean;
+  inbox: string;
+}
+
+export function grantOf(role: RoleName, params: { name?: string; pid?: string; chaos?: boolean }): BusGrant {
+  const row = roleRow(role);
+  if (row === undefined) throw new Error(`no role ${role}`);
+  const fill = (s: string) => s.replaceAll("{name}", params.name ?? role).replaceAll("{pid}", params.pid ?? "{pid}");
+  const inbox = fill(row.inbox);
+  return {
+    pub: row.pub.map(fill),
+    sub: [...row.sub, ...(params.chaos ? (row.chaosSub ?? []) : [])].map(fill).concat(`${inbox}.>`),
+    answers: row.answers,
+    inbox,
+  };
+}
+
+/** The table as docs/security.md shows it. */
+export function rolesMarkdown(): string {
+  const code = (xs: readonly string[]) => (xs.length ? xs.map((x) => `\`${x}\``).join("<br>") : "—");
+  const lines = [
+    "| role | held by | may publish | may subscribe | only in chaos runs | inbox (`.>`) | answers requests |",
+    "|---|---|---|---|---|---|---|",
+  ];
+  for (const r of ROLES) {
+    lines.push(`| ${r.role} | ${r.holder} | ${code(r.pub)} | ${code(r.sub)} | ${code(r.chaosSub ?? [])} | \`${r.inbox}\` | ${r.answers ? "yes" : "no"} |`);
+  }
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,36 @@
+/**
+ * natix mkfs DIR [--size MiB] [--force] — makes a new natixfs in DIR/natix.img (stop the system
+ * first). Like mkfs.xfs, it refuses to overwrite an image that holds a filesystem unless told
+ * to with --force: natix never formats a disk behind the user's back.
+ */
+import { existsSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { createLogger } from "../logger.js";
+import { IMAGE_NAME } from "../../servers/blk/image.js";
+import { makeFilesystem, superblockProblem } from "../disk.js";
+import { diskSizeMiB } from "../server-catalog.js";
+import { UsageError } from "./up.js";
+
+export const usage = "natix mkfs DIR [--size MiB] [--force]";
+
+export async function mkfsCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: { size: { type: "string" }, force: { type: "boolean", default: false } }, allowPositionals: true });
+  if (positionals.length !== 1) throw new UsageError("give the data directory");
+  const dir = positionals[0];
+  const size = values.size === undefined ? diskSizeMiB() : Number(values.size);
+  if (!Number.isInteger(size) || size < 8 || size > 1024 * 1024) throw new UsageError("--size takes MiB, from 8");
+  const path = join(dir, IMAGE_NAME);
+  if (existsSync(path)) {
+    const problem = await superblockProblem(dir);
+    if (!values.force) {
+      process.stderr.write(`natix mkfs: ${path} exists${problem ? "" : " and holds a natixfs"}; use --force to overwrite it\n`);
+      return 1;
+    }
+    await rm(path);
+  }
+  await makeFilesystem(dir, size, createLogger({ name: "mkfs", level: "info" }));
+  process.stdout.write(`natix mkfs: ${path}: new natixfs, ${size} MiB\n`);
+  return 0;
+}
