@@ -105,7 +105,10 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     await prepareDisk(dataDir, diskSizeMiB(), log);
     bus = await prepareSystemBus({ keysDir: opts.keys, dataDir: opts.dataDir ? dataDir : undefined, external: opts.nats !== undefined, chaos: opts.chaos ?? false }, specs.map((s) => s.name));
     cleanups.push(() => bus.cleanup());
-    if (!bus.isolated) log.warn(`bus not isolated: ${opts.nats} is used without --keys, so any client may act as any process or component`);
+    if (!bus.isolated) {
+      await refuseIfCredentialsNeeded(opts.nats!);
+      log.warn(`bus not isolated: ${opts.nats} is used without --keys, so any client may act as any process or component`);
+    }
     nats = opts.nats ? undefined : await startNatsServer({ extra: bus.serverConfig });
     if (nats) cleanups.push(() => nats!.stop());
     natsUrl = opts.nats ?? nats!.url;
@@ -190,6 +193,17 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
 }
 
 export { DiskRefusedError };
+
+/** A nats-server that wants credentials, used without --keys: say so before anything starts. */
+async function refuseIfCredentialsNeeded(url: string): Promise<void> {
+  const nc = await connectNats(url, "natix-probe", { creds: null }).catch((err: Error) => {
+    if (/refused the connection/.test(err.message)) {
+      throw new Error(`natix: NATS at ${url} wants credentials (operator mode): give natix up the keys it trusts (--keys DIR, made by \`natix keys init DIR\`)`);
+    }
+    throw err;
+  });
+  await nc.close();
+}
 
 type Own = Parameters<typeof connectNats>[2];
 

@@ -1,15 +1,18 @@
 /**
  * The disk lasts: `natix up --data DIR` keeps the filesystem in DIR across restarts (micro and
  * mono, and embedded with `natix run --embedded --data`); without --data the image is
- * temporary and removed at exit; `natix fsck` passes a clean image and reports damage.
+ * temporary and removed at exit; `natix fsck` passes a clean image and reports damage; an
+ * image that does not mount is refused and left byte for byte, never reformatted.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, openSync, readSync, writeSync, closeSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, openSync, readSync, writeSync, closeSync, writeFileSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { startSystem } from "../build/services/launcher.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, O_CREAT, O_WRONLY, O_RDONLY } from "../build/client-libc/mod.js";
 import { decodeSuperblock } from "../build/servers/fs/layout.js";
-import { natix, natixUp } from "./helpers/cli.js";
+import { natix, natixAsync, natixUp } from "./helpers/cli.js";
 
 let work: string;
 beforeAll(() => {
@@ -131,4 +134,81 @@ describe("natix fsck", () => {
     expect(r.status).toBe(8);
     expect(r.stderr).toContain("No such file or directory");
   });
+});
+
+describe("an image that does not mount is never reformatted", () => {
+  const hash = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
+  let dir: string;
+  let image: string;
+  beforeAll(async () => {
+    dir = join(work, "corrupt");
+    const up = await natixUp(["--data", dir]);
+    await writeFile(up.url, "/tmp/precious", "do not lose me");
+    expect(await up.stop()).toBe(0);
+    image = join(dir, "natix.img");
+  });
+
+  const zeroSuperblock = () => {
+    const fd = openSync(image, "r+");
+    writeSync(fd, Buffer.alloc(4096), 0, 4096, 0);
+    closeSync(fd);
+  };
+
+  it("natix up --data DIR refuses a zeroed superblock, names natix fsck, and leaves the image byte for byte", () => {
+    zeroSuperblock();
+    const before = hash(image);
+    const r = natix(["up", "--data", dir]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`natix fsck ${dir}`);
+    expect(r.stderr).toContain("left untouched");
+    expect(r.stdout).not.toContain("NATS_URL=");
+    expect(hash(image)).toBe(before);
+  });
+
+  it("so does an embedded kernel (natix run --embedded --data DIR)", () => {
+    const before = hash(image);
+    const prog = join(work, "noop.mjs");
+    writeFileSync(prog, "export default async function main() { return 0; }\n");
+    const r = natix(["run", "--embedded", "--data", dir, prog]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(`natix fsck ${dir}`);
+    expect(hash(image)).toBe(before);
+  });
+
+  it("natix mkfs refuses an existing image without --force; with it, makes a clean new filesystem", () => {
+    const refused = natix(["mkfs", dir]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain("--force");
+    const made = natix(["mkfs", dir, "--force", "--size", "16"]);
+    expect(made.status).toBe(0);
+    expect(natix(["fsck", dir]).status).toBe(0);
+    const fresh = join(work, "fresh");
+    expect(natix(["mkfs", fresh, "--size", "16"]).status).toBe(0);
+    expect(natix(["fsck", fresh]).status).toBe(0);
+  });
+});
+
+describe("a running system whose disk loses its superblock (micro)", () => {
+  it("the restarted vfs refuses to mount it (exit 78) instead of running mkfs; the image is left as it was", async () => {
+    const dir = join(work, "live-corrupt");
+    const sys = await startSystem({ mode: "micro", dataDir: dir });
+    try {
+      await writeFile(sys.natsUrl, "/tmp/precious", "do not lose me");
+      // The disk is damaged underneath the system (what a raw write to the driver did before
+      // the bus was isolated), then the vfs server restarts.
+      const image = join(dir, "natix.img");
+      const fd = openSync(image, "r+");
+      writeSync(fd, Buffer.alloc(4096), 0, 4096, 0);
+      closeSync(fd);
+      const before = createHash("sha256").update(readFileSync(image)).digest("hex");
+      sys.supervisor.child("vfs")!.kill("SIGKILL");
+      await expect.poll(() => sys.supervisor.status().find((s) => s.name === "vfs")?.lastExit, { timeout: 10_000 }).toBe("status 78");
+      expect(createHash("sha256").update(readFileSync(image)).digest("hex")).toBe(before);
+      const log = (await natixAsync(["dmesg"], { NATS_URL: sys.natsUrl })).stdout;
+      // One mkfs only: when natix up created the image, never since.
+      expect(log.match(/mkfs: natixfs/g)?.length).toBe(1);
+    } finally {
+      await sys.stop();
+    }
+  }, 60_000);
 });
