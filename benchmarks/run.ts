@@ -27,9 +27,10 @@ import { scenario as clients } from "./clients.bench.js";
 import { scenario as openLoop } from "./open-loop.bench.js";
 import { scenario as batch } from "./batch.bench.js";
 import { scenario as fs } from "./fs-throughput.bench.js";
+import { scenario as isolation } from "./isolation.bench.js";
 
 /** In order: open-loop rates come from the throughput scenario's saturation. */
-const SCENARIOS: Scenario[] = [latency, throughput, clients, openLoop, batch, fs];
+const SCENARIOS: Scenario[] = [latency, throughput, clients, openLoop, batch, fs, isolation];
 
 const { values: args } = parseArgs({
   options: {
@@ -92,6 +93,7 @@ const results: Results = {
   open_loop: [],
   batch: [],
   fs: [],
+  isolation: [],
   summary: summarize({ results: [], batch: [] } as unknown as Results).summary,
   targets: [],
 };

@@ -37,11 +37,11 @@ describe("npm run bench on a tiny run", () => {
     expect(JSON.parse(readFileSync(copy, "utf8"))).toEqual(results);
   });
 
-  it("has a summary with exactly the five ratios, measured", () => {
+  it("has a summary with exactly the six ratios, measured", () => {
     expect(Object.keys(results.summary).sort()).toEqual(
-      ["batch32_over_unbatched", "embedded_over_native_p50", "micro_over_raw_p50", "micro_tput64_over_raw_pipelined", "mono_over_raw_p50"].sort(),
+      ["batch32_over_unbatched", "embedded_over_native_p50", "micro_over_raw_p50", "micro_tput64_over_raw_pipelined", "mono_over_raw_p50", "micro_isolated_over_open_p50"].sort(),
     );
-    for (const key of ["micro_over_raw_p50", "mono_over_raw_p50", "micro_tput64_over_raw_pipelined", "batch32_over_unbatched"]) expect(results.summary[key]).toBeGreaterThan(0);
+    for (const key of ["micro_over_raw_p50", "mono_over_raw_p50", "micro_tput64_over_raw_pipelined", "batch32_over_unbatched", "micro_isolated_over_open_p50"]) expect(results.summary[key]).toBeGreaterThan(0);
     for (const key of Object.keys(results.summary)) expect(run.stdout).toContain(key);
   });
 
@@ -57,6 +57,16 @@ describe("npm run bench on a tiny run", () => {
     expect(new Set(results.batch.filter((b: { path: string }) => b.path === "micro").map((b: { batch_size: number }) => b.batch_size))).toEqual(new Set([0, 1, 8, 32, 128]));
     expect(results.open_loop.length).toBeGreaterThan(0);
     expect(results.fs.map((f: { path: string }) => f.path)).toEqual(["node-fs", "embedded", "mono", "micro", "micro-mediated"]);
+  });
+
+  it("measures the cost of isolation: raw nats.js, micro and mono, each on an isolated bus and an open one", () => {
+    const rows = results.isolation as { pair: string; workload: string; open_p50_us: number; isolated_p50_us: number }[];
+    expect(rows.map((r) => `${r.pair} ${r.workload}`)).toEqual(["raw-nats hello_world", "micro hello_world", "mono hello_world"]);
+    for (const r of rows) {
+      expect(r.open_p50_us, r.pair).toBeGreaterThan(0);
+      expect(r.isolated_p50_us, r.pair).toBeGreaterThan(0);
+    }
+    expect(readFileSync(join(out, readdirSync(out).find((f) => f.endsWith(".md"))!), "utf8")).toContain("### The cost of isolation");
   });
 
   it("writes the Markdown table and one SVG per chart beside the JSON", () => {

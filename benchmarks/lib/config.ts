@@ -24,7 +24,7 @@ export function defaultConfig(quick: boolean): Config {
       loadFractions: [0.25, 0.5, 0.9, 1.2],
       fsMiB: 4,
       fsFiles: 100,
-      workloads: { latency: workloadNames, throughput: ["getpid", "hello_world"], clients: ["hello_world"], openLoop: ["hello_world"], batch: ["hello_world"] },
+      workloads: { latency: workloadNames, throughput: ["getpid", "hello_world"], clients: ["hello_world"], openLoop: ["hello_world"], batch: ["hello_world"], isolation: ["hello_world"] },
     };
   return {
     ...GRID,
@@ -43,6 +43,7 @@ export function defaultConfig(quick: boolean): Config {
       clients: ["getpid", "hello_world", "pread4k"],
       openLoop: ["hello_world"],
       batch: ["hello_world", "pread4k"],
+      isolation: ["getpid", "hello_world"],
     },
   };
 }
@@ -88,6 +89,7 @@ export function applyOverrides(c: Config, o: Overrides): Config {
       clients: keep(c.workloads.clients),
       openLoop: keep(c.workloads.openLoop),
       batch: keep(c.workloads.batch),
+      isolation: keep(c.workloads.isolation),
     },
   };
 }

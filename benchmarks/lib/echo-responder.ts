@@ -2,12 +2,14 @@
  * The raw transport floors' other ends, in a process of their own:
  * - a bare nats.js responder answering `bench.echo.<N>` with N bytes;
  * - a TCP server echoing fixed-size messages back (Node's raw ping-pong).
- * argv: NATS_URL. Prints "ready <tcp port>".
+ * argv: NATS_URL [CREDS_FILE] (a JWT user, for the isolated floor). Prints "ready <tcp port>".
  */
-import { connect } from "@nats-io/transport-node";
+import { connect, credsAuthenticator } from "@nats-io/transport-node";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 
-const nc = await connect({ servers: process.argv[2], noAsyncTraces: true });
+const creds = process.argv[3];
+const nc = await connect({ servers: process.argv[2], noAsyncTraces: true, authenticator: creds ? credsAuthenticator(readFileSync(creds)) : undefined });
 const replies = new Map<number, Uint8Array>();
 nc.subscribe("bench.echo.*", {
   callback: (_err, msg) => {

@@ -124,6 +124,20 @@ export function markdown(r: Results, chartLinks: { title: string; href: string }
       "",
     );
   }
+  if (r.isolation?.length) {
+    out.push(
+      "### The cost of isolation (p50 µs, the same calls on an isolated bus and an open one)",
+      "",
+      table(
+        ["pair", "workload", "open p50", "isolated p50", "overhead", "open p99", "isolated p99"],
+        r.isolation.map((x) => [x.pair, x.workload, fmt(x.open_p50_us), fmt(x.isolated_p50_us), `${x.overhead_pct > 0 ? "+" : ""}${x.overhead_pct}%`, fmt(x.open_p99_us), fmt(x.isolated_p99_us)]),
+        "llrrrrr",
+      ),
+      "",
+      "Isolated: nats-server in operator mode, every connection a JWT user with least-privilege permissions (raw-nats: a requester allowed only `bench.echo.*` and its inbox, a responder allowed only to answer; natix: the role table of docs/security.md), reply subjects checked. Open: anonymous connections, no permissions.",
+      "",
+    );
+  }
   out.push(
     "### Paths and workloads",
     "",

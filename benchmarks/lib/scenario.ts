@@ -30,7 +30,7 @@ export interface Config {
   fsMiB: number;
   fsFiles: number;
   /** Workloads each scenario runs (names from workloads.ts). */
-  workloads: { latency: string[]; throughput: string[]; clients: string[]; openLoop: string[]; batch: string[] };
+  workloads: { latency: string[]; throughput: string[]; clients: string[]; openLoop: string[]; batch: string[]; isolation: string[] };
   paths: PathName[];
 }
 
@@ -89,6 +89,20 @@ export interface FsRow {
   reps: number;
 }
 
+/** The same calls with the bus isolated and open: what isolation costs. */
+export interface IsolationRow {
+  /** raw-nats: two nats.js clients (JWT users with least privilege vs anonymous); micro, mono: natix. */
+  pair: "raw-nats" | "micro" | "mono";
+  workload: string;
+  open_p50_us: number;
+  isolated_p50_us: number;
+  /** (isolated − open) / open, percent. */
+  overhead_pct: number;
+  open_p99_us: number;
+  isolated_p99_us: number;
+  reps: number;
+}
+
 export interface Results {
   schema: "natix-bench/1";
   started: string;
@@ -102,6 +116,7 @@ export interface Results {
   open_loop: OpenLoopRow[];
   batch: BatchRow[];
   fs: FsRow[];
+  isolation: IsolationRow[];
   summary: Record<SummaryKey, number | null>;
   targets: { key: SummaryKey; want: string; value: number | null; met: boolean | null }[];
 }
@@ -112,6 +127,7 @@ export const SUMMARY_KEYS = [
   "embedded_over_native_p50",
   "micro_tput64_over_raw_pipelined",
   "batch32_over_unbatched",
+  "micro_isolated_over_open_p50",
 ] as const;
 export type SummaryKey = (typeof SUMMARY_KEYS)[number];
 

@@ -20,6 +20,7 @@ export const TARGETS: { key: SummaryKey; op: "<=" | ">="; value: number; means: 
   { key: "embedded_over_native_p50", op: "<=", value: 4, means: "embedded getpid p50 / native getpid p50" },
   { key: "micro_tput64_over_raw_pipelined", op: ">=", value: 0.7, means: "micro hello_world ops/s at 64 in flight / raw nats.js at 64 in flight" },
   { key: "batch32_over_unbatched", op: ">=", value: 5, means: "micro hello_world calls/s in batches of 32 / unbatched" },
+  { key: "micro_isolated_over_open_p50", op: "<=", value: 1.03, means: "micro hello_world p50 on an isolated bus / on an open one (the cost of isolation)" },
 ];
 
 export function summarize(r: Results): Pick<Results, "summary" | "targets"> {
@@ -31,6 +32,10 @@ export function summarize(r: Results): Pick<Results, "summary" | "targets"> {
     embedded_over_native_p50: ratio(p50(r, "embedded", "getpid"), p50(r, "native", "getpid")),
     micro_tput64_over_raw_pipelined: ratio(tput64("micro"), tput64("raw-nats")),
     batch32_over_unbatched: ratio(calls(32), calls(0)),
+    micro_isolated_over_open_p50: (() => {
+      const row = r.isolation?.find((x) => x.pair === "micro" && x.workload === "hello_world");
+      return ratio(row?.isolated_p50_us, row?.open_p50_us);
+    })(),
   };
   const targets = TARGETS.map(({ key, op, value }) => {
     const v = summary[key];
