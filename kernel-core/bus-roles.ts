@@ -190,15 +190,21 @@ export function grantOf(role: RoleName, params: { name?: string; pid?: string; c
   };
 }
 
+/** The name a row's {name} stands for in the documentation (a module's stays a placeholder). */
+const DOC_NAME: Record<string, string | undefined> = { module: undefined, supervisor: "rs" };
+
 /** The table as docs/security.md shows it. */
 export function rolesMarkdown(): string {
-  const code = (xs: readonly string[]) => (xs.length ? xs.map((x) => `\`${x}\``).join("<br>") : "—");
+  const code = (xs: readonly string[], row: RoleRow) => {
+    const name = row.role in DOC_NAME ? DOC_NAME[row.role] : row.role;
+    return xs.length ? xs.map((x) => `\`${name ? x.replaceAll("{name}", name) : x}\``).join("<br>") : "—";
+  };
   const lines = [
-    "| role | held by | may publish | may subscribe | only in chaos runs | inbox (`.>`) | answers requests |",
+    "| role | held by | may publish | may subscribe | and in chaos runs | inbox prefix | answers by allow_responses |",
     "|---|---|---|---|---|---|---|",
   ];
   for (const r of ROLES) {
-    lines.push(`| ${r.role} | ${r.holder} | ${code(r.pub)} | ${code(r.sub)} | ${code(r.chaosSub ?? [])} | \`${r.inbox}\` | ${r.answers ? "yes" : "no"} |`);
+    lines.push(`| ${r.role} | ${r.holder} | ${code(r.pub, r)} | ${code(r.sub, r)} | ${code(r.chaosSub ?? [], r)} | ${code([r.inbox], r)} | ${r.answers ? "yes" : "no"} |`);
   }
   return lines.join("\n") + "\n";
 }
