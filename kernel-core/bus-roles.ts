@@ -31,6 +31,10 @@ const microService = (name: string) => ["$SRV.PING", "$SRV.INFO", "$SRV.STATS", 
 const reportsToKernel = [SUBJECTS.register("{name}"), SUBJECTS.unregister("{name}"), SUBJECTS.kmsg("{name}")];
 /** What every kernel-side component hears from the kernel. */
 const hearsKernel = [SUBJECTS.hello];
+/** What the administrator asks the kernel (and only the administrator may). */
+const ADMIN_TO_KERNEL = [SUBJECTS.spawn, SUBJECTS.status, SUBJECTS.insmod, SUBJECTS.rmmod, SUBJECTS.trace, SUBJECTS.dmesg, SUBJECTS.kmsgFollowLease];
+/** What the administrator asks the supervisor. */
+const ADMIN_TO_SUPERVISOR = [RS_SUBJECTS.status, RS_SUBJECTS.kill, RS_SUBJECTS.restart];
 
 const server = (name: string, holder: string, pub: string[]): RoleRow => ({
   role: name,
@@ -71,15 +75,9 @@ const KERNEL: RoleRow = {
   sub: [
     SUBJECTS.sysAll,
     SUBJECTS.sysentAll,
-    SUBJECTS.spawn,
+    ...ADMIN_TO_KERNEL,
     SUBJECTS.registerAll,
     SUBJECTS.unregisterAll,
-    SUBJECTS.status,
-    SUBJECTS.insmod,
-    SUBJECTS.rmmod,
-    SUBJECTS.trace,
-    SUBJECTS.dmesg,
-    SUBJECTS.kmsgFollowLease,
     SUBJECTS.peer("kernel"),
     SUBJECTS.kmsgAll,
     ...microService("kernel"),
@@ -101,27 +99,14 @@ const ROWS: readonly RoleRow[] = [
     role: "supervisor",
     holder: "the reincarnation supervisor (natix up)",
     pub: [SUBJECTS.kmsg("{name}"), SUBJECTS.status, "$SRV.PING.*"],
-    sub: [RS_SUBJECTS.status, RS_SUBJECTS.kill, RS_SUBJECTS.restart, ...microService("rs")],
+    sub: [...ADMIN_TO_SUPERVISOR, ...microService("rs")],
     inbox: INBOX.component("{name}"),
     answers: true,
   },
   {
     role: "admin",
     holder: "the administrator's tools (the natix CLI, tests, chaos and benchmark runners)",
-    pub: [
-      SUBJECTS.spawn,
-      SUBJECTS.status,
-      SUBJECTS.insmod,
-      SUBJECTS.rmmod,
-      SUBJECTS.trace,
-      SUBJECTS.dmesg,
-      SUBJECTS.kmsgFollowLease,
-      RS_SUBJECTS.status,
-      RS_SUBJECTS.kill,
-      RS_SUBJECTS.restart,
-      SUBJECTS.faultAll,
-      "$SRV.>",
-    ],
+    pub: [...ADMIN_TO_KERNEL, ...ADMIN_TO_SUPERVISOR, SUBJECTS.faultAll, "$SRV.>"],
     sub: [SUBJECTS.traceOutAll, SUBJECTS.kmsgFollow],
     inbox: INBOX.admin,
     answers: false,

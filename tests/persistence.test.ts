@@ -28,6 +28,13 @@ async function writeFile(url: string, path: string, text: string) {
   await p.exit(0);
 }
 
+/** A data directory whose image holds `path` with `text` (natix up, write, stop). */
+async function imageHolding(dir: string, path: string, text: string) {
+  const up = await natixUp(["--data", dir]);
+  await writeFile(up.url, path, text);
+  expect(await up.stop()).toBe(0);
+}
+
 async function readFile(url: string, path: string): Promise<string | number> {
   const p = await connect({ nats: url });
   const fd = await p.open(path, O_RDONLY);
@@ -92,9 +99,7 @@ describe("natix fsck", () => {
   let dir: string;
   beforeAll(async () => {
     dir = join(work, "fsck");
-    const up = await natixUp(["--data", dir]);
-    await writeFile(up.url, "/tmp/a", "alpha");
-    expect(await up.stop()).toBe(0);
+    await imageHolding(dir, "/tmp/a", "alpha");
   });
 
   const patchImage = (edit: (fd: number, sb: ReturnType<typeof decodeSuperblock> & object) => void) => {
@@ -136,26 +141,26 @@ describe("natix fsck", () => {
   });
 });
 
+const hash = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
+
+/** Block 0 of the image overwritten with zeros: the superblock is gone. */
+function zeroSuperblock(image: string) {
+  const fd = openSync(image, "r+");
+  writeSync(fd, Buffer.alloc(4096), 0, 4096, 0);
+  closeSync(fd);
+}
+
 describe("an image that does not mount is never reformatted", () => {
-  const hash = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
   let dir: string;
   let image: string;
   beforeAll(async () => {
     dir = join(work, "corrupt");
-    const up = await natixUp(["--data", dir]);
-    await writeFile(up.url, "/tmp/precious", "do not lose me");
-    expect(await up.stop()).toBe(0);
+    await imageHolding(dir, "/tmp/precious", "do not lose me");
     image = join(dir, "natix.img");
   });
 
-  const zeroSuperblock = () => {
-    const fd = openSync(image, "r+");
-    writeSync(fd, Buffer.alloc(4096), 0, 4096, 0);
-    closeSync(fd);
-  };
-
   it("natix up --data DIR refuses a zeroed superblock, names natix fsck, and leaves the image byte for byte", () => {
-    zeroSuperblock();
+    zeroSuperblock(image);
     const before = hash(image);
     const r = natix(["up", "--data", dir]);
     expect(r.status).toBe(1);
@@ -197,13 +202,11 @@ describe("a running system whose disk loses its superblock (micro)", () => {
       // The disk is damaged underneath the system (what a raw write to the driver did before
       // the bus was isolated), then the vfs server restarts.
       const image = join(dir, "natix.img");
-      const fd = openSync(image, "r+");
-      writeSync(fd, Buffer.alloc(4096), 0, 4096, 0);
-      closeSync(fd);
-      const before = createHash("sha256").update(readFileSync(image)).digest("hex");
+      zeroSuperblock(image);
+      const before = hash(image);
       sys.supervisor.child("vfs")!.kill("SIGKILL");
       await expect.poll(() => sys.supervisor.status().find((s) => s.name === "vfs")?.lastExit, { timeout: 10_000 }).toBe("status 78");
-      expect(createHash("sha256").update(readFileSync(image)).digest("hex")).toBe(before);
+      expect(hash(image)).toBe(before);
       const log = (await natixAsync(["dmesg"], { NATS_URL: sys.natsUrl })).stdout;
       // One mkfs only: when natix up created the image, never since.
       expect(log.match(/mkfs: natixfs/g)?.length).toBe(1);
