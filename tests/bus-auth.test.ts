@@ -114,6 +114,23 @@ describe("credentials end with the process (micro)", () => {
     await twin.close().catch(() => {});
   });
 
+  it("fault injection is inert outside chaos runs: not even the administrator's message kills a component", async () => {
+    const { connectNats } = await import("../build/client-libc/transport/nats-connect.js");
+    const admin = await connectNats(nats.url, "test-admin");
+    try {
+      admin.publish("natix.fault.vfs", "");
+      admin.publish("natix.fault.blk", "");
+      await admin.flush();
+      await new Promise((r) => setTimeout(r, 1500));
+      for (const name of ["vfs", "blk"]) {
+        const s = sys.supervisor.status().find((x) => x.name === name)!;
+        expect(`${s.state} ${s.restarts}`, name).toBe("running 0");
+      }
+    } finally {
+      await admin.close();
+    }
+  });
+
   it("spawning needs the administrator's credentials: a process's own are refused", async () => {
     const p = await connect({ nats: nats.url, argv: ["spawner"] });
     try {

@@ -56,12 +56,15 @@ describe("natix keys init DIR, then a user's own nats-server", () => {
     expect(anonymous.stderr).toMatch(/refused the connection: it wants credentials/);
   });
 
-  it("--creds FILE is used instead of the runtime directory", async () => {
+  it("--creds FILE, or NATIX_CREDS=FILE, is used instead of the runtime directory", async () => {
     const file = join(process.env.NATIX_RUNTIME_DIR ?? `/tmp/natix-${process.getuid!()}`, `127.0.0.1_${new URL(up.url).port}.creds`);
-    const r = await natixAsync(["ps", "--creds", file], { NATS_URL: up.url, NATIX_RUNTIME_DIR: join(work, "empty-runtime") });
-    expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/natix-kernel/);
-    expect(r.stderr).not.toMatch(/not isolated/);
+    const elsewhere = { NATS_URL: up.url, NATIX_RUNTIME_DIR: join(work, "empty-runtime") };
+    const flag = await natixAsync(["ps", "--creds", file], elsewhere);
+    expect(flag.status).toBe(0);
+    expect(flag.stdout).toMatch(/natix-kernel/);
+    expect(flag.stderr).not.toMatch(/not isolated/);
+    const env = await natixAsync(["run", "examples/ex11_2.mjs"], { ...elsewhere, NATIX_CREDS: file });
+    expect(env.stdout).toBe("Message: Hello Kam!\n");
   });
 
   it("without --keys, natix up on that server stops before starting anything, saying why", () => {

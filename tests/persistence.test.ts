@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, openSync, readSync, writeSync, closeSync, writeFileSync, readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
+import { crc32 as zlibCrc32 } from "node:zlib";
 import { startSystem } from "../build/services/launcher.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -169,6 +170,36 @@ describe("an image that does not mount is never reformatted", () => {
     expect(r.stdout).not.toContain("NATS_URL=");
     expect(hash(image)).toBe(before);
   });
+
+  it("a journal whose commit record cannot be replayed is refused too, before anything is written", async () => {
+    const jdir = join(work, "bad-journal");
+    await imageHolding(jdir, "/tmp/precious", "do not lose me");
+    const jimage = join(jdir, "natix.img");
+    // A commit record with a sound CRC that names a block past the end of the filesystem, after
+    // one inside it: replaying the first and failing on the second would change the image.
+    const fd = openSync(jimage, "r+");
+    const block0 = Buffer.alloc(4096);
+    readSync(fd, block0, 0, 4096, 0);
+    const sb = decodeSuperblock(block0);
+    if (typeof sb === "string") throw new Error(sb);
+    const header = Buffer.alloc(4096);
+    const data = Buffer.alloc(2 * 4096, 0xab);
+    header.writeUInt32LE(0x474c584e, 0);
+    header.writeUInt32LE(99, 4);
+    header.writeUInt32LE(2, 8);
+    header.writeUInt32LE(sb.dataStart + 1, 16);
+    header.writeUInt32LE(sb.totalBlocks + 5, 20);
+    header.writeUInt32LE(zlibCrc32(data, zlibCrc32(header.subarray(16))), 12);
+    writeSync(fd, header, 0, 4096, sb.logStart * 4096);
+    writeSync(fd, data, 0, data.length, (sb.logStart + 1) * 4096);
+    closeSync(fd);
+    const before = hash(jimage);
+    const r = natix(["up", "--data", jdir]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`natix fsck ${jdir}`);
+    expect(r.stderr).toMatch(/journal cannot be replayed: commit record 99 names block \d+/);
+    expect(hash(jimage)).toBe(before);
+  }, 60_000);
 
   it("so does an embedded kernel (natix run --embedded --data DIR)", () => {
     const before = hash(image);

@@ -158,6 +158,11 @@ export class Journal {
       await this.dev.flush(Infinity);
       return 0;
     }
+    // A sound record names blocks of the filesystem outside the log. One that does not cannot be
+    // replayed: refuse it before writing anything, so the image stays exactly as it was.
+    const logEnd = this.sb.logStart + this.sb.logBlocks;
+    const stray = header.blocks.find((b) => b >= this.sb.totalBlocks || (b >= this.sb.logStart && b < logEnd));
+    if (stray !== undefined) throw new Error(`commit record ${header.sequence} names block ${stray}, outside the filesystem's blocks`);
     const entries = header.blocks.map((b, i): [number, Uint8Array] => [b, data.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE)]);
     entries.sort((a, b) => a[0] - b[0]);
     await writeRuns(this.dev, entries);
