@@ -126,8 +126,29 @@ export class AddressSpace {
       if (inside) freed += v.end - v.start;
       return !inside;
     });
-    for (let p = start / PAGE_SIZE; p < end / PAGE_SIZE; p++) this.pages.delete(p);
+    this.dropPages(start, end);
     return freed;
+  }
+
+  /**
+   * The page numbers of [start, end) that hold a touched page. The range may span terabytes (a
+   * process may munmap its whole address space) while only a few pages were ever touched: walk
+   * whichever is smaller, so no call costs more than the process's own footprint.
+   */
+  private touchedIn(start: number, end: number): number[] {
+    const first = start / PAGE_SIZE;
+    const last = end / PAGE_SIZE;
+    const found: number[] = [];
+    if (last - first <= this.pages.size) {
+      for (let p = first; p < last; p++) if (this.pages.has(p)) found.push(p);
+    } else {
+      for (const p of this.pages.keys()) if (p >= first && p < last) found.push(p);
+    }
+    return found;
+  }
+
+  private dropPages(start: number, end: number): void {
+    for (const p of this.touchedIn(start, end)) this.pages.delete(p);
   }
 
   /** Sets the protection of [start, end), which must be mapped. */
@@ -140,7 +161,7 @@ export class AddressSpace {
 
   /** Drops the pages of [start, end): they read as zeros (or the file) again. */
   discard(start: number, end: number): void {
-    for (let p = start / PAGE_SIZE; p < end / PAGE_SIZE; p++) this.pages.delete(p);
+    this.dropPages(start, end);
   }
 
   /** The highest free range of `length` bytes below the mmap base (top-down, as Linux). */
@@ -167,9 +188,8 @@ export class AddressSpace {
       }
     }
     const moved: [number, Uint8Array][] = [];
-    for (let p = from / PAGE_SIZE; p < (from + size) / PAGE_SIZE; p++) {
-      const page = this.pages.get(p);
-      if (page) moved.push([p + delta / PAGE_SIZE, page]);
+    for (const p of this.touchedIn(from, from + size)) {
+      moved.push([p + delta / PAGE_SIZE, this.pages.get(p)!]);
       this.pages.delete(p);
     }
     for (const [p, page] of moved) this.pages.set(p, page);
