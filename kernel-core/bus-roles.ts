@@ -27,14 +27,16 @@ export interface RoleRow {
 
 /** A NATS micro service's own subjects ($SRV.PING|INFO|STATS, by name and by id). */
 const microService = (name: string) => ["$SRV.PING", "$SRV.INFO", "$SRV.STATS", `$SRV.*.${serviceName(name)}`, `$SRV.*.${serviceName(name)}.*`];
-/** What every kernel-side component publishes to the kernel about itself. */
-const reportsToKernel = [SUBJECTS.register("{name}"), SUBJECTS.unregister("{name}"), SUBJECTS.kmsg("{name}")];
-/** What every kernel-side component hears from the kernel. */
-const hearsKernel = [SUBJECTS.hello];
+/** What every kernel-side component publishes about itself: registration, its log, its syscall metrics. */
+const reportsToKernel = [SUBJECTS.register("{name}"), SUBJECTS.unregister("{name}"), SUBJECTS.kmsg("{name}"), SUBJECTS.metrics("{name}")];
+/** What every kernel-side component hears: the kernel's (re)start, and the administrator's kill/restart. */
+const hearsKernel = [SUBJECTS.hello, SUBJECTS.control("{name}")];
 /** What the administrator asks the kernel (and only the administrator may). */
 const ADMIN_TO_KERNEL = [SUBJECTS.spawn, SUBJECTS.status, SUBJECTS.insmod, SUBJECTS.rmmod, SUBJECTS.trace, SUBJECTS.dmesg, SUBJECTS.kmsgFollowLease];
 /** What the administrator asks the supervisor. */
 const ADMIN_TO_SUPERVISOR = [RS_SUBJECTS.status, RS_SUBJECTS.kill, RS_SUBJECTS.restart];
+/** What anyone who watches the system may ask or hear (the gateway, read-only). */
+const OBSERVES = { pub: [SUBJECTS.status, SUBJECTS.dmesg, SUBJECTS.kmsgFollowLease, RS_SUBJECTS.status, "$SRV.>"], sub: [SUBJECTS.kmsgFollow, SUBJECTS.metricsAll] };
 
 const server = (name: string, holder: string, pub: string[]): RoleRow => ({
   role: name,
@@ -71,6 +73,7 @@ const KERNEL: RoleRow = {
     SUBJECTS.events,
     SUBJECTS.hello,
     SUBJECTS.kmsgFollow,
+    SUBJECTS.metrics("kernel"),
   ],
   sub: [
     SUBJECTS.sysAll,
@@ -80,6 +83,7 @@ const KERNEL: RoleRow = {
     SUBJECTS.unregisterAll,
     SUBJECTS.peer("kernel"),
     SUBJECTS.kmsgAll,
+    SUBJECTS.control("kernel"),
     ...microService("kernel"),
   ],
   chaosSub: [SUBJECTS.fault("kernel")],
@@ -98,7 +102,7 @@ const ROWS: readonly RoleRow[] = [
   {
     role: "supervisor",
     holder: "the reincarnation supervisor (natix up)",
-    pub: [SUBJECTS.kmsg("{name}"), SUBJECTS.status, "$SRV.PING.*"],
+    pub: [SUBJECTS.kmsg("{name}"), SUBJECTS.status, "$SRV.PING.*", "$SRV.INFO.*"],
     sub: [...ADMIN_TO_SUPERVISOR, ...microService("rs")],
     inbox: INBOX.component("{name}"),
     answers: true,
@@ -106,10 +110,18 @@ const ROWS: readonly RoleRow[] = [
   {
     role: "admin",
     holder: "the administrator's tools (the natix CLI, tests, chaos and benchmark runners)",
-    pub: [...ADMIN_TO_KERNEL, ...ADMIN_TO_SUPERVISOR, SUBJECTS.faultAll, "$SRV.>"],
-    sub: [SUBJECTS.traceOutAll, SUBJECTS.kmsgFollow],
+    pub: [...ADMIN_TO_KERNEL, ...ADMIN_TO_SUPERVISOR, SUBJECTS.controlAll, SUBJECTS.faultAll, "$SRV.>"],
+    sub: [SUBJECTS.traceOutAll, ...OBSERVES.sub],
     inbox: INBOX.admin,
     answers: false,
+  },
+  {
+    role: "gateway",
+    holder: "the HTTP gateway (its own rights: it watches; it acts only with the administrator's credentials, route by route)",
+    pub: [...OBSERVES.pub, SUBJECTS.kmsg("{name}")],
+    sub: [...OBSERVES.sub, SUBJECTS.control("{name}"), ...microService("{name}")],
+    inbox: INBOX.component("{name}"),
+    answers: true,
   },
   {
     role: "process",
@@ -143,7 +155,7 @@ function union(parts: RoleRow[]): RoleRow {
 
 export const ROLES: readonly RoleRow[] = [...ROWS, union(MONO_PARTS.map((n) => ROWS.find((r) => r.role === n)!))];
 
-export type RoleName = "kernel" | "vfs" | "mem" | "hello" | "tty" | "blk" | "module" | "supervisor" | "admin" | "process" | "mono";
+export type RoleName = "kernel" | "vfs" | "mem" | "hello" | "tty" | "blk" | "module" | "supervisor" | "admin" | "gateway" | "process" | "mono";
 
 export function roleRow(role: string): RoleRow | undefined {
   return ROLES.find((r) => r.role === role);

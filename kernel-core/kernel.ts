@@ -17,6 +17,7 @@ import { Procfs, type ProcViewer } from "./procfs.js";
 import { DEFAULT_STYLE, formatCall, type TraceStyle } from "./strace/format.js";
 import { createProcessSyscalls } from "./proc-syscalls.js";
 import { KernelLog } from "./kmsg.js";
+import type { SyscallMeter } from "./meter.js";
 
 export const DEFAULT_DEADLINE_MS = 5000;
 export const KERNEL_RELEASE = "0.1.0-natix";
@@ -37,6 +38,8 @@ export interface KernelOptions {
   /** forward: the server replies straight to the caller; mediate: through the kernel. */
   routing?: RoutingMode;
   events?: KernelEvents;
+  /** Records the calls kernel-core answers, and those it refuses. */
+  meter?: SyscallMeter;
 }
 
 /** What the edge must do with a syscall. */
@@ -84,12 +87,14 @@ export class Kernel {
   private readonly tracers = new Map<number, { sink: TraceSink; style: TraceStyle }>();
   private readonly log: Logger;
   private readonly events?: KernelEvents;
+  private readonly meter?: SyscallMeter;
 
   constructor(opts: KernelOptions) {
     this.log = opts.log;
     this.deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
     this.routing = opts.routing ?? "forward";
     this.events = opts.events;
+    this.meter = opts.meter;
     this.processes = new ProcessTable(() => this.uptimeMs());
     const peer: PeerCall = opts.peer ?? (async () => Promise.reject(new Error("no peers in this kernel")));
     this.procfs = new Procfs({
@@ -114,6 +119,7 @@ export class Kernel {
         }),
       }),
       this.log,
+      opts.meter,
     );
   }
 
@@ -238,22 +244,26 @@ export class Kernel {
   }
 
   private decide(pid: number, request: SyscallRequest): Route {
-    const proc = this.processes.get(pid);
-    if (proc === undefined || proc.state !== "running") return reply(-E.ESRCH);
     const def = this.registry.definition(request.nr);
+    const refuse = (ret: number): Route => {
+      this.meter?.record("kernel", def?.name ?? "unknown", ret, 0);
+      return reply(ret);
+    };
+    const proc = this.processes.get(pid);
+    if (proc === undefined || proc.state !== "running") return refuse(-E.ESRCH);
     if (def === undefined) {
       this.log.debug({ pid, comm: proc.comm, nr: request.nr }, `${pid} ${proc.comm}: unknown sys call ${request.nr}`);
-      return reply(-E.ENOSYS);
+      return refuse(-E.ENOSYS);
     }
     const bad = validateArgs(def, request);
-    if (bad < 0) return reply(bad);
+    if (bad < 0) return refuse(bad);
     if (def.target !== undefined) {
       const denied = this.checkTarget(proc, request.args[def.target.arg] ?? 0, def.target.zeroIsSelf ?? false);
-      if (denied < 0) return reply(denied);
+      if (denied < 0) return refuse(denied);
     }
     if (def.owner === "kernel") return { kind: "reply", reply: this.own.dispatch(proc.caller, request) };
     const server = this.registry.route(request.nr);
-    if (server === undefined) return reply(-E.ENOSYS);
+    if (server === undefined) return refuse(-E.ENOSYS);
     return { kind: "server", server, caller: proc.caller };
   }
 }

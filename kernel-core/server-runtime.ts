@@ -11,6 +11,7 @@ import type { Caller } from "./abi/routed.js";
 import { SyscallContext } from "./call-context.js";
 import { syscallByName } from "./syscalls/table.js";
 import { E } from "./errno.js";
+import type { SyscallMeter } from "./meter.js";
 
 export type SyscallHandler = (ctx: SyscallContext) => number | Promise<number>;
 
@@ -53,8 +54,11 @@ export interface Dispatcher {
   dispatch(caller: Caller, request: SyscallRequest): Promise<SyscallReply> | SyscallReply;
 }
 
-/** Builds the number → handler table once, so a call costs one map lookup. */
-export function createDispatcher(server: ServerDefinition, log: Logger): Dispatcher {
+/**
+ * Builds the number → handler table once, so a call costs one map lookup. With a meter, every
+ * call is recorded with its result and the time its handler took.
+ */
+export function createDispatcher(server: ServerDefinition, log: Logger, meter?: SyscallMeter): Dispatcher {
   const own = new Map((server.syscalls ?? []).map((d) => [d.name, d]));
   const entries = new Map<number, { def: SyscallDef; handler: SyscallHandler }>();
   for (const [name, handler] of Object.entries(server.handlers)) {
@@ -66,6 +70,10 @@ export function createDispatcher(server: ServerDefinition, log: Logger): Dispatc
     log.error({ err, nr }, `${server.name}: handler for syscall ${nr} failed`);
     return { ret: -E.EIO };
   };
+  const metered = (name: string, started: number, reply: SyscallReply): SyscallReply => {
+    meter?.record(server.name, name, reply.ret, (performance.now() - started) / 1000);
+    return reply;
+  };
   return {
     name: server.name,
     numbers: [...entries.keys()],
@@ -74,12 +82,14 @@ export function createDispatcher(server: ServerDefinition, log: Logger): Dispatc
       const entry = entries.get(request.nr);
       if (entry === undefined) return { ret: -E.ENOSYS };
       const ctx = new SyscallContext(caller, request, entry.def);
+      const started = meter ? performance.now() : 0;
+      const done = meter ? (reply: SyscallReply) => metered(entry.def.name, started, reply) : (reply: SyscallReply) => reply;
       try {
         const ret = entry.handler(ctx);
-        if (typeof ret === "number") return ctx.reply(ret);
-        return ret.then((r) => ctx.reply(r), (err) => failed(request.nr, err));
+        if (typeof ret === "number") return done(ctx.reply(ret));
+        return ret.then((r) => done(ctx.reply(r)), (err) => done(failed(request.nr, err)));
       } catch (err) {
-        return failed(request.nr, err);
+        return done(failed(request.nr, err));
       }
     },
   };

@@ -1,6 +1,6 @@
 /**
  * The natix command line: up, run, demo, strace, dmesg, ps, insmod, rmmod, lsmod, fsck, mkfs,
- * keys, kill, restart.
+ * keys, gateway, kill, restart.
  */
 import { up, usage as upUsage, UsageError } from "./commands/up.js";
 import { run, usage as runUsage } from "./commands/run.js";
@@ -13,6 +13,7 @@ import { strace, usage as straceUsage } from "./commands/strace.js";
 import { kill, restart, usages as rsUsages } from "./commands/services.js";
 import { keys, usage as keysUsage } from "./commands/keys.js";
 import { mkfsCommand, usage as mkfsUsage } from "./commands/mkfs.js";
+import { gateway, usage as gatewayUsage } from "./commands/gateway.js";
 
 const COMMANDS: Record<string, { usage: string; main: (argv: string[]) => Promise<number> }> = {
   up: { usage: upUsage, main: up },
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, { usage: string; main: (argv: string[]) => Promis
   fsck: { usage: fsckUsage, main: fsck },
   mkfs: { usage: mkfsUsage, main: mkfsCommand },
   keys: { usage: keysUsage, main: keys },
+  gateway: { usage: gatewayUsage, main: gateway },
   dmesg: { usage: dmesgUsage, main: dmesg },
   ps: { usage: psUsage, main: ps },
   insmod: { usage: moduleUsages.insmod, main: insmod },

@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import { connectNats } from "../client-libc/transport/nats-connect.js";
 import { coalescedLines, createLogger, KmsgSink } from "./logger.js";
 import { INBOX, SUBJECTS } from "../kernel-core/abi/subjects.js";
+import { listenForControl } from "./nats/self-control.js";
 
 export interface Hosted {
   stop(): Promise<void>;
@@ -23,7 +24,8 @@ export function leaving(): void {
 export async function runComponent(
   name: string,
   start: (nc: NatsConnection, log: Logger, kmsg: KmsgSink) => Promise<Hosted>,
-  opts: { keepsLog?: boolean } = {},
+  /** keepsLog: the kernel keeps the log itself; controlledAs: the names it answers kill/restart for (default its own). */
+  opts: { keepsLog?: boolean; controlledAs?: readonly string[] } = {},
 ): Promise<void> {
   const kmsg = new KmsgSink();
   const log = createLogger({ name, kmsg });
@@ -43,6 +45,7 @@ export async function runComponent(
     // published before anything it registers, so they reach the kernel first.
     if (!opts.keepsLog) kmsg.connect(coalescedLines((batch) => conn.publish(SUBJECTS.kmsg(name), batch)));
     hosted = await start(nc, log, kmsg);
+    listenForControl(nc, opts.controlledAs ?? [name], log);
   } catch (err) {
     log.fatal({ err }, `${name} failed to start`);
     // Some failures say how to end (an image that does not mount: restarting will not help).

@@ -7,6 +7,8 @@ import { natsLinks } from "./nats/links.js";
 import { processLoader } from "./module-loader.js";
 import { kernelBus } from "./bus/kernel-bus.js";
 import { listenForFaults } from "./fault.js";
+import { SyscallMeter } from "../kernel-core/meter.js";
+import { publishMeter } from "./nats/meter-publisher.js";
 
 await runComponent("kernel", async (nc, log, kmsg) => {
   const routing: RoutingMode = process.env.NATIX_ROUTING === "mediate" ? "mediate" : "forward";
@@ -14,8 +16,11 @@ await runComponent("kernel", async (nc, log, kmsg) => {
   const links = natsLinks(nc, t.driverMs);
   const bus = await kernelBus(process.env.NATS_URL!, log);
   const published = publishKernelEvents(nc);
+  const meter = new SyscallMeter();
+  publishMeter(nc, "kernel", meter);
   const kernel = new Kernel({
     log,
+    meter,
     deadlineMs: t.deadlineMs,
     routing,
     // A process's end reaches the servers, and its credentials end with it.

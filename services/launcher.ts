@@ -17,7 +17,7 @@ import { Svcm } from "@nats-io/services";
 import type { RoutingMode } from "../kernel-core/kernel.js";
 import { INBOX, SUBJECTS, serviceName } from "../kernel-core/abi/subjects.js";
 import { connectNats } from "../client-libc/transport/nats-connect.js";
-import { saveAdminCredentials } from "../client-libc/transport/credentials.js";
+import { credsFileFor, saveAdminCredentials } from "../client-libc/transport/credentials.js";
 import { prepareSystemBus } from "./bus/system-bus.js";
 import { DiskRefusedError, prepareDisk, unmountableMessage } from "./disk.js";
 import { UNMOUNTABLE_STATUS } from "../servers/fs/filesystem.js";
@@ -49,6 +49,8 @@ export interface SystemOptions {
   keys?: string;
   /** Started for chaos runs: components listen for fault injection (natix.fault.*). */
   chaos?: boolean;
+  /** Also run the HTTP gateway, on this port (0: any free one) of 127.0.0.1 or `host`. */
+  http?: { port: number; host?: string };
 }
 
 export interface RunningSystem {
@@ -63,6 +65,8 @@ export interface RunningSystem {
   readonly isolated: boolean;
   /** The administrator's credentials (.creds), or null on an open bus. */
   readonly adminCreds: Uint8Array | null;
+  /** The gateway's URL and its admin token, when it runs (http option). */
+  readonly http?: { url: string; tokenFile: string };
   /** Starts component `name` afresh (after it died, or now); resolves once it serves. */
   restart(name: string): Promise<ChildProcess>;
   stop(): Promise<void>;
@@ -70,7 +74,13 @@ export interface RunningSystem {
 
 const script = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
-function componentsOf(mode: Mode, replicas: Record<string, number>): ComponentSpec[] {
+const GATEWAY: ComponentSpec = { name: "gateway", script: script("./gateway/main.js"), args: [], replicas: 1, rank: 0, service: "gateway" };
+
+function componentsOf(mode: Mode, replicas: Record<string, number>, http: boolean): ComponentSpec[] {
+  return [...coreComponentsOf(mode, replicas), ...(http ? [{ ...GATEWAY }] : [])];
+}
+
+function coreComponentsOf(mode: Mode, replicas: Record<string, number>): ComponentSpec[] {
   if (mode === "mono") return [{ name: "mono", script: script("./mono-main.js"), args: [], replicas: 1, rank: 2, service: "kernel" }];
   return [
     { name: "kernel", script: script("./kernel-main.js"), args: [], replicas: 1, rank: 2, service: "kernel" },
@@ -91,7 +101,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   const temporaryData = !opts.dataDir;
   const kmsg = new KmsgSink();
   const log = createLogger({ name: "rs", level: opts.logLevel, kmsg });
-  const specs = componentsOf(opts.mode, opts.replicas ?? {});
+  const specs = componentsOf(opts.mode, opts.replicas ?? {}, opts.http !== undefined);
   const cleanups: (() => Promise<void> | void)[] = [];
   const undo = async () => {
     for (const c of cleanups.reverse()) await c();
@@ -126,6 +136,14 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   };
   if (opts.logLevel) env.NATIX_LOG_LEVEL = opts.logLevel;
   for (const spec of specs) spec.env = bus.envFor(spec.name);
+  // The gateway: where it listens, the administrator's credentials for the routes that act, and
+  // its token kept beside the credentials the CLI finds (made by the gateway on first start).
+  const tokenFile = opts.http ? credsFileFor(natsUrl.split(",")[0]).replace(/\.creds$/, ".token") : undefined;
+  const gateway = specs.find((s) => s.name === "gateway");
+  if (gateway && opts.http) {
+    gateway.env = { ...gateway.env, NATIX_HTTP_PORT: String(opts.http.port), NATIX_HTTP_HOST: opts.http.host ?? "127.0.0.1", NATIX_ADMIN_CREDS: bus.adminCredsFile, NATIX_TOKEN_FILE: tokenFile };
+    cleanups.push(() => rm(tokenFile!, { force: true }));
+  }
   const own = { creds: bus.supervisorCreds, inboxPrefix: INBOX.component("rs") };
 
   let startFailure: ((err: Error) => void) | undefined;
@@ -137,6 +155,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   });
   let nc: NatsConnection | undefined;
   let stopControl: (() => Promise<void>) | undefined;
+  let http: RunningSystem["http"];
   const stop = async () => {
     await stopControl?.();
     await supervisor.stop();
@@ -159,6 +178,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     stopControl = await hostSupervisor(nc, supervisor);
     // The CLI (same machine, same user) finds the administrator's credentials by URL.
     if (bus.adminCreds) cleanups.push(saveAdminCredentials(natsUrl, bus.adminCreds));
+    if (gateway) http = { url: await gatewayUrl(natsUrl, own, opts.readyTimeoutMs ?? 30_000), tokenFile: tokenFile! };
   } catch (err) {
     startFailure = undefined;
     await stop();
@@ -173,6 +193,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     supervisor,
     isolated: bus.isolated,
     adminCreds: bus.adminCreds,
+    http,
     get children() {
       children.clear();
       for (const name of supervisor.names()) {
@@ -193,6 +214,28 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
 }
 
 export { DiskRefusedError };
+
+/** The gateway's URL, once its NATS micro service answers (it says where it listens). */
+async function gatewayUrl(natsUrl: string, own: Own, timeoutMs: number): Promise<string> {
+  const nc = await connectNats(natsUrl, "natix-launcher", own);
+  const until = Date.now() + timeoutMs;
+  try {
+    while (Date.now() < until) {
+      try {
+        for await (const i of await new Svcm(nc).client({ strategy: "timer", maxWait: 300 }).info(serviceName("gateway"))) {
+          const url = (i.metadata as Record<string, string> | undefined)?.url;
+          if (url) return url;
+        }
+      } catch {
+        // not up yet
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`natix: the gateway did not answer within ${timeoutMs} ms`);
+  } finally {
+    await nc.close();
+  }
+}
 
 /** A nats-server that wants credentials, used without --keys: say so before anything starts. */
 async function refuseIfCredentialsNeeded(url: string): Promise<void> {

@@ -6,6 +6,8 @@
  * importModule refuses a module that calls itself something else before its init runs.
  */
 import { createDispatcher } from "../kernel-core/server-runtime.js";
+import { SyscallMeter } from "../kernel-core/meter.js";
+import { publishMeter } from "./nats/meter-publisher.js";
 import { moduleServer } from "../kernel-core/module-api.js";
 import { SUBJECTS } from "../kernel-core/abi/subjects.js";
 import { handleRouted } from "./nats/routed.js";
@@ -31,7 +33,9 @@ await runComponent(mod.name, async (nc, log) => {
     }, 50);
   });
   await mod.init?.(api);
-  const dispatcher = createDispatcher(server, log);
+  const meter = new SyscallMeter();
+  const dispatcher = createDispatcher(server, log, meter);
+  publishMeter(nc, mod.name, meter);
   hosted = await hostEndpoint({
     nc,
     log,

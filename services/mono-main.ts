@@ -12,6 +12,8 @@ import { openImage } from "../servers/blk/image.js";
 import { diskSizeMiB, MICRO_COMPONENTS } from "./server-catalog.js";
 import { listenForFaults } from "./fault.js";
 import { kernelBus } from "./bus/kernel-bus.js";
+import { SyscallMeter } from "../kernel-core/meter.js";
+import { publishMeter } from "./nats/meter-publisher.js";
 import { publishKernelEvents } from "./nats/host-kernel.js";
 
 const dataDir = process.env.NATIX_DATA_DIR;
@@ -25,7 +27,10 @@ await runComponent("mono", async (nc, log, kmsg) => {
   const image = await openImage({ dataDir });
   const bus = await kernelBus(process.env.NATS_URL!, log);
   const published = publishKernelEvents(nc);
+  const meter = new SyscallMeter();
+  publishMeter(nc, "kernel", meter); // the monolith is the kernel (its servers are labelled in the meter)
   const mono = await createMonolith({
+    meter,
     logger: (name) => (name === "kernel" ? log : createLogger({ name, kmsg })),
     terminals: natsTerminals(nc, t.terminalMs),
     blk: image,
@@ -36,7 +41,7 @@ await runComponent("mono", async (nc, log, kmsg) => {
   kmsg.connect((line) => mono.kernel.kmsg.ingest(line));
   // The same injection as in micro mode, but every component's code is in this process.
   listenForFaults(nc, ["kernel", ...MICRO_COMPONENTS.map((c) => c.name)]);
-  const host = await hostKernel({ nc, kernel: mono.kernel, log, local: mono.local, modules: mono.modules, authority: bus.authority });
+  const host = await hostKernel({ nc, kernel: mono.kernel, log, local: mono.local, modules: mono.modules, authority: bus.authority, mode: "mono" });
   return {
     async stop() {
       await host.stop();
@@ -45,4 +50,4 @@ await runComponent("mono", async (nc, log, kmsg) => {
       await bus.stop();
     },
   };
-}, { keepsLog: true });
+}, { keepsLog: true, controlledAs: ["kernel", ...MICRO_COMPONENTS.map((c) => c.name)] });

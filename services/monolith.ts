@@ -15,6 +15,7 @@ import { DRIVERS, SERVERS } from "./server-catalog.js";
 import { timings } from "./timing.js";
 import { importModule, moduleNameRefusal, moduleSize, unloadedText, type ModuleLoader } from "./module-loader.js";
 import { moduleServer } from "../kernel-core/module-api.js";
+import type { SyscallMeter } from "../kernel-core/meter.js";
 
 export interface MonolithOptions {
   /** A logger per component (kernel, vfs, tty, ...). */
@@ -25,6 +26,8 @@ export interface MonolithOptions {
   deadlineMs?: number;
   /** Extra listener for kernel events (the NATS edge publishes them for modules). */
   events?: KernelEvents;
+  /** Records every call the kernel and each server answer (published by the NATS edge). */
+  meter?: SyscallMeter;
 }
 
 export interface Monolith {
@@ -48,6 +51,7 @@ export async function createMonolith(opts: MonolithOptions): Promise<Monolith> {
     peer: (server, op, args) => links.peer(server, op, args),
     deadlineMs: t.deadlineMs,
     routing: "mediate",
+    meter: opts.meter,
     events: {
       processExited(pid, status) {
         for (const d of defs) void d.processExited?.(pid);
@@ -71,7 +75,7 @@ export async function createMonolith(opts: MonolithOptions): Promise<Monolith> {
     const serverLog = opts.logger(row.name);
     const def = await row.create({ log: serverLog, timings: t, drivers: { tty, blk: opts.blk }, links });
     byName.set(def.name, def);
-    const dispatcher = createDispatcher(def, serverLog);
+    const dispatcher = createDispatcher(def, serverLog, opts.meter);
     defs.push(def);
     local.set(def.name, dispatcher);
     const err = kernel.registry.register({ name: def.name, kind: "server", instance: "mono", syscalls: dispatcher.numbers });
@@ -89,7 +93,7 @@ export async function createMonolith(opts: MonolithOptions): Promise<Monolith> {
       const api = { printk: (message: string) => modLog.info(message) };
       const server = moduleServer(mod, api, () => {});
       await mod.init?.(api);
-      const dispatcher = createDispatcher(server, modLog);
+      const dispatcher = createDispatcher(server, modLog, opts.meter);
       const error = kernel.register({
         name: mod.name,
         kind: "module",

@@ -1,5 +1,7 @@
 /** One server process of micro mode: `server-main.js <name>` (a row of the server catalog). */
 import { createDispatcher } from "../kernel-core/server-runtime.js";
+import { SyscallMeter } from "../kernel-core/meter.js";
+import { publishMeter } from "./nats/meter-publisher.js";
 import { SUBJECTS } from "../kernel-core/abi/subjects.js";
 import { ttyOverLink } from "../servers/tty/protocol.js";
 import { blkOverLink } from "../servers/blk/protocol.js";
@@ -28,7 +30,9 @@ await runComponent(row.name, async (nc, log) => {
     drivers: { tty: ttyOverLink(natsDriverLink(nc, "tty", t.driverMs)), blk: blkOverLink(natsBlkLink(nc, t.driverMs)) },
     links: natsLinks(nc, t.driverMs),
   });
-  const dispatcher = createDispatcher(server, log);
+  const meter = new SyscallMeter();
+  const dispatcher = createDispatcher(server, log, meter);
+  const unpublish = publishMeter(nc, server.name, meter);
   listenForFaults(nc, [server.name]);
   const hosted = await hostEndpoint({
     nc,
@@ -45,6 +49,7 @@ await runComponent(row.name, async (nc, log) => {
   });
   return {
     async stop() {
+      unpublish();
       await hosted.stop();
       await server.stop?.();
     },

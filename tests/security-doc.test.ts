@@ -45,7 +45,7 @@ describe("the role table's rules (issue #9)", () => {
   };
 
   it("only administrator credentials may spawn, load or unload modules, attach strace, kill or restart components, inject faults", async () => {
-    for (const s of ["natix.kernel.spawn", "natix.kernel.insmod", "natix.kernel.rmmod", "natix.kernel.trace", "natix.rs.kill", "natix.rs.restart", "natix.fault.blk"]) {
+    for (const s of ["natix.kernel.spawn", "natix.kernel.insmod", "natix.kernel.rmmod", "natix.kernel.trace", "natix.rs.kill", "natix.rs.restart", "natix.ctl.vfs", "natix.fault.blk"]) {
       expect(await publishers(s), s).toEqual(["admin"]);
     }
   });

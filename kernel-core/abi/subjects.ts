@@ -46,6 +46,15 @@ export const SUBJECTS = Object.freeze({
   kmsgFollow: "natix.kernel.kmsg.new",
   /** Request from a follower (dmesg -w), renewed every couple of seconds: keep publishing records. */
   kmsgFollowLease: "natix.kernel.kmsg.follow",
+  /** Component <name>'s syscall counters and latency histograms, cumulative (JSON, every second). */
+  metrics: (component: string) => `natix.metrics.${component}`,
+  metricsAll: "natix.metrics.*",
+  /**
+   * Request to component <name>'s process {signal}: it sends itself the signal (kill, restart
+   * where no supervisor runs it — under docker compose, Docker restarts it).
+   */
+  control: (component: string) => `natix.ctl.${component}`,
+  controlAll: "natix.ctl.*",
   /** Fault injection (chaos runs only): the component's process throws. */
   fault: (component: string) => `natix.fault.${component}`,
   faultAll: "natix.fault.*",

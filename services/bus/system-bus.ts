@@ -34,6 +34,8 @@ export interface SystemBus {
   /** Credentials of the supervisor (the launcher's own connections) and of the administrator. */
   readonly supervisorCreds: Uint8Array | null;
   readonly adminCreds: Uint8Array | null;
+  /** The administrator's credentials as a private file (for the gateway's acting routes). */
+  readonly adminCredsFile?: string;
   cleanup(): void;
 }
 
@@ -67,12 +69,16 @@ export async function prepareSystemBus(opts: SystemBusOptions, components: reado
       writeFileSync(file, await mint(roleOfComponent(name), name), { mode: 0o600 });
       files.set(name, file);
     }
+    const adminCreds = await mint("admin", "admin");
+    const adminCredsFile = join(run, "admin.creds");
+    writeFileSync(adminCredsFile, adminCreds, { mode: 0o600 });
     return {
       isolated: true,
       serverConfig: opts.external ? undefined : await operatorModeConfig(keys),
       envFor: (name) => ({ NATIX_CREDS: files.get(name), NATIX_KEYS: AUTHORITIES.has(name) ? keysDir : undefined }),
       supervisorCreds: await mint("supervisor", "rs"),
-      adminCreds: await mint("admin", "admin"),
+      adminCreds,
+      adminCredsFile,
       cleanup: () => rmSync(run, { recursive: true, force: true }),
     };
   } catch (err) {

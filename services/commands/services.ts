@@ -1,11 +1,13 @@
 /**
  * natix kill SERVICE [--signal KILL] [--replica N] [--nats URL]   signals a component's process
  * natix restart SERVICE [--nats URL]                               starts it afresh
- * Both act through the reincarnation supervisor of a running `natix up`.
+ * Both act through the reincarnation supervisor of a running `natix up`, or, where none runs
+ * the system (docker compose), through the component's own kill switch.
  */
 import { parseArgs } from "node:util";
 import { connectNats } from "../../client-libc/transport/nats-port.js";
-import { RS_SUBJECTS } from "../../kernel-core/abi/subjects.js";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { killService, restartService } from "../nats/service-control.js";
 import { TARGET_OPTIONS, natsUrlFrom, useCreds } from "./target.js";
 import { UsageError } from "./up.js";
 
@@ -14,12 +16,12 @@ export const usages = {
   restart: "natix restart SERVICE [--nats URL] [--creds FILE]",
 };
 
-async function ask(url: string, subject: string, body: object): Promise<number> {
+async function act(url: string, run: (nc: NatsConnection) => Promise<string | undefined>): Promise<number> {
   const nc = await connectNats(url, "natix-rsctl");
   try {
-    const reply = (await nc.request(subject, JSON.stringify(body), { timeout: 20_000 })).json<{ error?: string }>();
-    if (reply.error) {
-      process.stderr.write(`natix: ${reply.error}\n`);
+    const error = await run(nc);
+    if (error) {
+      process.stderr.write(`natix: ${error}\n`);
       return 1;
     }
     return 0;
@@ -36,12 +38,12 @@ export async function kill(argv: string[]): Promise<number> {
   });
   useCreds(values.creds);
   if (positionals.length !== 1) throw new UsageError("give one service (kernel, tty, blk, hello, vfs, mem, or mono)");
-  return ask(natsUrlFrom(values.nats), RS_SUBJECTS.kill, { name: positionals[0], signal: values.signal, replica: Number(values.replica) });
+  return act(natsUrlFrom(values.nats), (nc) => killService(nc, positionals[0], values.signal, Number(values.replica)));
 }
 
 export async function restart(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: TARGET_OPTIONS, allowPositionals: true });
   useCreds(values.creds);
   if (positionals.length !== 1) throw new UsageError("give one service");
-  return ask(natsUrlFrom(values.nats), RS_SUBJECTS.restart, { name: positionals[0] });
+  return act(natsUrlFrom(values.nats), (nc) => restartService(nc, positionals[0]));
 }

@@ -1,10 +1,11 @@
 /**
  * natix up [--mode micro|mono] [--nats URL [--keys DIR]] [--data DIR] [--deadline-ms N]
- *          [--routing forward|mediate] [--replicas NAME=N]... [--chaos] [--log-level LEVEL]
+ *          [--routing forward|mediate] [--replicas NAME=N]... [--chaos] [--http PORT] [--log-level LEVEL]
  * Runs the system in the foreground, every component under the reincarnation supervisor, on a
  * bus it isolates: its private nats-server runs in operator mode (with --nats, give --keys DIR
  * made by `natix keys init`), and every component and process has credentials of its own.
- * Prints `NATS_URL=nats://HOST:PORT` once syscalls are accepted; SIGINT/SIGTERM stops every
+ * Prints `NATS_URL=nats://HOST:PORT` once syscalls are accepted (and, with --http, the gateway's
+ * `HTTP_URL=http://127.0.0.1:PORT` once it answers); SIGINT/SIGTERM stops every
  * process it started and exits 0. An existing image that does not mount is left untouched
  * and natix up exits 1 naming `natix fsck`.
  */
@@ -13,7 +14,7 @@ import { startSystem, type Mode } from "../launcher.js";
 import type { RoutingMode } from "../../kernel-core/kernel.js";
 
 export const usage =
-  "natix up [--mode micro|mono] [--nats URL [--keys DIR]] [--data DIR] [--deadline-ms N] [--routing forward|mediate] [--replicas NAME=N] [--chaos] [--log-level LEVEL]";
+  "natix up [--mode micro|mono] [--nats URL [--keys DIR]] [--data DIR] [--deadline-ms N] [--routing forward|mediate] [--replicas NAME=N] [--chaos] [--http PORT] [--log-level LEVEL]";
 
 export async function up(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -28,8 +29,11 @@ export async function up(argv: string[]): Promise<number> {
       replicas: { type: "string", multiple: true },
       keys: { type: "string" },
       chaos: { type: "boolean", default: false },
+      http: { type: "string" },
     },
   });
+  const httpPort = values.http === undefined ? undefined : Number(values.http);
+  if (httpPort !== undefined && !(Number.isInteger(httpPort) && httpPort >= 0 && httpPort < 65536)) throw new UsageError("--http takes a TCP port (0: any free one)");
   if (values.mode !== "micro" && values.mode !== "mono") throw new UsageError(`--mode must be micro or mono, not ${values.mode}`);
   if (values.routing !== "forward" && values.routing !== "mediate") throw new UsageError(`--routing must be forward or mediate`);
   const deadline = values["deadline-ms"] === undefined ? undefined : Number(values["deadline-ms"]);
@@ -51,8 +55,10 @@ export async function up(argv: string[]): Promise<number> {
     replicas,
     keys: values.keys,
     chaos: values.chaos,
+    http: httpPort === undefined ? undefined : { port: httpPort },
   });
   process.stdout.write(`NATS_URL=${system.natsUrl}\n`);
+  if (system.http) process.stdout.write(`HTTP_URL=${system.http.url}\n`);
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);

@@ -42,6 +42,8 @@ export interface KernelHostOptions {
   onRegister?: (reg: Registration) => void;
   /** Mints and revokes bus credentials; absent when the bus is not isolated. */
   authority?: BusAuthority;
+  /** How the system runs, told to whoever discovers the kernel ($SRV.INFO metadata). */
+  mode?: "micro" | "mono";
 }
 
 export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Promise<void> }> {
@@ -133,7 +135,7 @@ export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Pro
     version: NATIX_VERSION,
     description: "natix kernel-core: process table, syscall validation and routing",
     queue: serviceName("kernel"),
-    metadata: { pid: String(process.pid) },
+    metadata: { pid: String(process.pid), kind: "kernel", mode: opts.mode ?? "micro" },
   });
   svc.addEndpoint("sys", { subject: SUBJECTS.sysAll, handler: (err, msg) => err === null && onSyscall(msg) });
   await hostKernelControl({ ...opts, svc, guard });

@@ -81,6 +81,8 @@ export default async function main(argv) {
   await pub("forge a process exit", "natix.kernel.events", enc.encode(JSON.stringify({ type: "exit", pid: victim, status: 0 })));
   await pub("forge a kernel restart", "natix.kernel.hello");
   await pub("write to another process's terminal", `natix.tty.${victim}`);
+  await pub("kill a component by its own kill switch", "natix.ctl.vfs", enc.encode(JSON.stringify({ signal: "KILL" })));
+  await pub("forge a component's syscall metrics", "natix.metrics.vfs", enc.encode("{}"));
 
   await sub("another process's terminal", `natix.tty.${victim}`);
   await sub("every component's log lines", "natix.kmsg.*");
@@ -94,6 +96,7 @@ export default async function main(argv) {
   await sub("the blk driver's requests (impersonate the disk)", "natix.drv.blk");
   await sub("spawn requests", "natix.kernel.spawn");
   await sub("every trace", "natix.trace.*");
+  await sub("every component's syscall metrics", "natix.metrics.*");
   await sub("service discovery", "$SRV.PING");
 
   // Frames on its own subject whose answers are asked for elsewhere: NATS does not check reply
