@@ -24,6 +24,7 @@ import { grantOf, type RoleName } from "../../kernel-core/bus-roles.js";
 import { connectNats } from "../../client-libc/transport/nats-connect.js";
 import { credsText, mintAccountPusher, mintUser, natixAccountJwt, scopedSigner, type Credentials } from "./account.js";
 import type { BusKeys } from "./keys.js";
+import { nativeSigner } from "./native-signing.js";
 
 /** Processes signed by one generation key. */
 export const GENERATION_SIZE = 128;
@@ -61,7 +62,7 @@ export async function startBusAuthority(opts: { url: string; keys: BusKeys; log:
   const processGrant = grantOf("process", { pid: "{{name()}}" });
 
   let nextId = 0;
-  const newGeneration = (): Generation => ({ id: nextId++, key: createAccount(), minted: 0, live: new Set(), revoked: new Map() });
+  const newGeneration = (): Generation => ({ id: nextId++, key: nativeSigner(createAccount()), minted: 0, live: new Set(), revoked: new Map() });
   const generations: Generation[] = [newGeneration(), newGeneration()];
   /** The generation minting now; the one after it is already in the account, ready to take over. */
   let current = generations[0];

@@ -7,6 +7,7 @@
 import { createAccount, createOperator, fromSeed, type KeyPair } from "@nats-io/nkeys";
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { nativeSigner } from "./native-signing.js";
 
 export interface BusKeys {
   operator: KeyPair;
@@ -32,11 +33,11 @@ export class KeysError extends Error {}
 
 export function generateKeys(): BusKeys {
   return {
-    operator: createOperator(),
-    operatorSigning: createOperator(),
-    system: createAccount(),
-    account: createAccount(),
-    accountSigning: createAccount(),
+    operator: nativeSigner(createOperator()),
+    operatorSigning: nativeSigner(createOperator()),
+    system: nativeSigner(createAccount()),
+    account: nativeSigner(createAccount()),
+    accountSigning: nativeSigner(createAccount()),
   };
 }
 
@@ -62,7 +63,7 @@ export function loadKeys(dir: string): BusKeys {
     const mode = statSync(path).mode & 0o777;
     if ((mode & 0o077) !== 0) throw new KeysError(`natix: ${path} is readable by others (mode ${mode.toString(8)}); chmod 600 it`);
     try {
-      return fromSeed(new TextEncoder().encode(readFileSync(path, "utf8").trim()));
+      return nativeSigner(fromSeed(new TextEncoder().encode(readFileSync(path, "utf8").trim())));
     } catch (err) {
       throw new KeysError(`natix: ${path} does not hold an nkey seed: ${(err as Error).message}`);
     }
