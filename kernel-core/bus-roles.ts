@@ -28,7 +28,7 @@ export interface RoleRow {
 /** A NATS micro service's own subjects ($SRV.PING|INFO|STATS, by name and by id). */
 const microService = (name: string) => ["$SRV.PING", "$SRV.INFO", "$SRV.STATS", `$SRV.*.${serviceName(name)}`, `$SRV.*.${serviceName(name)}.*`];
 /** What every kernel-side component publishes about itself: registration, its log, its syscall metrics. */
-const reportsToKernel = [SUBJECTS.register("{name}"), SUBJECTS.unregister("{name}"), SUBJECTS.kmsg("{name}"), SUBJECTS.metrics("{name}")];
+const reportsToKernel = [SUBJECTS.register("{name}"), SUBJECTS.unregister("{name}"), SUBJECTS.kmsg("{name}"), SUBJECTS.metrics("{name}"), `$SRV.PING.${serviceName("{name}")}`];
 /** What every kernel-side component hears: the kernel's (re)start, and the administrator's kill/restart. */
 const hearsKernel = [SUBJECTS.hello, SUBJECTS.control("{name}")];
 /** What the administrator asks the kernel (and only the administrator may). */
@@ -74,6 +74,7 @@ const KERNEL: RoleRow = {
     SUBJECTS.hello,
     SUBJECTS.kmsgFollow,
     SUBJECTS.metrics("kernel"),
+    `$SRV.PING.${serviceName("kernel")}`,
   ],
   sub: [
     SUBJECTS.sysAll,

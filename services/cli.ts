@@ -14,6 +14,7 @@ import { kill, restart, usages as rsUsages } from "./commands/services.js";
 import { keys, usage as keysUsage } from "./commands/keys.js";
 import { mkfsCommand, usage as mkfsUsage } from "./commands/mkfs.js";
 import { gateway, usage as gatewayUsage } from "./commands/gateway.js";
+import { component, health, usages as componentUsages } from "./commands/component.js";
 
 const COMMANDS: Record<string, { usage: string; main: (argv: string[]) => Promise<number> }> = {
   up: { usage: upUsage, main: up },
@@ -23,6 +24,8 @@ const COMMANDS: Record<string, { usage: string; main: (argv: string[]) => Promis
   mkfs: { usage: mkfsUsage, main: mkfsCommand },
   keys: { usage: keysUsage, main: keys },
   gateway: { usage: gatewayUsage, main: gateway },
+  component: { usage: componentUsages.component, main: component },
+  health: { usage: componentUsages.health, main: health },
   dmesg: { usage: dmesgUsage, main: dmesg },
   ps: { usage: psUsage, main: ps },
   insmod: { usage: moduleUsages.insmod, main: insmod },

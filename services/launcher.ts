@@ -22,7 +22,8 @@ import { prepareSystemBus } from "./bus/system-bus.js";
 import { DiskRefusedError, prepareDisk, unmountableMessage } from "./disk.js";
 import { UNMOUNTABLE_STATUS } from "../servers/fs/filesystem.js";
 import { diskSizeMiB } from "./server-catalog.js";
-import { startNatsServer, type NatsServer } from "./nats-server.js";
+import { NatsServerMissingError, startNatsServer, type NatsServer } from "./nats-server.js";
+import { NoContainerEngineError, startNatsContainer } from "./nats-container.js";
 import { DRIVERS, MICRO_COMPONENTS } from "./server-catalog.js";
 import { Supervisor, type ComponentSpec } from "./supervisor.js";
 import { coalescedLines, createLogger, KmsgSink } from "./logger.js";
@@ -119,7 +120,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       await refuseIfCredentialsNeeded(opts.nats!);
       log.warn(`bus not isolated: ${opts.nats} is used without --keys, so any client may act as any process or component`);
     }
-    nats = opts.nats ? undefined : await startNatsServer({ extra: bus.serverConfig });
+    nats = opts.nats ? undefined : await privateNats(bus.serverConfig, log);
     if (nats) cleanups.push(() => nats!.stop());
     natsUrl = opts.nats ?? nats!.url;
   } catch (err) {
@@ -214,6 +215,26 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
 }
 
 export { DiskRefusedError };
+
+/** Neither nats-server on PATH nor a container engine: natix has no bus to run on here. */
+export class NoNatsError extends Error {}
+
+/** The private nats-server: on PATH, else in a container where a Docker engine answers. */
+async function privateNats(config: string | undefined, log: ReturnType<typeof createLogger>): Promise<NatsServer> {
+  try {
+    return await startNatsServer({ extra: config });
+  } catch (err) {
+    if (!(err instanceof NatsServerMissingError)) throw err;
+    try {
+      const c = await startNatsContainer(config);
+      log.warn(`nats-server is not on PATH: NATS runs in a container (${c.image}) at ${c.url}`);
+      return c;
+    } catch (why) {
+      if (why instanceof NoContainerEngineError) throw new NoNatsError(`${err.message}; and ${why.message} to run it in a container`);
+      throw why;
+    }
+  }
+}
 
 /** The gateway's URL, once its NATS micro service answers (it says where it listens). */
 async function gatewayUrl(natsUrl: string, own: Own, timeoutMs: number): Promise<string> {

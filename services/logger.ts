@@ -17,9 +17,11 @@ export interface LoggerOptions {
 
 export function createLogger(opts: LoggerOptions): Logger {
   const level = opts.level ?? process.env.NATIX_LOG_LEVEL ?? "warn";
-  const console: DestinationStream = process.stderr.isTTY
-    ? PinoPretty({ destination: 2, colorize: true, sync: true })
-    : pino.destination({ fd: 2, sync: true });
+  // stderr, or stdout where a container runtime collects logs from it (NATIX_LOG_STDOUT=1).
+  const fd = process.env.NATIX_LOG_STDOUT === "1" ? 1 : 2;
+  const console: DestinationStream = (fd === 1 ? process.stdout : process.stderr).isTTY
+    ? PinoPretty({ destination: fd, colorize: true, sync: true })
+    : pino.destination({ fd, sync: true });
   const streams: StreamEntry[] = [{ level: level as pino.Level, stream: console }];
   if (opts.kmsg) streams.push({ level: "info", stream: opts.kmsg });
   const lowest = opts.kmsg && pino.levels.values[level] > pino.levels.values.info ? "info" : level;

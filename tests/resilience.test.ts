@@ -7,42 +7,13 @@ import { describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pino from "pino";
 import { startSystem } from "../build/services/launcher.js";
 import { Recorder } from "../build/services/chaos/record.js";
 import { helloCaller, writer, type LoadState } from "../build/services/chaos/load.js";
-import { parseRecords } from "../build/services/chaos/records.js";
-import { createEmbeddedSystem } from "../build/services/embedded.js";
-import { openImage } from "../build/servers/blk/image.js";
-import { fsck } from "../build/servers/fs/fsck.js";
-import { connect, O_RDONLY } from "../build/client-libc/mod.js";
 import { startTestCluster, startTestNats } from "./helpers/nats.js";
+import { ackedMissing } from "./helpers/acked.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function ackedPresent(dataDir: string, acked: Map<string, Set<number>>): Promise<number> {
-  const image = await openImage({ dataDir });
-  const report = await fsck(image, pino({ level: "silent" }));
-  await image.close();
-  expect(report.problems).toEqual([]);
-  const sys = await createEmbeddedSystem({ dataDir });
-  let lost = 0;
-  try {
-    const p = await connect({ embedded: sys });
-    for (const [path, seqs] of acked) {
-      const fd = await p.open(path, O_RDONLY);
-      const size = ((await p.fstat(fd)) as { st_size: number }).st_size;
-      const bytes = new Uint8Array(size);
-      for (let at = 0; at < size; at += await p.pread(fd, bytes.subarray(at), Math.min(512 * 1024, size - at), at));
-      const present = new Set(parseRecords(bytes).seqs);
-      for (const s of seqs) if (!present.has(s)) lost++;
-    }
-    await p.exit(0);
-  } finally {
-    await sys.stop();
-  }
-  return lost;
-}
 
 describe("replicas", () => {
   it("killing one replica of hello and of the blk driver fails no syscall", async () => {
@@ -70,7 +41,7 @@ describe("replicas", () => {
     await nats.stop();
     expect(rec.calls.filter((c) => c.server === "hello").length).toBeGreaterThan(50);
     expect(rec.calls.filter((c) => !c.ok)).toEqual([]);
-    expect(await ackedPresent(dataDir, state.acked)).toBe(0);
+    expect(await ackedMissing(dataDir, state.acked)).toBe(0);
     rmSync(dataDir, { recursive: true, force: true });
   }, 60_000);
 });
@@ -98,7 +69,7 @@ describe("a 3-node NATS cluster", () => {
     expect(after.filter((c) => c.ok && c.needs.includes("blk")).length).toBeGreaterThan(5);
     await sys.stop();
     await cluster.stop();
-    expect(await ackedPresent(dataDir, state.acked)).toBe(0);
+    expect(await ackedMissing(dataDir, state.acked)).toBe(0);
     rmSync(dataDir, { recursive: true, force: true });
   }, 60_000);
 });

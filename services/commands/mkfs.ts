@@ -9,14 +9,14 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createLogger } from "../logger.js";
 import { IMAGE_NAME } from "../../servers/blk/image.js";
-import { makeFilesystem, superblockProblem } from "../disk.js";
+import { makeFilesystem, superblockProblem, unmountableMessage } from "../disk.js";
 import { diskSizeMiB } from "../server-catalog.js";
 import { UsageError } from "./up.js";
 
-export const usage = "natix mkfs DIR [--size MiB] [--force]";
+export const usage = "natix mkfs DIR [--size MiB] [--force | --if-missing]";
 
 export async function mkfsCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: { size: { type: "string" }, force: { type: "boolean", default: false } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({ args: argv, options: { size: { type: "string" }, force: { type: "boolean", default: false }, "if-missing": { type: "boolean", default: false } }, allowPositionals: true });
   if (positionals.length !== 1) throw new UsageError("give the data directory");
   const dir = positionals[0];
   const size = values.size === undefined ? diskSizeMiB() : Number(values.size);
@@ -24,6 +24,13 @@ export async function mkfsCommand(argv: string[]): Promise<number> {
   const path = join(dir, IMAGE_NAME);
   if (existsSync(path)) {
     const problem = await superblockProblem(dir);
+    // --if-missing (a deployment's first start): an image that holds a filesystem is kept; one
+    // that does not is refused as natix up refuses it, so nothing mounts a damaged disk.
+    if (values["if-missing"] && !values.force) {
+      if (problem === undefined) return 0;
+      process.stderr.write(`${unmountableMessage(dir, `bad superblock: ${problem}`)}\n`);
+      return 1;
+    }
     if (!values.force) {
       process.stderr.write(`natix mkfs: ${path} exists${problem ? "" : " and holds a natixfs"}; use --force to overwrite it\n`);
       return 1;

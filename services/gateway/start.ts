@@ -7,6 +7,7 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { Svcm } from "@nats-io/services";
 import type { Logger } from "pino";
+import { hostname } from "node:os";
 import { serviceName } from "../../kernel-core/abi/subjects.js";
 import { NATIX_VERSION } from "../version.js";
 import { buildGateway } from "./app.js";
@@ -62,7 +63,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const host = opts.host ?? env.NATIX_HTTP_HOST ?? "127.0.0.1";
   const port = opts.port ?? Number(env.NATIX_HTTP_PORT ?? 8080);
   const url = await app.listen({ host, port });
-  const svc = await new Svcm(opts.nc).add({ name: serviceName("gateway"), version: NATIX_VERSION, description: "natix HTTP gateway", metadata: { pid: String(process.pid), kind: "gateway", url } });
+  const svc = await new Svcm(opts.nc).add({ name: serviceName("gateway"), version: NATIX_VERSION, description: "natix HTTP gateway", metadata: { pid: String(process.pid), kind: "gateway", url, host: hostname() } });
   opts.log.info(`gateway listening on ${url}`);
   return {
     url,

@@ -9,6 +9,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { Svcm } from "@nats-io/services";
 import type { Logger } from "pino";
 import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import { SUBJECTS, serviceName } from "../../kernel-core/abi/subjects.js";
 import type { ComponentKind, Registration } from "../../kernel-core/registry.js";
 import type { SyscallDef } from "../../kernel-core/syscalls/types.js";
@@ -58,7 +59,7 @@ export async function hostEndpoint(opts: EndpointOptions): Promise<HostedEndpoin
     version: NATIX_VERSION,
     description: `natix ${opts.kind} ${opts.name}`,
     queue: serviceName(opts.name),
-    metadata: { kind: opts.kind, pid: String(process.pid) },
+    metadata: { kind: opts.kind, pid: String(process.pid), host: hostname() },
   });
   svc.addEndpoint(opts.kind === "server" ? "syscall" : "request", {
     subject: opts.subject,

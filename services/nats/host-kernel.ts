@@ -11,6 +11,7 @@
 import type { NatsConnection, Msg } from "@nats-io/transport-node";
 import { Svcm, type ServiceMsg } from "@nats-io/services";
 import type { Logger } from "pino";
+import { hostname } from "node:os";
 import type { Kernel } from "../../kernel-core/kernel.js";
 import type { Dispatcher } from "../../kernel-core/server-runtime.js";
 import type { SyscallReply } from "../../kernel-core/abi/frame.js";
@@ -135,7 +136,7 @@ export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Pro
     version: NATIX_VERSION,
     description: "natix kernel-core: process table, syscall validation and routing",
     queue: serviceName("kernel"),
-    metadata: { pid: String(process.pid), kind: "kernel", mode: opts.mode ?? "micro" },
+    metadata: { pid: String(process.pid), kind: "kernel", mode: opts.mode ?? "micro", host: hostname() },
   });
   svc.addEndpoint("sys", { subject: SUBJECTS.sysAll, handler: (err, msg) => err === null && onSyscall(msg) });
   await hostKernelControl({ ...opts, svc, guard });

@@ -54,13 +54,17 @@ export async function startTestNats(opts: { open?: boolean } = {}): Promise<Test
     },
   });
   if (process.env.NATIX_TEST_CONTAINERS === "1") {
+    process.env.TESTCONTAINERS_RYUK_DISABLED ??= "true";
+    process.env.TESTCONTAINERS_HOST_OVERRIDE ??= "127.0.0.1";
     const { GenericContainer } = await import("testcontainers");
     const port = await freePort();
-    const container = await new GenericContainer(process.env.NATIX_NATS_IMAGE ?? "nats:2.10")
+    const image = process.env.NATIX_NATS_IMAGE ?? "nats:2.10";
+    let generic = new GenericContainer(image)
       .withNetworkMode("host")
       .withCopyContentToContainer([{ content: `host: "127.0.0.1"\nport: ${port}\n${config}\n`, target: "/natix.conf" }])
-      .withCommand(["-c", "/natix.conf"])
-      .start();
+      .withCommand(["-c", "/natix.conf"]);
+    if (image.startsWith("natix-base")) generic = generic.withEntrypoint(["/usr/local/bin/nats-server"]);
+    const container = await generic.start();
     const url = `nats://127.0.0.1:${port}`;
     return { url, keysDir: join(keysDir, "k"), keys, ...helpers(url), stop: async () => void (await container.stop(), rmSync(keysDir, { recursive: true, force: true })) };
   }

@@ -1,0 +1,53 @@
+/**
+ * natix component NAME [ARGS...] — runs one component in the foreground, as `natix up` starts
+ * it (one image runs any component: docker compose says which): kernel, vfs, mem, hello, tty,
+ * blk, mono, gateway. Its settings come from the environment (NATS_URL, NATIX_CREDS, ...).
+ *
+ * natix health NAME — exit 0 when component NAME answers its NATS micro ping ($SRV.PING) from
+ * this host, 1 when not: a container's healthcheck.
+ */
+import { hostname } from "node:os";
+import { Svcm } from "@nats-io/services";
+import { connectNats } from "../../client-libc/transport/nats-connect.js";
+import { INBOX, serviceName } from "../../kernel-core/abi/subjects.js";
+import { SERVERS } from "../server-catalog.js";
+import { natsUrlFrom } from "./target.js";
+import { UsageError } from "./up.js";
+
+export const usages = { component: "natix component kernel|vfs|mem|hello|tty|blk|mono|gateway", health: "natix health NAME" };
+
+/** The script each component runs (relative to build/services/). */
+const MAINS: Record<string, { script: string; args: string[] }> = {
+  kernel: { script: "../kernel-main.js", args: [] },
+  mono: { script: "../mono-main.js", args: [] },
+  gateway: { script: "../gateway/main.js", args: [] },
+  tty: { script: "../driver-main.js", args: ["tty"] },
+  blk: { script: "../driver-main.js", args: ["blk"] },
+  ...Object.fromEntries(SERVERS.map((s) => [s.name, { script: "../server-main.js", args: [s.name] }])),
+};
+
+export async function component(argv: string[]): Promise<number> {
+  const main = MAINS[argv[0] ?? ""];
+  if (main === undefined) throw new UsageError(`give a component: ${Object.keys(MAINS).join(", ")}`);
+  // The component's main reads its name from argv[2], as when the supervisor starts it.
+  process.argv = [process.argv[0], main.script, ...main.args];
+  await import(main.script);
+  // Its main keeps the process alive until SIGTERM, and exits itself.
+  return new Promise<number>(() => {});
+}
+
+export async function health(argv: string[]): Promise<number> {
+  const name = argv[0];
+  if (!name) throw new UsageError("give the component to check");
+  const nc = await connectNats(natsUrlFrom(undefined), `natix-health-${name}`, { inboxPrefix: INBOX.component(name) }).catch(() => undefined);
+  if (!nc) return 1;
+  try {
+    const client = new Svcm(nc).client({ strategy: "timer", maxWait: 1500 });
+    for await (const p of await client.ping(serviceName(name))) if (p.metadata?.host === hostname()) return 0;
+    return 1;
+  } catch {
+    return 1;
+  } finally {
+    await nc.close();
+  }
+}

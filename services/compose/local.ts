@@ -1,0 +1,151 @@
+/**
+ * npm run compose:local -- ARGS... — docker compose where no image registry is reachable (these
+ * machines, CI, air-gapped labs). It makes two images, then runs compose with ARGS:
+ *   natix-base:local  a root filesystem of the host's own node and nats-server (and the shared
+ *                     libraries they load), imported with `docker import`;
+ *   natix:local       built on it (deploy/Dockerfile.local): the host's build and its
+ *                     production dependencies (npm ci --omit=dev, cached by the lock file's hash);
+ * and runs docker-compose.yml (less its published ports) with deploy/docker-compose.local.yml:
+ * those images, host networking.
+ * `--build` rebuilds both images (compose itself is told --no-build: it has nothing to build).
+ */
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { chmodSync, chownSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const UID = 10001;
+export const BASE_IMAGE = "natix-base:local";
+export const NATIX_IMAGE = "natix:local";
+/** Directories a fresh volume mounted there inherits (owned by the natix user). */
+const OWNED = ["app", "data", "keys", "creds", "nats", "provision", ...["keys", "nats", "kernel", "vfs", "mem", "hello", "tty", "blk", "gateway", "admin"].map((d) => `provision/${d}`)];
+
+const say = (line: string) => process.stderr.write(`compose:local: ${line}\n`);
+
+function docker(args: string[], input?: Buffer): string {
+  const r = spawnSync("docker", args, { input, maxBuffer: 1 << 26, env: { ...process.env, DOCKER_BUILDKIT: "0" } });
+  if (r.status !== 0) throw new Error(`docker ${args.join(" ")}: ${r.stderr?.toString().trim() || `exit ${r.status}`}`);
+  return r.stdout.toString();
+}
+
+const imageExists = (name: string) => spawnSync("docker", ["image", "inspect", name], { stdio: "ignore" }).status === 0;
+
+/** The shared libraries a binary loads (ldd), with the dynamic loader. */
+function librariesOf(binary: string): string[] {
+  const out = execFileSync("ldd", [binary]).toString();
+  return [...out.matchAll(/(?:=>\s*)?(\/\S+)\s+\(0x/g)].map((m) => m[1]);
+}
+
+function put(rootfs: string, from: string, to = from, mode?: number): void {
+  const target = join(rootfs, to);
+  mkdirSync(dirname(target), { recursive: true });
+  copyFileSync(realpathSync(from), target);
+  if (mode !== undefined) chmodSync(target, mode);
+}
+
+export function buildBaseImage(): void {
+  const nats = spawnSync("sh", ["-c", "command -v nats-server"]).stdout.toString().trim();
+  if (!nats) throw new Error("nats-server is not on PATH: the local base image is made of the host's own (Debian: apt-get install nats-server)");
+  const rootfs = mkdtempSync(join(tmpdir(), "natix-rootfs-"));
+  try {
+    put(rootfs, process.execPath, "/usr/local/bin/node", 0o755);
+    put(rootfs, nats, "/usr/local/bin/nats-server", 0o755);
+    for (const lib of new Set([...librariesOf(process.execPath), ...librariesOf(nats)])) put(rootfs, lib);
+    mkdirSync(join(rootfs, "etc"), { recursive: true });
+    writeFileSync(join(rootfs, "etc/passwd"), `root:x:0:0:root:/root:/usr/sbin/nologin\nnatix:x:${UID}:${UID}:natix:/app:/usr/sbin/nologin\n`);
+    writeFileSync(join(rootfs, "etc/group"), `root:x:0:\nnatix:x:${UID}:\n`);
+    mkdirSync(join(rootfs, "tmp"), { mode: 0o1777 });
+    chmodSync(join(rootfs, "tmp"), 0o1777);
+    for (const d of OWNED) {
+      mkdirSync(join(rootfs, d), { recursive: true });
+      chownSync(join(rootfs, d), UID, UID);
+    }
+    const tar = execFileSync("tar", ["--numeric-owner", "-C", rootfs, "-cf", "-", "."], { maxBuffer: 1 << 30 });
+    docker(["import", "--change", "ENV PATH=/usr/local/bin:/usr/bin:/bin", "--change", "USER natix", "-", BASE_IMAGE], tar);
+    say(`${BASE_IMAGE}: node ${process.version} and ${execFileSync(nats, ["--version"]).toString().trim()} from this host`);
+  } finally {
+    rmSync(rootfs, { recursive: true, force: true });
+  }
+}
+
+/** The production dependencies for the lock file, installed once per lock file. */
+function productionModules(): string {
+  const lock = readFileSync(join(ROOT, "package-lock.json"));
+  const cache = join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "natix", `prod-${createHash("sha256").update(lock).digest("hex").slice(0, 16)}`);
+  if (!existsSync(join(cache, "node_modules"))) {
+    say("installing the production dependencies (once per package-lock.json)");
+    mkdirSync(cache, { recursive: true });
+    copyFileSync(join(ROOT, "package.json"), join(cache, "package.json"));
+    copyFileSync(join(ROOT, "package-lock.json"), join(cache, "package-lock.json"));
+    execFileSync("npm", ["ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund"], { cwd: cache, stdio: ["ignore", "ignore", "inherit"] });
+  }
+  return join(cache, "node_modules");
+}
+
+export function buildNatixImage(): void {
+  if (!existsSync(join(ROOT, "build", "services", "cli.js"))) throw new Error("no build: run npm run build first");
+  const stage = mkdtempSync(join(tmpdir(), "natix-image-"));
+  try {
+    const app = join(stage, "app");
+    for (const p of ["package.json", "build", "bin", "examples", "services/gateway/public"]) cpSync(join(ROOT, p), join(app, p), { recursive: true });
+    rmSync(join(app, "build", "benchmarks", "results"), { recursive: true, force: true });
+    cpSync(productionModules(), join(app, "node_modules"), { recursive: true });
+    copyFileSync(join(ROOT, "deploy", "Dockerfile.local"), join(stage, "Dockerfile"));
+    docker(["build", "-q", "-t", NATIX_IMAGE, stage]);
+    say(`${NATIX_IMAGE}: this checkout's build on ${BASE_IMAGE}`);
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
+}
+
+/** Compose v2 (`docker compose`) where there is one, else docker-compose 1.29. */
+export function composeCommand(): string[] {
+  return spawnSync("docker", ["compose", "version"], { stdio: "ignore" }).status === 0 ? ["docker", "compose"] : ["docker-compose"];
+}
+
+/**
+ * docker-compose.yml without its published ports: on the host's network there is nothing to
+ * publish, and docker-compose 1.29 refuses a port with host networking while an override file
+ * cannot take a list away (Compose v2's !reset). Kept beside it, so relative paths still hold.
+ */
+export function hostNetworkBase(): string {
+  const text = readFileSync(join(ROOT, "docker-compose.yml"), "utf8");
+  const without = text.replace(/^ +ports: \[.*\]\n/gm, "");
+  if (without === text) throw new Error("docker-compose.yml has no ports line to leave out");
+  const file = join(ROOT, ".natix-compose.local-base.yml");
+  writeFileSync(file, `# Generated by npm run compose:local from docker-compose.yml (ports left out); do not edit.\n${without}`);
+  return file;
+}
+
+/** The compose command line for ARGS: both files, the project, and --no-build for up. */
+export function composeArgs(args: string[]): string[] {
+  const out = args.map((a) => (a === "--build" ? "--no-build" : a));
+  if (out[0] === "up" && !out.includes("--no-build")) out.splice(1, 0, "--no-build");
+  return ["-p", process.env.COMPOSE_PROJECT_NAME ?? "natix", "-f", hostNetworkBase(), "-f", join(ROOT, "deploy", "docker-compose.local.yml"), ...out];
+}
+
+export async function composeLocal(args: string[]): Promise<number> {
+  if (spawnSync("docker", ["info"], { stdio: "ignore" }).status !== 0) {
+    say("no Docker engine answers (start one: dockerd --bridge=none --iptables=false)");
+    return 1;
+  }
+  const rebuild = args.includes("--build");
+  if (rebuild || !imageExists(BASE_IMAGE)) buildBaseImage();
+  if (rebuild || !imageExists(NATIX_IMAGE)) buildNatixImage();
+  const [cmd, ...pre] = composeCommand();
+  const child = spawn(cmd, [...pre, ...composeArgs(args)], { cwd: ROOT, stdio: "inherit" });
+  return new Promise((resolve) => child.once("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  composeLocal(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: Error) => {
+      say(err.message);
+      process.exit(1);
+    },
+  );
+}
