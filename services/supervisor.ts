@@ -150,7 +150,9 @@ export class Supervisor {
 
   /** Pings every component over the NATS micro protocol; kills one that misses three in a row. */
   watch(nc: NatsConnection): void {
-    const client = new Svcm(nc).client({ strategy: "timer", maxWait: 500 });
+    // A whole heartbeat interval to answer in: a busy machine (CI running containers and a browser
+    // beside the suites) must not get a healthy but slow component killed.
+    const client = new Svcm(nc).client({ strategy: "timer", maxWait: this.t.heartbeatMs - 50 });
     const services = [...new Set(this.instances.map((i) => i.spec.service))];
     this.heartbeat = setInterval(() => {
       for (const service of services) {

@@ -163,8 +163,8 @@ describe("natix up", () => {
     });
   }
 
-  it("says clearly when nats-server is missing", () => {
-    const r = natix(["up"], { NATS_SERVER_BIN: "/nonexistent/nats-server" });
+  it("says clearly when nats-server is missing (and no Docker engine could run it: tests/first-run.test.ts)", () => {
+    const r = natix(["up"], { NATS_SERVER_BIN: "/nonexistent/nats-server", DOCKER_HOST: "unix:///nonexistent/docker.sock" });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("nats-server not found on PATH");
   });

@@ -143,7 +143,14 @@ describe("when a server dies, leaves, or never came (micro, no supervisor)", () 
       const hello = sys.system!.children.get("hello")!;
       hello.kill("SIGTERM");
       await new Promise((r) => hello.once("exit", r));
-      await new Promise((r) => setTimeout(r, 100));
+      // The kernel has taken the unregistration when its status no longer lists hello.
+      const admin = await connectNats(sys.natsUrl!, "test-admin");
+      try {
+        const listed = async () => (await admin.request("natix.kernel.status", "", { timeout: 5000 })).json<{ servers: { name: string }[] }>().servers.some((s) => s.name === "hello");
+        await expect.poll(listed, { timeout: 10_000 }).toBe(false);
+      } finally {
+        await admin.close();
+      }
       expect(await t.proc.syscall(999, "Kam", 4, new Uint8Array(64), 64)).toBe(-1);
       expect(t.proc.errno).toBe(E.ENOSYS);
       expect(await t.proc.write(1, "x")).toBe(1);
