@@ -146,8 +146,14 @@ describe("when a server dies, leaves, or never came (micro, no supervisor)", () 
       // The kernel has taken the unregistration when its status no longer lists hello.
       const admin = await connectNats(sys.natsUrl!, "test-admin");
       try {
-        const listed = async () => (await admin.request("natix.kernel.status", "", { timeout: 5000 })).json<{ servers: { name: string }[] }>().servers.some((s) => s.name === "hello");
-        await expect.poll(listed, { timeout: 10_000 }).toBe(false);
+        const hello = async () => (await admin.request("natix.kernel.status", "", { timeout: 5000 })).json<{ servers: { name: string; instances: number }[] }>().servers.find((s) => s.name === "hello");
+        try {
+          await expect.poll(hello, { timeout: 10_000 }).toBeUndefined();
+        } catch (err) {
+          // What the kernel saw, for whoever reads this failure.
+          const log = (await admin.request("natix.kernel.dmesg", "", { timeout: 5000 })).json<{ component: string; msg: string }[]>();
+          throw new Error(`hello still registered (${JSON.stringify(await hello())}); kernel log:\n${log.map((r) => `${r.component}: ${r.msg}`).join("\n")}`, { cause: err });
+        }
       } finally {
         await admin.close();
       }

@@ -94,7 +94,10 @@ export async function hostKernelControl(opts: KernelControlOptions): Promise<voi
     callback: (err, msg) => {
       if (err !== null) return;
       const r = parseRegistration(msg.data);
-      if (typeof r !== "string" && r.name === lastToken(msg.subject)) kernel.registry.unregister(r.name, r.instance);
+      if (typeof r === "string" || r.name !== lastToken(msg.subject) || !kernel.registry.hasInstance(r.name, r.instance)) return;
+      kernel.registry.unregister(r.name, r.instance);
+      const left = kernel.registry.list().find((s) => s.name === r.name)?.instances ?? 0;
+      log.info(`${r.kind === "server" ? "server" : r.kind} ${r.name} left${left ? ` (${left} instance${left > 1 ? "s" : ""} still serve)` : ""}`);
     },
   });
 
