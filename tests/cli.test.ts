@@ -178,6 +178,8 @@ describe("npm start (natix demo)", () => {
     expect(lines).toContain("Hello World!");
     expect(lines).toContain("Message: Hello Kam!");
     expect(lines).toContain("[ERR] Ret val: -1");
+    // Nothing of the components' own logging leaks into what a reader sees (rmmod once did).
+    expect(`${r.stdout}${r.stderr}`).not.toMatch(/^\{"level"/m);
     const url = r.stdout.match(/up at (nats:\/\/[\d.:]+)/)![1];
     expect(processesMatching(url)).toEqual([]);
     expect(spawnSync("ss", ["-ltn"], { encoding: "utf8" }).stdout).not.toContain(`:${new URL(url).port} `);

@@ -231,11 +231,15 @@ describe("a running system whose disk loses its superblock (micro)", () => {
     try {
       await writeFile(sys.natsUrl, "/tmp/precious", "do not lose me");
       // The disk is damaged underneath the system (what a raw write to the driver did before
-      // the bus was isolated), then the vfs server restarts.
+      // the bus was isolated), then the vfs server restarts. The running vfs is frozen first
+      // (its journal would write the superblock back) and what it already sent blk is let land.
       const image = join(dir, "natix.img");
+      const vfs = sys.supervisor.child("vfs")!;
+      vfs.kill("SIGSTOP");
+      await new Promise((r) => setTimeout(r, 500));
       zeroSuperblock(image);
       const before = hash(image);
-      sys.supervisor.child("vfs")!.kill("SIGKILL");
+      vfs.kill("SIGKILL");
       await expect.poll(() => sys.supervisor.status().find((s) => s.name === "vfs")?.lastExit, { timeout: 10_000 }).toBe("status 78");
       expect(hash(image)).toBe(before);
       const log = (await natixAsync(["dmesg"], { NATS_URL: sys.natsUrl })).stdout;

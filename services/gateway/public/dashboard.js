@@ -65,7 +65,22 @@ function componentBox(s) {
   return box;
 }
 
-function renderTopology(services) {
+// A component this page killed is down until a process with another pid serves in its place
+// (a supervisor restarts one in a tenth of a second: faster than this page polls).
+const killed = new Map(); // name -> pid it had
+function withKills(services) {
+  return services.map((s) => {
+    if (!killed.has(s.name) || s.replica !== 0) return s;
+    if (s.state === "running" && s.pid !== killed.get(s.name)) {
+      killed.delete(s.name);
+      return s;
+    }
+    return { ...s, state: "down" };
+  });
+}
+
+function renderTopology(all) {
+  const services = withKills(all);
   const root = $("topology");
   root.replaceChildren();
   for (const [kind, title] of GROUPS) {
@@ -84,9 +99,15 @@ function renderButtons() {
   for (const b of document.querySelectorAll(".needs-token, #insmod, #rmmod")) b.disabled = token() === "";
 }
 
+let lastServices = [];
 async function act(name, action) {
+  const before = lastServices.find((s) => s.name === name && s.replica === 0);
   const r = await json(`v1/services/${name}/${action}`, authorized({ method: "POST", ...(action === "kill" ? { headers: { "content-type": "application/json" }, body: JSON.stringify({ signal: "KILL" }) } : {}) }));
   say(`$ ${action} ${name}: ${r.status === 202 ? "accepted" : `${r.status} ${r.body.message ?? ""}`}\n`, "cmd");
+  if (r.status === 202 && before) {
+    killed.set(name, before.pid);
+    renderTopology(lastServices);
+  }
 }
 
 // ---- charts ----
@@ -138,6 +159,7 @@ async function poll() {
   try {
     const [ps, stats, health] = await Promise.all([json("v1/ps"), json("v1/stats"), json("healthz")]);
     if (ps.status === 200) {
+      lastServices = ps.body.services;
       renderTopology(ps.body.services);
       $("bus").textContent = `bus: ${ps.body.bus}`;
       $("bus").dataset.state = ps.body.bus === "isolated" ? "ok" : "bad";
