@@ -36,6 +36,17 @@ export async function runComponent(
   }
   // What `ps` shows: which component, of which system.
   process.title = `natix-${name} ${url}`;
+  // Signals are taken from the first moment: a component registers with the kernel while it is
+  // still starting, and one told to stop then must still unregister (killed by the signal's
+  // default action, it would leave the kernel routing its calls to nobody). It stops once started.
+  let stopRequested = false;
+  let shutdown: (() => Promise<void>) | undefined;
+  const onSignal = () => {
+    stopRequested = true;
+    void shutdown?.();
+  };
+  process.once("SIGTERM", onSignal);
+  process.once("SIGINT", onSignal);
   let nc: NatsConnection;
   let hosted: Hosted;
   try {
@@ -51,15 +62,14 @@ export async function runComponent(
     // Some failures say how to end (an image that does not mount: restarting will not help).
     process.exit((err as { exitStatus?: number }).exitStatus ?? 1);
   }
-  const shutdown = async () => {
+  shutdown = async () => {
     if (stopping) return;
     stopping = true;
     await hosted.stop().catch((err) => log.error({ err }, "stop failed"));
     await nc.drain().catch(() => {});
     process.exit(0);
   };
-  process.once("SIGTERM", shutdown);
-  process.once("SIGINT", shutdown);
+  if (stopRequested) void shutdown();
   void nc.closed().then((err) => {
     if (stopping) return;
     log.fatal({ err }, "NATS connection closed");

@@ -6,8 +6,7 @@
  * network, listening on 127.0.0.1 with the configuration natix gives a private server.
  */
 import { spawnSync } from "node:child_process";
-import { createServer } from "node:net";
-import type { NatsServer } from "./nats-server.js";
+import { freePort, type NatsServer } from "./nats-server.js";
 
 export class NoContainerEngineError extends Error {}
 
@@ -17,17 +16,6 @@ export function dockerAnswers(): boolean {
 }
 
 const imageExists = (name: string) => spawnSync("docker", ["image", "inspect", name], { stdio: "ignore" }).status === 0;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startNatsContainer(extraConfig = ""): Promise<NatsServer & { image: string }> {
   if (!dockerAnswers()) throw new NoContainerEngineError("no Docker engine answers");

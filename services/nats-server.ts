@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createServer } from "node:net";
 
 export interface NatsServerOptions {
   /** Binary to run (default: nats-server on PATH, or NATS_SERVER_BIN). */
@@ -114,4 +115,16 @@ async function readPortsFile(dir: string, timeoutMs: number): Promise<string> {
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`nats-server did not report its port within ${timeoutMs} ms`);
+}
+
+/** A free loopback TCP port (for a cluster's routes, or a server in a container, known in advance). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
 }

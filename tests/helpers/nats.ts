@@ -6,9 +6,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createServer } from "node:net";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { startNatsServer, type NatsServer } from "../../build/services/nats-server.js";
+import { freePort, startNatsServer, type NatsServer } from "../../build/services/nats-server.js";
+
+export { freePort };
 import { generateKeys, saveKeys, type BusKeys } from "../../build/services/bus/keys.js";
 import { credsText, mintUser, operatorModeConfig } from "../../build/services/bus/account.js";
 import { connectNats } from "../../build/client-libc/transport/nats-connect.js";
@@ -80,18 +81,6 @@ export async function startTestNats(opts: { open?: boolean } = {}): Promise<Test
       rmSync(keysDir, { recursive: true, force: true });
     },
   };
-}
-
-/** A free loopback TCP port (for cluster routes, which must be known in advance). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** A NATS cluster of `n` nodes on loopback, each routing to the others, all trusting one set of keys. */

@@ -119,7 +119,7 @@ export async function actRoutes(app: FastifyInstance, deps: GatewayDeps): Promis
         summary: action === "kill" ? "Signals a component's process (default SIGKILL): the chaos button" : "Starts a component afresh",
         security: [{ bearer: [] }],
         params: { type: "object", properties: { name: { type: "string", pattern: "^[a-z][a-z0-9_-]{0,31}$" } } },
-        body: action === "kill" ? { type: ["object", "null"], additionalProperties: false, properties: { signal: { enum: [...CONTROL_SIGNALS, ...CONTROL_SIGNALS.map((s) => `SIG${s}`)] } } } : undefined,
+        ...(action === "kill" ? { body: { type: ["object", "null"], additionalProperties: false, properties: { signal: { enum: [...CONTROL_SIGNALS, ...CONTROL_SIGNALS.map((s) => `SIG${s}`)] } } } } : {}),
         response: { 202: { type: "object", properties: { accepted: { type: "boolean" }, name: { type: "string" } } }, 404: message },
       },
       handler: async (req, reply) => {
