@@ -6,8 +6,10 @@
  * the scoped signing key the kernel mints processes with, so even the kernel's own minting code
  * cannot give a program more than this row.
  *
- * Every role may subscribe to its own inbox prefix and answer requests it received (NATS
- * "allow responses": one reply per request), and nothing else that is not listed.
+ * Every role may subscribe to its own inbox prefix, and nothing else that is not listed. A row
+ * with `answers` may reply once to each request it received (NATS "allow responses"); the
+ * kernel and the monolith answer by publishing to processes' inboxes instead, and the
+ * administrator's tools only ask.
  */
 import { INBOX, RS_SUBJECTS, SUBJECTS, serviceName } from "./abi/subjects.js";
 

@@ -18,6 +18,7 @@ import { DEFAULT_STYLE, formatCall, type TraceStyle } from "./strace/format.js";
 import { createProcessSyscalls } from "./proc-syscalls.js";
 import { KernelLog } from "./kmsg.js";
 import type { SyscallMeter } from "./meter.js";
+import type { SyscallDef } from "./syscalls/types.js";
 
 export const DEFAULT_DEADLINE_MS = 5000;
 export const KERNEL_RELEASE = "0.1.0-natix";
@@ -243,27 +244,29 @@ export class Kernel {
     };
   }
 
+  /** A call kernel-core answers with an error itself, counted in its meter. */
+  private refuse(def: SyscallDef | undefined, ret: number): Route {
+    this.meter?.record("kernel", def?.name ?? "unknown", ret, 0);
+    return reply(ret);
+  }
+
   private decide(pid: number, request: SyscallRequest): Route {
     const def = this.registry.definition(request.nr);
-    const refuse = (ret: number): Route => {
-      this.meter?.record("kernel", def?.name ?? "unknown", ret, 0);
-      return reply(ret);
-    };
     const proc = this.processes.get(pid);
-    if (proc === undefined || proc.state !== "running") return refuse(-E.ESRCH);
+    if (proc === undefined || proc.state !== "running") return this.refuse(def, -E.ESRCH);
     if (def === undefined) {
       this.log.debug({ pid, comm: proc.comm, nr: request.nr }, `${pid} ${proc.comm}: unknown sys call ${request.nr}`);
-      return refuse(-E.ENOSYS);
+      return this.refuse(def, -E.ENOSYS);
     }
     const bad = validateArgs(def, request);
-    if (bad < 0) return refuse(bad);
+    if (bad < 0) return this.refuse(def, bad);
     if (def.target !== undefined) {
       const denied = this.checkTarget(proc, request.args[def.target.arg] ?? 0, def.target.zeroIsSelf ?? false);
-      if (denied < 0) return refuse(denied);
+      if (denied < 0) return this.refuse(def, denied);
     }
     if (def.owner === "kernel") return { kind: "reply", reply: this.own.dispatch(proc.caller, request) };
     const server = this.registry.route(request.nr);
-    if (server === undefined) return refuse(-E.ENOSYS);
+    if (server === undefined) return this.refuse(def, -E.ENOSYS);
     return { kind: "server", server, caller: proc.caller };
   }
 }

@@ -11,7 +11,7 @@ import type { Caller } from "./abi/routed.js";
 import { SyscallContext } from "./call-context.js";
 import { syscallByName } from "./syscalls/table.js";
 import { E } from "./errno.js";
-import type { SyscallMeter } from "./meter.js";
+import type { MeterSlot, SyscallMeter } from "./meter.js";
 
 export type SyscallHandler = (ctx: SyscallContext) => number | Promise<number>;
 
@@ -54,25 +54,27 @@ export interface Dispatcher {
   dispatch(caller: Caller, request: SyscallRequest): Promise<SyscallReply> | SyscallReply;
 }
 
+/** Records a call's result and its handler's time in its meter slot, if it has one. */
+function measured(slot: MeterSlot | undefined, started: number, reply: SyscallReply): SyscallReply {
+  slot?.record(reply.ret, (performance.now() - started) / 1000);
+  return reply;
+}
+
 /**
  * Builds the number → handler table once, so a call costs one map lookup. With a meter, every
  * call is recorded with its result and the time its handler took.
  */
 export function createDispatcher(server: ServerDefinition, log: Logger, meter?: SyscallMeter): Dispatcher {
   const own = new Map((server.syscalls ?? []).map((d) => [d.name, d]));
-  const entries = new Map<number, { def: SyscallDef; handler: SyscallHandler }>();
+  const entries = new Map<number, { def: SyscallDef; handler: SyscallHandler; slot?: MeterSlot }>();
   for (const [name, handler] of Object.entries(server.handlers)) {
     const def = own.get(name) ?? syscallByName(name);
     if (def === undefined) throw new Error(`server ${server.name}: handler for unknown syscall ${name}`);
-    entries.set(def.nr, { def, handler });
+    entries.set(def.nr, { def, handler, slot: meter?.slot(server.name, def.name) });
   }
   const failed = (nr: number, err: unknown): SyscallReply => {
     log.error({ err, nr }, `${server.name}: handler for syscall ${nr} failed`);
     return { ret: -E.EIO };
-  };
-  const metered = (name: string, started: number, reply: SyscallReply): SyscallReply => {
-    meter?.record(server.name, name, reply.ret, (performance.now() - started) / 1000);
-    return reply;
   };
   return {
     name: server.name,
@@ -82,14 +84,14 @@ export function createDispatcher(server: ServerDefinition, log: Logger, meter?: 
       const entry = entries.get(request.nr);
       if (entry === undefined) return { ret: -E.ENOSYS };
       const ctx = new SyscallContext(caller, request, entry.def);
-      const started = meter ? performance.now() : 0;
-      const done = meter ? (reply: SyscallReply) => metered(entry.def.name, started, reply) : (reply: SyscallReply) => reply;
+      const { slot } = entry;
+      const started = slot ? performance.now() : 0;
       try {
         const ret = entry.handler(ctx);
-        if (typeof ret === "number") return done(ctx.reply(ret));
-        return ret.then((r) => done(ctx.reply(r)), (err) => done(failed(request.nr, err)));
+        if (typeof ret === "number") return measured(slot, started, ctx.reply(ret));
+        return ret.then((r) => measured(slot, started, ctx.reply(r)), (err) => measured(slot, started, failed(request.nr, err)));
       } catch (err) {
-        return done(failed(request.nr, err));
+        return measured(slot, started, failed(request.nr, err));
       }
     },
   };

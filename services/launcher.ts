@@ -179,7 +179,12 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     stopControl = await hostSupervisor(nc, supervisor);
     // The CLI (same machine, same user) finds the administrator's credentials by URL.
     if (bus.adminCreds) cleanups.push(saveAdminCredentials(natsUrl, bus.adminCreds));
-    if (gateway) http = { url: await gatewayUrl(natsUrl, own, opts.readyTimeoutMs ?? 30_000), tokenFile: tokenFile! };
+    if (gateway) {
+      // The gateway's micro service says where it listens (port 0 picks any free one).
+      const answer = await waitForService(natsUrl, "gateway", undefined, opts.readyTimeoutMs ?? 30_000, own);
+      if (!answer.url) throw new Error("natix: the gateway answered without its URL");
+      http = { url: answer.url, tokenFile: tokenFile! };
+    }
   } catch (err) {
     startFailure = undefined;
     await stop();
@@ -236,28 +241,6 @@ async function privateNats(config: string | undefined, log: ReturnType<typeof cr
   }
 }
 
-/** The gateway's URL, once its NATS micro service answers (it says where it listens). */
-async function gatewayUrl(natsUrl: string, own: Own, timeoutMs: number): Promise<string> {
-  const nc = await connectNats(natsUrl, "natix-launcher", own);
-  const until = Date.now() + timeoutMs;
-  try {
-    while (Date.now() < until) {
-      try {
-        for await (const i of await new Svcm(nc).client({ strategy: "timer", maxWait: 300 }).info(serviceName("gateway"))) {
-          const url = (i.metadata as Record<string, string> | undefined)?.url;
-          if (url) return url;
-        }
-      } catch {
-        // not up yet
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`natix: the gateway did not answer within ${timeoutMs} ms`);
-  } finally {
-    await nc.close();
-  }
-}
-
 /** A nats-server that wants credentials, used without --keys: say so before anything starts. */
 async function refuseIfCredentialsNeeded(url: string): Promise<void> {
   const nc = await connectNats(url, "natix-probe", { creds: null }).catch((err: Error) => {
@@ -271,21 +254,24 @@ async function refuseIfCredentialsNeeded(url: string): Promise<void> {
 
 type Own = Parameters<typeof connectNats>[2];
 
-/** Waits until the NATS micro service of component `name` answers from OS process `pid`. */
-export async function waitForService(natsUrl: string, name: string, pid: number, timeoutMs: number, own?: Own): Promise<void> {
+/**
+ * Waits until the NATS micro service of component `name` answers (from OS process `pid`, when
+ * given), and returns the metadata that instance published (pid, host, and the gateway's url).
+ */
+export async function waitForService(natsUrl: string, name: string, pid: number | undefined, timeoutMs: number, own?: Own): Promise<Record<string, string>> {
   const nc = await connectNats(natsUrl, "natix-launcher", own);
   const until = Date.now() + timeoutMs;
   try {
     while (Date.now() < until) {
       try {
         const pings = await new Svcm(nc).client({ strategy: "timer", maxWait: 300 }).ping(serviceName(name));
-        for await (const p of pings) if (p.metadata?.pid === String(pid)) return;
+        for await (const p of pings) if (pid === undefined || p.metadata?.pid === String(pid)) return p.metadata ?? {};
       } catch {
         // no instance answers yet
       }
       await new Promise((r) => setTimeout(r, 50));
     }
-    throw new Error(`natix: ${name} did not come back within ${timeoutMs} ms`);
+    throw new Error(`natix: ${name} did not answer within ${timeoutMs} ms`);
   } finally {
     await nc.close();
   }

@@ -36,8 +36,6 @@ import { requestResending } from "./resend.js";
 import { classifyRequestError } from "./nats-errors.js";
 import { connectNats } from "./nats-connect.js";
 
-export { connectNats } from "./nats-connect.js";
-
 export interface NatsSpawnOptions {
   url: string;
   argv: string[];
