@@ -101,12 +101,14 @@ describe("credentials end with the process (micro)", () => {
   it("a process whose credentials were revoked gets ESRCH from libc, not a hang", async () => {
     const p = await connect({ nats: nats.url, argv: ["ended"] });
     const own = p.busConnection()!;
+    // Listen before the kernel acts: nats-server's -ERR can reach `own` before the twin's reply.
+    const revoked = firstError(own);
     // The kernel ends it (as the liveness check does for a vanished program): exit_group from
     // its own copy of the credentials, while libc still thinks it runs.
     const twin = await natsConnect({ servers: nats.url, reconnect: false, authenticator: credsAuthenticator(p.busCredentials()!), inboxPrefix: `_INBOX.p.${p.pid}` });
     const { encodeRequest } = await import("../build/kernel-core/abi/frame.js");
     await twin.request(`natix.sys.${p.pid}`, encodeRequest({ nr: 231, args: [0], input: [], outCap: [] }), { timeout: 5000 }).catch(() => undefined);
-    await firstError(own);
+    await revoked;
     const started = performance.now();
     expect(await p.getpid()).toBe(-1);
     expect(p.errno).toBe(E.ESRCH);
