@@ -8,7 +8,7 @@ import type { PathName } from "./lib/paths.js";
 import { Collector, type Config, type Scenario } from "./lib/scenario.js";
 import { workload } from "./lib/workloads.js";
 
-const NATIX = ["embedded", "mono", "micro", "micro-mediated"] as const;
+const NATIX = ["embedded", "mono", "micro", "micro-forward", "micro-mediated"] as const;
 const pathsOf = (c: Config) => NATIX.filter((p) => c.paths.includes(p));
 
 export const scenario: Scenario = {

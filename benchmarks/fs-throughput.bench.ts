@@ -11,7 +11,7 @@ import type { PathName } from "./lib/paths.js";
 import { Collector, type Config, type Scenario } from "./lib/scenario.js";
 
 const CHUNK = 1024 * 1024;
-const NATIX = ["embedded", "mono", "micro", "micro-mediated"] as const;
+const NATIX = ["embedded", "mono", "micro", "micro-forward", "micro-mediated"] as const;
 const pathsOf = (c: Config): PathName[] => [...(c.paths.includes("node-fs") ? (["node-fs"] as const) : []), ...NATIX.filter((p) => c.paths.includes(p))];
 
 interface Run {

@@ -143,7 +143,7 @@ for (const t of results.targets) {
   out.push(`  ${t.key.padEnd(32)} ${v.padStart(8)}   target ${t.want.padEnd(7)} ${verdict.padEnd(12)} ${TARGETS.find((x) => x.key === t.key)!.means}`);
 }
 const p50 = (path: PathName, w: string) => results.results.find((r) => r.scenario === "latency" && r.path === path && r.workload === w)?.p50_us;
-out.push("", "  hello_world p50 µs: " + (["raw-nats", "mono", "micro", "micro-mediated", "embedded"] as PathName[]).map((p) => `${p} ${p50(p, "hello_world") ?? "–"}`).join(", "));
+out.push("", "  hello_world p50 µs: " + (["raw-nats", "mono", "micro", "micro-forward", "micro-mediated", "embedded"] as PathName[]).map((p) => `${p} ${p50(p, "hello_world") ?? "–"}`).join(", "));
 out.push("  getpid p50 µs: " + (["native", "embedded", "mono", "micro"] as PathName[]).map((p) => `${p} ${p50(p, "getpid") ?? "–"}`).join(", "));
 out.push("", ...files.map((f) => `wrote ${f}`), "");
 process.stdout.write(out.join("\n"));

@@ -43,8 +43,9 @@ const OBSERVES = { pub: [SUBJECTS.status, SUBJECTS.dmesg, SUBJECTS.kmsgFollowLea
 const server = (name: string, holder: string, pub: string[]): RoleRow => ({
   role: name,
   holder,
-  pub: [...reportsToKernel, ...pub],
-  sub: [SUBJECTS.server("{name}"), SUBJECTS.peer("{name}"), SUBJECTS.events, ...hearsKernel, ...microService("{name}")],
+  // Every server takes direct calls, so it may ask the kernel who a process is.
+  pub: [...reportsToKernel, SUBJECTS.procRecord, ...pub],
+  sub: [SUBJECTS.server("{name}"), SUBJECTS.directAll("{name}"), SUBJECTS.peer("{name}"), SUBJECTS.events, ...hearsKernel, ...microService("{name}")],
   chaosSub: [SUBJECTS.fault("{name}")],
   inbox: INBOX.component("{name}"),
   answers: true,
@@ -70,9 +71,11 @@ const KERNEL: RoleRow = {
     // answer may go to the kernel checks itself (reply-guard.ts).
     "_INBOX.>",
     "natix.srv.>",
+    "natix.peer.*",
     SUBJECTS.tty("*"),
     SUBJECTS.traceOutAll,
     SUBJECTS.events,
+    SUBJECTS.routes,
     SUBJECTS.hello,
     SUBJECTS.kmsgFollow,
     SUBJECTS.metrics("kernel"),
@@ -81,10 +84,12 @@ const KERNEL: RoleRow = {
   sub: [
     SUBJECTS.sysAll,
     SUBJECTS.sysentAll,
+    SUBJECTS.sysRoutesAll,
     ...ADMIN_TO_KERNEL,
     SUBJECTS.registerAll,
     SUBJECTS.unregisterAll,
     SUBJECTS.peer("kernel"),
+    SUBJECTS.procRecord,
     SUBJECTS.kmsgAll,
     SUBJECTS.control("kernel"),
     ...microService("kernel"),
@@ -129,8 +134,10 @@ const ROWS: readonly RoleRow[] = [
   {
     role: "process",
     holder: "an emulated process (a program run by natix run or connect())",
-    pub: [SUBJECTS.sys("{pid}"), `${SUBJECTS.sys("{pid}")}.>`],
-    sub: [SUBJECTS.tty("{pid}")],
+    // Its own subjects only: the kernel's, and each server's for its direct calls (the server
+    // takes the pid from the subject).
+    pub: [SUBJECTS.sys("{pid}"), `${SUBJECTS.sys("{pid}")}.>`, SUBJECTS.direct("*", "{pid}")],
+    sub: [SUBJECTS.tty("{pid}"), SUBJECTS.routes],
     inbox: INBOX.process("{pid}"),
     answers: true,
   },

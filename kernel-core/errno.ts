@@ -140,6 +140,9 @@ const ERRNO_TABLE = [
   // Kernel-internal: never returned to a program. A blocking call that gave up its slice asks
   // libc to issue it again, as Linux restarts a call interrupted before it did anything.
   [512, "ERESTARTSYS", "To be restarted"],
+  // Kernel-internal: a server refuses a call sent to it directly by a traced process, which must
+  // send it through the kernel (the tracer's view); the server did nothing, so libc sends it again.
+  [530, "EVIAKERNEL", "Call must go through the kernel"],
 ] as const;
 
 type ErrnoName = (typeof ERRNO_TABLE)[number][1];

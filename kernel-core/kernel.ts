@@ -6,11 +6,12 @@
 import type { Logger } from "pino";
 import { hostname } from "node:os";
 import type { SyscallReply, SyscallRequest } from "./abi/frame.js";
-import type { Caller } from "./abi/routed.js";
 import { E } from "./errno.js";
 import { ProcessTable, type ProcessEntry, type SpawnRequest } from "./processes.js";
 import { Registry, type Registration } from "./registry.js";
-import { validateArgs } from "./validate.js";
+import { admit } from "./admit.js";
+import { replyRoute, type Route, type Router } from "./route.js";
+import type { ProcessRecord } from "./known-processes.js";
 import { createDispatcher, type Dispatcher, type PeerCall, type PeerHandler } from "./server-runtime.js";
 import { ModuleTable } from "./modules.js";
 import { Procfs, type ProcViewer } from "./procfs.js";
@@ -23,11 +24,29 @@ import type { SyscallDef } from "./syscalls/types.js";
 export const DEFAULT_DEADLINE_MS = 5000;
 export const KERNEL_RELEASE = "0.1.0-natix";
 
-/** How a routed call's reply reaches the caller. */
-export type RoutingMode = "forward" | "mediate";
+/**
+ * How a call for a server travels. direct: libc sends it to the server itself, on a subject
+ * that carries its pid, and the kernel only programs the routes (the table, the caller's
+ * credentials, tracing); forward: through the kernel, the server answering the caller; mediate:
+ * through the kernel both ways. Calls that reach the kernel under direct routing (a traced
+ * process's, a number libc has no route for) are forwarded.
+ */
+export type RoutingMode = "direct" | "forward" | "mediate";
+export const ROUTING_MODES: readonly RoutingMode[] = ["direct", "forward", "mediate"];
 
 export interface KernelEvents {
   processExited(pid: number, status: number): void;
+  /** A process was created, or its credentials or tracing changed: servers' view of it. */
+  processChanged?(pid: number, record: ProcessRecord): void;
+  /** Which server answers which number, or who is traced, changed (libc's direct routes). */
+  routesChanged?(): void;
+}
+
+/** What libc needs to send calls directly: number → server, and the pids that must not. */
+export interface RouteTable {
+  routing: RoutingMode;
+  routes: Record<number, string>;
+  traced: number[];
 }
 
 export interface KernelOptions {
@@ -36,26 +55,12 @@ export interface KernelOptions {
   peer?: PeerCall;
   /** A server that has not answered within this many ms fails the call with ETIMEDOUT. */
   deadlineMs?: number;
-  /** forward: the server replies straight to the caller; mediate: through the kernel. */
+  /** direct (default), forward or mediate: see RoutingMode. */
   routing?: RoutingMode;
   events?: KernelEvents;
   /** Records the calls kernel-core answers, and those it refuses. */
   meter?: SyscallMeter;
 }
-
-/** What the edge must do with a syscall. */
-export type Route =
-  | { readonly kind: "reply"; readonly reply: SyscallReply | Promise<SyscallReply> }
-  | {
-      readonly kind: "server";
-      readonly server: string;
-      readonly caller: Caller;
-      /**
-       * The caller is traced: the edge must see the reply (mediate) and hand it to traced()
-       * with this copy of the request (the frame's buffers may be reused by then).
-       */
-      readonly traced?: SyscallRequest;
-    };
 
 /** Where a traced process's lines go; null ends the trace. */
 export type TraceSink = (line: string | null) => void;
@@ -70,9 +75,7 @@ export interface ProcessInfo {
   routing: RoutingMode;
 }
 
-const reply = (ret: number): Route => ({ kind: "reply", reply: { ret } });
-
-export class Kernel {
+export class Kernel implements Router {
   readonly processes: ProcessTable;
   readonly registry = new Registry();
   readonly deadlineMs: number;
@@ -93,7 +96,7 @@ export class Kernel {
   constructor(opts: KernelOptions) {
     this.log = opts.log;
     this.deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
-    this.routing = opts.routing ?? "forward";
+    this.routing = opts.routing ?? "direct";
     this.events = opts.events;
     this.meter = opts.meter;
     this.processes = new ProcessTable(() => this.uptimeMs());
@@ -110,6 +113,7 @@ export class Kernel {
       createProcessSyscalls({
         process: (pid) => this.processes.get(pid),
         exit: (pid, status) => this.exit(pid, status),
+        credentialsChanged: (pid) => this.changed(pid),
         uname: () => ({
           sysname: "natix",
           nodename: hostname(),
@@ -131,6 +135,7 @@ export class Kernel {
   spawn(req: SpawnRequest): ProcessInfo {
     const p = this.processes.spawn(req);
     this.log.debug({ pid: p.pid, argv: p.argv }, "process created");
+    this.changed(p.pid);
     return { pid: p.pid, ppid: p.ppid, uid: p.caller.uid, gid: p.caller.gid, deadlineMs: this.deadlineMs, routing: this.routing };
   }
 
@@ -146,16 +151,47 @@ export class Kernel {
       if (clash) return `/proc/${clash} exists already`;
     }
     const error = this.registry.register(reg);
-    if (error || reg.kind !== "module" || !fresh) return error;
+    if (error) return error;
+    if (fresh) this.events?.routesChanged?.();
+    if (reg.kind !== "module" || !fresh) return undefined;
     this.modules.add({ name: reg.name, size: reg.module?.size ?? 4096, proc: reg.module?.proc ?? [], syscalls: reg.syscalls, loadedAt: this.uptimeMs() });
     return undefined;
+  }
+
+  /** An instance of a component left cleanly; when the last one has, its calls are ENOSYS. */
+  unregister(name: string, instance: string): void {
+    this.registry.unregister(name, instance);
+    if (!this.registry.has(name)) this.events?.routesChanged?.();
   }
 
   /** A module is gone (rmmod): its syscalls are ENOSYS again and its /proc entries vanish. */
   unloadModule(name: string): boolean {
     if (this.modules.remove(name) === undefined) return false;
     this.registry.remove(name);
+    this.events?.routesChanged?.();
     return true;
+  }
+
+  /** A running process as servers see it (null when there is none). */
+  record(pid: number): ProcessRecord | null {
+    const p = this.processes.get(pid);
+    if (p === undefined || p.state !== "running") return null;
+    return { caller: p.caller, suid: p.suid, sgid: p.sgid, traced: this.tracers.has(pid) };
+  }
+
+  /** Tells servers what changed about a process (its creation, credentials, tracing). */
+  private changed(pid: number): void {
+    const r = this.record(pid);
+    if (r !== null) this.events?.processChanged?.(pid, r);
+  }
+
+  /** The routes libc sends direct calls by (none unless routing is direct). */
+  routeTable(): RouteTable {
+    const routes: Record<number, string> = {};
+    if (this.routing === "direct") {
+      for (const s of this.registry.list()) if (s.kind !== "driver") for (const nr of s.syscalls) routes[nr] = s.name;
+    }
+    return { routing: this.routing, routes, traced: [...this.tracers.keys()] };
   }
 
   /** kernel-core's answers to peer questions: procfs for the vfs server. */
@@ -186,19 +222,6 @@ export class Kernel {
     return this.processes.get(pid);
   }
 
-  /**
-   * May `proc` act on process `pid` (read its memory, change its limits)? As Linux's ptrace
-   * access check: root may; otherwise only a process with the same real and effective ids.
-   */
-  private checkTarget(proc: ProcessEntry, pid: number, zeroIsSelf: boolean): number {
-    const t = pid === 0 && zeroIsSelf ? proc : this.processes.get(pid | 0);
-    if (t === undefined || t.state !== "running") return -E.ESRCH;
-    if (t === proc || proc.caller.euid === 0) return 0;
-    const c = proc.caller;
-    const same = c.uid === t.caller.uid && c.uid === t.caller.euid && c.uid === t.suid && c.gid === t.caller.gid && c.gid === t.caller.egid;
-    return same ? 0 : -E.EPERM;
-  }
-
   /** Starts tracing `pid` (strace): each call it makes becomes a line in `sink`. */
   trace(pid: number, sink: TraceSink, style: Partial<TraceStyle> = {}, tracerPid = 0): number {
     const p = this.processes.get(pid);
@@ -207,6 +230,8 @@ export class Kernel {
     const given = Object.fromEntries(Object.entries(style).filter(([, v]) => v !== undefined));
     this.tracers.set(pid, { sink, style: { ...DEFAULT_STYLE, ...given } });
     p.tracer = tracerPid;
+    this.changed(pid);
+    this.events?.routesChanged?.();
     return 0;
   }
 
@@ -216,6 +241,8 @@ export class Kernel {
     this.tracers.delete(pid);
     const p = this.processes.get(pid);
     if (p) p.tracer = undefined;
+    this.changed(pid);
+    this.events?.routesChanged?.();
     t.sink(null);
   }
 
@@ -247,8 +274,14 @@ export class Kernel {
   /** A call kernel-core answers with an error itself, counted in its meter. */
   private refuse(def: SyscallDef | undefined, ret: number): Route {
     this.meter?.record("kernel", def?.name ?? "unknown", ret, 0);
-    return reply(ret);
+    return replyRoute(ret);
   }
+
+  /** A running process's credentials (admit's lookup). */
+  private readonly running = (pid: number) => {
+    const p = this.processes.get(pid);
+    return p?.state === "running" ? p : undefined;
+  };
 
   private decide(pid: number, request: SyscallRequest): Route {
     const def = this.registry.definition(request.nr);
@@ -258,12 +291,8 @@ export class Kernel {
       this.log.debug({ pid, comm: proc.comm, nr: request.nr }, `${pid} ${proc.comm}: unknown sys call ${request.nr}`);
       return this.refuse(def, -E.ENOSYS);
     }
-    const bad = validateArgs(def, request);
+    const bad = admit(def, request, proc, this.running);
     if (bad < 0) return this.refuse(def, bad);
-    if (def.target !== undefined) {
-      const denied = this.checkTarget(proc, request.args[def.target.arg] ?? 0, def.target.zeroIsSelf ?? false);
-      if (denied < 0) return this.refuse(def, denied);
-    }
     if (def.owner === "kernel") return { kind: "reply", reply: this.own.dispatch(proc.caller, request) };
     const server = this.registry.route(request.nr);
     if (server === undefined) return this.refuse(def, -E.ENOSYS);

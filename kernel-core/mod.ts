@@ -2,7 +2,9 @@
  * natix/kernel — kernel-core's public face: the syscall table, errno, the wire frame, the
  * kernel itself and the server runtime that servers are written against.
  */
-export { Kernel, DEFAULT_DEADLINE_MS, type KernelOptions, type ProcessInfo, type Route, type RoutingMode, type KernelEvents } from "./kernel.js";
+export { Kernel, DEFAULT_DEADLINE_MS, ROUTING_MODES, type KernelOptions, type ProcessInfo, type RoutingMode, type KernelEvents, type RouteTable } from "./kernel.js";
+export { type Route, type Router } from "./route.js";
+export { deliver, deliverBatch, type Delivery, type RemoteServers } from "./deliver.js";
 export { SYSCALL_TABLE, SYS, STRUCT_SIZES, syscallByNr, syscallByName, hasFlag } from "./syscalls/table.js";
 export type { SyscallDef, ArgSpec, SyscallFlag } from "./syscalls/types.js";
 export { E, strerror, errnoName, allErrnos } from "./errno.js";

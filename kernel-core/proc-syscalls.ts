@@ -12,6 +12,8 @@ import { utf8 } from "./abi/strings.js";
 export interface ProcessAuthority {
   process(pid: number): ProcessEntry | undefined;
   exit(pid: number, status: number): void;
+  /** A process's credentials changed (servers that take direct calls must learn them first). */
+  credentialsChanged(pid: number): void;
   uname(): { sysname: string; nodename: string; release: string; version: string; machine: string; domainname: string };
 }
 
@@ -50,6 +52,12 @@ export function createProcessSyscalls(kernel: ProcessAuthority): ServerDefinitio
     kernel.exit(ctx.pid, ctx.int(0));
     return 0;
   };
+  // Servers hear of the new ids before the caller hears setuid returned (one connection, in order).
+  const changeId = (ctx: SyscallContext, which: "uid" | "gid"): number => {
+    const ret = setId(self(ctx), ctx.uint(0), which);
+    if (ret === 0) kernel.credentialsChanged(ctx.pid);
+    return ret;
+  };
   return {
     name: "kernel",
     handlers: {
@@ -59,8 +67,8 @@ export function createProcessSyscalls(kernel: ProcessAuthority): ServerDefinitio
       geteuid: (ctx) => ctx.caller.euid,
       getgid: (ctx) => ctx.caller.gid,
       getegid: (ctx) => ctx.caller.egid,
-      setuid: (ctx) => setId(self(ctx), ctx.uint(0), "uid"),
-      setgid: (ctx) => setId(self(ctx), ctx.uint(0), "gid"),
+      setuid: (ctx) => changeId(ctx, "uid"),
+      setgid: (ctx) => changeId(ctx, "gid"),
       exit,
       exit_group: exit,
       uname: (ctx) => {

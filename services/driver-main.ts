@@ -25,7 +25,7 @@ await runComponent(name, async (nc, log) => {
   listenForFaults(nc, [name]);
   if (name === "blk") {
     const image = await openImage({ dataDir: dataDir! });
-    const hosted = await hostEndpoint({ nc, log, name, kind: "driver", subject: SUBJECTS.driver(name), callers: "components", handle: blkEndpoint(image) });
+    const hosted = await hostEndpoint({ nc, log, name, kind: "driver", subject: SUBJECTS.driver(name), serves: { requests: blkEndpoint(image) } });
     return {
       async stop() {
         await hosted.stop();
@@ -36,5 +36,5 @@ await runComponent(name, async (nc, log) => {
   }
   const t = timings(deadlineFromEnv());
   const device = createTtyDriver({ log, terminals: natsTerminals(nc, t.terminalMs), readSliceMs: t.readSliceMs });
-  return hostEndpoint({ nc, log, name, kind: "driver", subject: SUBJECTS.driver(name), callers: "components", handle: ttyEndpoint(device) });
+  return hostEndpoint({ nc, log, name, kind: "driver", subject: SUBJECTS.driver(name), serves: { requests: ttyEndpoint(device) } });
 });

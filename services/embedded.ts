@@ -75,7 +75,7 @@ export async function createEmbeddedSystem(opts: EmbeddedOptions = {}): Promise<
       return {
         info,
         call: async (request) => monolith.syscall(info.pid, request),
-        callBatch: (requests) => Promise.all(requests.map((r) => monolith.syscall(info.pid, r))),
+        callBatch: (requests) => monolith.syscalls(info.pid, requests),
         definition: async (nr) => monolith.kernel.registry.definition(nr),
         close: async () => {
           if (opts.stopWhenIdle && monolith.kernel.processes.list().length === 0) await system.stop();

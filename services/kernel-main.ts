@@ -1,5 +1,5 @@
 /** The kernel-core process of micro mode. Options come from the launcher's environment. */
-import { Kernel, KERNEL_RELEASE, type RoutingMode } from "../kernel-core/kernel.js";
+import { Kernel, KERNEL_RELEASE, ROUTING_MODES, type RoutingMode } from "../kernel-core/kernel.js";
 import { hostKernel, publishKernelEvents } from "./nats/host-kernel.js";
 import { runComponent } from "./component.js";
 import { deadlineFromEnv, timings } from "./timing.js";
@@ -11,11 +11,11 @@ import { SyscallMeter } from "../kernel-core/meter.js";
 import { publishMeter } from "./nats/meter-publisher.js";
 
 await runComponent("kernel", async (nc, log, kmsg) => {
-  const routing: RoutingMode = process.env.NATIX_ROUTING === "mediate" ? "mediate" : "forward";
+  const routing: RoutingMode = ROUTING_MODES.find((m) => m === process.env.NATIX_ROUTING) ?? "direct";
   const t = timings(deadlineFromEnv());
   const links = natsLinks(nc, t.driverMs);
   const bus = await kernelBus(process.env.NATS_URL!, log);
-  const published = publishKernelEvents(nc);
+  const published = publishKernelEvents(nc, () => kernel.routeTable());
   const meter = new SyscallMeter();
   publishMeter(nc, "kernel", meter);
   const kernel = new Kernel({
@@ -24,11 +24,12 @@ await runComponent("kernel", async (nc, log, kmsg) => {
     deadlineMs: t.deadlineMs,
     routing,
     // A process's end reaches the servers, and its credentials end with it.
-    events: { processExited: (pid, status) => (published.processExited(pid, status), bus.authority?.processExited(pid)) },
+    events: { ...published, processExited: (pid, status) => (published.processExited(pid, status), bus.authority?.processExited(pid)) },
     peer: links.peer,
   });
   kmsg.connect((line) => kernel.kmsg.ingest(line));
-  log.info(`natix kernel-core ${KERNEL_RELEASE} booting: reply ${routing === "forward" ? "forwarding" : "mediation"}, deadline ${kernel.deadlineMs} ms`);
+  const how = { direct: "direct routing", forward: "reply forwarding", mediate: "mediation" }[routing];
+  log.info(`natix kernel-core ${KERNEL_RELEASE} booting: ${how}, deadline ${kernel.deadlineMs} ms`);
   const modules = processLoader({ kernel, peer: links.peer, log, env: process.env, credentials: bus.moduleCredentials });
   listenForFaults(nc, ["kernel"]);
   const host = await hostKernel({ nc, kernel, log, modules, authority: bus.authority, onRegister: (reg) => modules.onRegister(reg) });

@@ -131,7 +131,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     ...process.env,
     NATS_URL: natsUrl,
     NATIX_DEADLINE_MS: String(opts.deadlineMs ?? 5000),
-    NATIX_ROUTING: opts.routing ?? "forward",
+    NATIX_ROUTING: opts.routing ?? "direct",
     NATIX_DATA_DIR: dataDir,
     NATIX_CHAOS: opts.chaos ? "1" : undefined,
   };

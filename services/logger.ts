@@ -50,19 +50,34 @@ export class KmsgSink implements DestinationStream {
 }
 
 /**
- * Log lines of one turn of the event loop as one message, newline-separated: a hello_world
- * call logs two lines, and under load a server logs many between two socket reads. Sent in a
- * microtask, so the batch still leaves in the same socket write as the reply that follows it.
+ * Log lines as few messages: those of one turn of the event loop always go together (a
+ * hello_world call logs two lines), sent in a microtask so the batch leaves in the same socket
+ * write as the reply that follows. Under sustained logging — more than `burst` batches within
+ * `windowMs`, as when every call of a benchmark logs — the next batch waits for the window's
+ * end, so the log costs one message per window instead of one per call. Occasional lines (a
+ * server starting, registering) still leave at once, in order with what the component does next.
  */
-export function coalescedLines(publish: (batch: string) => void): (line: string) => void {
+export function coalescedLines(publish: (batch: string) => void, windowMs = 10, burst = 2): (line: string) => void {
   let lines: string[] = [];
+  let scheduled = false;
+  let windowStart = -Infinity;
+  let batches = 0;
   const flush = () => {
+    scheduled = false;
     const batch = lines.join("");
     lines = [];
     publish(batch);
   };
   return (line) => {
-    if (lines.length === 0) queueMicrotask(flush);
     lines.push(line.endsWith("\n") ? line : `${line}\n`);
+    if (scheduled) return;
+    scheduled = true;
+    const now = performance.now();
+    if (now - windowStart >= windowMs) {
+      windowStart = now;
+      batches = 0;
+    }
+    if (batches++ < burst) queueMicrotask(flush);
+    else setTimeout(flush, windowStart + windowMs - now);
   };
 }

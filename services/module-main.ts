@@ -10,7 +10,6 @@ import { SyscallMeter } from "../kernel-core/meter.js";
 import { publishMeter } from "./nats/meter-publisher.js";
 import { moduleServer } from "../kernel-core/module-api.js";
 import { SUBJECTS } from "../kernel-core/abi/subjects.js";
-import { handleRouted } from "./nats/routed.js";
 import { hostEndpoint, type HostedEndpoint } from "./nats/endpoint.js";
 import { leaving, runComponent } from "./component.js";
 import { importModule, moduleSize } from "./module-loader.js";
@@ -43,12 +42,10 @@ await runComponent(mod.name, async (nc, log) => {
     kind: "module",
     instance: process.env.NATIX_MODULE_INSTANCE,
     subject: SUBJECTS.server(mod.name),
-    callers: "routed",
-    syscalls: dispatcher.numbers,
+    serves: { syscalls: dispatcher, meter },
     definitions: server.syscalls ? [...server.syscalls] : undefined,
     module: { size: moduleSize(path), proc: Object.keys(mod.proc ?? {}) },
     peer: server.peer,
-    handle: (data) => handleRouted(dispatcher, data),
   });
   return hosted;
 });

@@ -15,6 +15,7 @@ import { DRIVERS, SERVERS } from "./server-catalog.js";
 import { timings } from "./timing.js";
 import { importModule, moduleNameRefusal, moduleSize, unloadedText, type ModuleLoader } from "./module-loader.js";
 import { moduleServer } from "../kernel-core/module-api.js";
+import { deliver, deliverBatch, type Delivery } from "../kernel-core/deliver.js";
 import type { SyscallMeter } from "../kernel-core/meter.js";
 
 export interface MonolithOptions {
@@ -38,6 +39,8 @@ export interface Monolith {
   readonly local: ReadonlyMap<string, Dispatcher>;
   /** One syscall from `pid`, all the way through, by direct calls. */
   syscall(pid: number, request: SyscallRequest): SyscallReply | Promise<SyscallReply>;
+  /** A batch from `pid`: the replies in order. */
+  syscalls(pid: number, requests: SyscallRequest[]): Promise<SyscallReply[]>;
   stop(): Promise<void>;
 }
 
@@ -118,21 +121,16 @@ export async function createMonolith(opts: MonolithOptions): Promise<Monolith> {
     },
   };
 
+  const delivery: Delivery<undefined> = { router: kernel, linked: local };
   return {
     kernel,
     modules,
     local,
     syscall(pid, request) {
-      const route = kernel.route(pid, request);
-      if (route.kind === "reply") return route.reply;
-      const server = local.get(route.server);
-      const reply = server ? server.dispatch(route.caller, request) : { ret: -E.ENOSYS };
-      const snapshot = route.traced;
-      if (!snapshot) return reply;
-      return Promise.resolve(reply).then((r) => {
-        kernel.traced(pid, snapshot, r);
-        return r;
-      });
+      return deliver(delivery, pid, request, undefined) ?? { ret: -E.EIO };
+    },
+    syscalls(pid, requests) {
+      return deliverBatch(delivery, pid, requests);
     },
     async stop() {
       for (const d of defs) await d.stop?.();

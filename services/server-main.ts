@@ -9,7 +9,6 @@ import { natsBlkLink } from "./nats/blk-link.js";
 import { natsLinks } from "./nats/links.js";
 import { listenForFaults } from "./fault.js";
 import { SERVERS } from "./server-catalog.js";
-import { handleRouted } from "./nats/routed.js";
 import { hostEndpoint } from "./nats/endpoint.js";
 import { natsDriverLink } from "./nats/driver-link.js";
 import { runComponent } from "./component.js";
@@ -40,12 +39,10 @@ await runComponent(row.name, async (nc, log) => {
     name: server.name,
     kind: "server",
     subject: SUBJECTS.server(server.name),
-    callers: "routed",
-    syscalls: dispatcher.numbers,
+    serves: { syscalls: dispatcher, meter },
     definitions: server.syscalls ? [...server.syscalls] : undefined,
     processExited: server.processExited?.bind(server),
     peer: server.peer,
-    handle: (data) => handleRouted(dispatcher, data),
   });
   return {
     async stop() {

@@ -47,7 +47,7 @@ describe("npm run bench on a tiny run", () => {
 
   it("measures every message path for both workloads, at 1 to 64 in flight and 1 to 4 processes", () => {
     const rows = results.results as { scenario: string; path: string; workload: string; concurrency: number; clients: number; p50_us: number; ops_per_sec: number }[];
-    for (const path of ["embedded", "mono", "micro", "micro-mediated", "raw-nats", "raw-tcp"])
+    for (const path of ["embedded", "mono", "micro", "micro-forward", "micro-mediated", "raw-nats", "raw-tcp"])
       for (const workload of ["getpid", "hello_world"]) {
         const latency = rows.find((r) => r.scenario === "latency" && r.path === path && r.workload === workload);
         expect(latency?.p50_us, `${path} ${workload}`).toBeGreaterThan(0);
@@ -56,7 +56,7 @@ describe("npm run bench on a tiny run", () => {
     expect(rows.filter((r) => r.scenario === "clients" && r.path === "micro").map((r) => r.clients)).toEqual([1, 2, 4]);
     expect(new Set(results.batch.filter((b: { path: string }) => b.path === "micro").map((b: { batch_size: number }) => b.batch_size))).toEqual(new Set([0, 1, 8, 32, 128]));
     expect(results.open_loop.length).toBeGreaterThan(0);
-    expect(results.fs.map((f: { path: string }) => f.path)).toEqual(["node-fs", "embedded", "mono", "micro", "micro-mediated"]);
+    expect(results.fs.map((f: { path: string }) => f.path)).toEqual(["node-fs", "embedded", "mono", "micro", "micro-forward", "micro-mediated"]);
   });
 
   it("measures the cost of isolation: raw nats.js, micro and mono, each on an isolated bus and an open one", () => {

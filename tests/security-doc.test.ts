@@ -10,11 +10,20 @@ describe("docs/security.md", () => {
     expect(doc).toBe(withRoles(doc));
   });
 
-  it("a process's grant names only its own pid: its syscall subjects, its terminal, its inbox", () => {
+  it("a process's grant names only its own pid: its syscall subjects (kernel's and servers'), its terminal, its inbox", () => {
     const g = grantOf("process", { pid: "42" });
-    expect(g.pub).toEqual(["natix.sys.42", "natix.sys.42.>"]);
-    expect(g.sub).toEqual(["natix.tty.42", "_INBOX.p.42.>"]);
-    for (const s of [...g.pub, ...g.sub]) expect(s).toMatch(/\b42\b/);
+    expect(g.pub).toEqual(["natix.sys.42", "natix.sys.42.>", "natix.srv.*.42"]);
+    // Beside its own subjects it hears only the route table the kernel publishes for everyone.
+    expect(g.sub).toEqual(["natix.tty.42", "natix.kernel.routes", "_INBOX.p.42.>"]);
+    for (const s of [...g.pub, ...g.sub].filter((x) => x !== "natix.kernel.routes")) expect(s).toMatch(/\b42$|\b42\./);
+  });
+
+  it("a direct call's subject carries the pid last, so no process may call a server as another", () => {
+    const g = grantOf("process", { pid: "42" });
+    for (const other of ["natix.srv.vfs.43", "natix.srv.vfs.420", "natix.srv.vfs.peer", "natix.srv.vfs", "natix.srv.vfs.42.x"]) {
+      expect(g.pub.some((p: string) => covers(p, other)), other).toBe(false);
+    }
+    expect(g.pub.some((p: string) => covers(p, "natix.srv.vfs.42"))).toBe(true);
   });
 
   it("only the vfs server (and the monolith, which is it too) may reach the blk driver", async () => {

@@ -1,14 +1,16 @@
 /**
  * The syscall case table against every way natix runs, over a real nats-server: micro with
- * reply forwarding (default) and with full mediation, mono, and embedded.
+ * direct routing (default), reply forwarding and full mediation, mono, and embedded.
  */
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { bootMode, type ModeName, type TestSystem } from "./helpers/modes.js";
 import { SYSCALL_CASES } from "./cases/syscall-cases.js";
 import { FILE_CASES } from "./cases/file-cases.js";
+import type { RoutingMode } from "../build/kernel-core/kernel.js";
 
-const VARIANTS: { label: string; mode: ModeName; routing?: "forward" | "mediate" }[] = [
+const VARIANTS: { label: string; mode: ModeName; routing?: RoutingMode }[] = [
   { label: "micro", mode: "micro" },
+  { label: "micro, forwarded", mode: "micro", routing: "forward" },
   { label: "micro, mediated", mode: "micro", routing: "mediate" },
   { label: "mono", mode: "mono" },
   { label: "embedded", mode: "embedded" },

@@ -12,6 +12,7 @@ export const PATH_COLORS: Record<PathName, string> = {
   embedded: "#2ca02c",
   mono: "#1f77b4",
   micro: "#d62728",
+  "micro-forward": "#e377c2",
   "micro-mediated": "#ff7f0e",
   "raw-nats": "#9467bd",
   "raw-tcp": "#8c564b",

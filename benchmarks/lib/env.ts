@@ -5,6 +5,7 @@
  * this process; the raw transport floors (a bare nats.js responder, a TCP echo) in a process of
  * their own; and the native C program, built here with cc when there is one.
  */
+import type { RoutingMode } from "../../kernel-core/kernel.js";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { connect as natsConnect, type NatsConnection } from "@nats-io/transport-node";
 import { TcpPinger } from "./paths.js";
@@ -17,7 +18,7 @@ import { startSystem, type RunningSystem } from "../../services/launcher.js";
 import { createEmbeddedSystem, type EmbeddedSystem } from "../../services/embedded.js";
 import { startNatsServer, type NatsServer } from "../../services/nats-server.js";
 
-export const NATIX_PATHS = ["embedded", "mono", "micro", "micro-mediated"] as const;
+export const NATIX_PATHS = ["embedded", "mono", "micro", "micro-forward", "micro-mediated"] as const;
 export type NatixPath = (typeof NATIX_PATHS)[number];
 
 export interface Env {
@@ -46,15 +47,16 @@ export async function bootEnv(paths: readonly string[]): Promise<Env> {
   const systems: RunningSystem[] = [];
   const servers: NatsServer[] = [];
   // Each system on a private nats-server of its own, isolated as natix runs (operator mode).
-  const boot = async (mode: "micro" | "mono", routing: "forward" | "mediate") => {
+  const boot = async (mode: "micro" | "mono", routing: RoutingMode) => {
     const sys = await startSystem({ mode, routing });
     systems.push(sys);
     return sys.natsUrl;
   };
   const urls: Env["urls"] = {};
-  if (paths.includes("micro")) urls.micro = await boot("micro", "forward");
+  if (paths.includes("micro")) urls.micro = await boot("micro", "direct");
+  if (paths.includes("micro-forward")) urls["micro-forward"] = await boot("micro", "forward");
   if (paths.includes("micro-mediated")) urls["micro-mediated"] = await boot("micro", "mediate");
-  if (paths.includes("mono")) urls.mono = await boot("mono", "forward");
+  if (paths.includes("mono")) urls.mono = await boot("mono", "direct");
   const embedded = await createEmbeddedSystem();
 
   const rawServer = await startNatsServer();

@@ -20,7 +20,7 @@ import { fmtCreds } from "@nats-io/jwt";
 import type { SyscallReply, SyscallRequest } from "../../kernel-core/abi/frame.js";
 import { FRAME_TYPE, decodeReply, encodeRequest } from "../../kernel-core/abi/frame.js";
 import { decodeBatchReply, encodeBatch, frameType } from "../../kernel-core/abi/batch.js";
-import type { ProcessInfo } from "../../kernel-core/kernel.js";
+import type { ProcessInfo, RouteTable } from "../../kernel-core/kernel.js";
 import type { SyscallDef } from "../../kernel-core/syscalls/types.js";
 import type { Terminal } from "../../kernel-core/abi/terminal.js";
 import {
@@ -78,7 +78,9 @@ export async function spawnOverNats(opts: NatsSpawnOptions): Promise<KernelPort>
     },
   });
   await nc.flush();
-  return new NatsPort(nc, processInfo, user ? fmtCreds(user.jwt, key) : null);
+  const port = new NatsPort(nc, processInfo, user ? fmtCreds(user.jwt, key) : null);
+  if (processInfo.routing === "direct") await port.learnRoutes();
+  return port;
 }
 
 function serveTerminal(terminal: Terminal, msg: Msg): void {
@@ -107,7 +109,12 @@ function serveTerminal(terminal: Terminal, msg: Msg): void {
 }
 
 class NatsPort implements KernelPort {
+  /** natix.sys.<pid>: the kernel, for what it answers and for what has no direct route. */
   private readonly subject: string;
+  /** Direct routing: syscall number → the owning server's subject for this pid. */
+  private direct = new Map<number, string>();
+  /** Traced (strace): every call goes through the kernel, which writes the trace. */
+  private viaKernel = false;
   /** Resolves once this process's credentials are gone for good (revoked, or refused). */
   private readonly gone: Promise<SyscallReply>;
   private isGone = false;
@@ -124,6 +131,44 @@ class NatsPort implements KernelPort {
 
   get bus(): NatsConnection {
     return this.nc;
+  }
+
+  /**
+   * Direct routing: follow the kernel's route table — subscribed first, then asked for, so no
+   * change falls between the two. Until it is known (or if asking fails), calls go through the
+   * kernel, which forwards them: slower, never wrong.
+   */
+  async learnRoutes(): Promise<void> {
+    const take = (table: RouteTable) => {
+      const direct = new Map<number, string>();
+      for (const [nr, server] of Object.entries(table.routes ?? {})) direct.set(Number(nr), SUBJECTS.direct(server, this.info.pid));
+      this.direct = direct;
+      this.viaKernel = (table.traced ?? []).includes(this.info.pid);
+    };
+    let latest: RouteTable | undefined;
+    this.nc.subscribe(SUBJECTS.routes, {
+      callback: (err, msg) => {
+        if (err !== null) return;
+        try {
+          take((latest = msg.json<RouteTable>()));
+        } catch {
+          // not a table: keep the routes there are
+        }
+      },
+    });
+    try {
+      const asked = (await this.nc.request(SUBJECTS.sysRoutes(this.info.pid), "", { timeout: this.info.deadlineMs })).json<RouteTable>();
+      if (latest === undefined) take(asked);
+    } catch {
+      // no routes: everything through the kernel
+    }
+  }
+
+  /** A server refused a direct call because this process is traced: through the kernel from now. */
+  private redirected(ret: number): boolean {
+    if (ret !== -E.EVIAKERNEL) return false;
+    this.viaKernel = true;
+    return true;
   }
 
   /**
@@ -161,22 +206,44 @@ class NatsPort implements KernelPort {
 
   async call(request: SyscallRequest, idempotent = false): Promise<SyscallReply> {
     if (this.isGone) return { ret: -E.ESRCH };
+    const subject = (!this.viaKernel && this.direct.get(request.nr)) || this.subject;
+    const reply = await Promise.race([this.send(subject, request, idempotent), this.gone]);
+    if (subject !== this.subject && this.redirected(reply.ret)) return this.call(request, idempotent);
+    return reply;
+  }
+
+  private send(subject: string, request: SyscallRequest, idempotent: boolean): Promise<SyscallReply> {
     // An idempotent call is sent again each fifth of the deadline while unanswered (its answer
     // may have died with a killed server or replica), earlier attempts staying open.
     const slice = idempotent ? Math.max(250, this.info.deadlineMs / 5) : Infinity;
-    const sent = requestResending(this.nc, this.subject, encodeRequest(request), performance.now() + this.info.deadlineMs, slice).then((r): SyscallReply => {
+    return requestResending(this.nc, subject, encodeRequest(request), performance.now() + this.info.deadlineMs, slice, this.subject).then((r): SyscallReply => {
       if (!r.ok) return { ret: r.why === "timeout" ? -E.ETIMEDOUT : -E.EIO };
       const reply = decodeReply(r.data);
       return typeof reply === "number" ? { ret: -E.EIO } : reply;
     });
-    return Promise.race([sent, this.gone]);
   }
 
+  /**
+   * A batch goes straight to its server when every call in it has the same direct route;
+   * otherwise to the kernel, which splits it. Calls a server sent back (traced) go again
+   * through the kernel.
+   */
   async callBatch(requests: SyscallRequest[]): Promise<SyscallReply[]> {
+    const first = this.viaKernel ? undefined : this.direct.get(requests[0]?.nr ?? -1);
+    const subject = first !== undefined && requests.every((r) => this.direct.get(r.nr) === first) ? first : this.subject;
+    const replies = await this.sendBatch(subject, requests);
+    if (subject === this.subject || !replies.some((r) => this.redirected(r.ret))) return replies;
+    const again = requests.filter((_, i) => replies[i].ret === -E.EVIAKERNEL);
+    const redone = await this.sendBatch(this.subject, again);
+    let k = 0;
+    return replies.map((r) => (r.ret === -E.EVIAKERNEL ? redone[k++] : r));
+  }
+
+  private async sendBatch(subject: string, requests: SyscallRequest[]): Promise<SyscallReply[]> {
     const all = (ret: number) => requests.map(() => ({ ret }));
     if (this.isGone) return all(-E.ESRCH);
     const r = await Promise.race([
-      requestResending(this.nc, this.subject, encodeBatch(requests.map(encodeRequest)), performance.now() + this.info.deadlineMs),
+      requestResending(this.nc, subject, encodeBatch(requests.map(encodeRequest)), performance.now() + this.info.deadlineMs, Infinity, this.subject),
       this.gone.then(() => undefined),
     ]);
     if (r === undefined) return all(-E.ESRCH);

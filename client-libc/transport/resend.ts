@@ -18,7 +18,12 @@ const timerMs = (ms: number) => Math.max(0, Math.min(ms, MAX_TIMER_MS));
 
 export type RequestOutcome = { ok: true; data: Uint8Array } | { ok: false; why: RequestFailure };
 
-export function requestResending(nc: NatsConnection, subject: string, payload: Uint8Array, deadlineAt: number, sliceMs = Infinity): Promise<RequestOutcome> {
+/**
+ * `fallback`: where to send once `subject` has reached no one — a direct call whose server is
+ * gone (unloaded, restarting) goes to the kernel, which knows whether it is ENOSYS now or
+ * forwards it when the server is back.
+ */
+export function requestResending(nc: NatsConnection, subject: string, payload: Uint8Array, deadlineAt: number, sliceMs = Infinity, fallback?: string): Promise<RequestOutcome> {
   return new Promise((resolve) => {
     let settled = false;
     let open = 0;
@@ -46,6 +51,10 @@ export function requestResending(nc: NatsConnection, subject: string, payload: U
         (err) => {
           open--;
           const why = classifyRequestError(err);
+          if (why === "no-responders" && fallback !== undefined && subject !== fallback) {
+            subject = fallback;
+            return send();
+          }
           if (why === "no-responders") return sendAfter(retryDelay(backoffs++));
           // A timeout is the deadline (the end timer answers) or an old attempt given up on;
           // anything else ends the call unless another attempt may still be answered.

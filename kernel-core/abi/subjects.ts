@@ -11,11 +11,22 @@ export const SUBJECTS = Object.freeze({
   /** Request from process <pid>: a syscall's table entry {nr} (libc learns module-added syscalls). */
   sysent: (pid: number) => `natix.sys.${pid}.sysent`,
   sysentAll: "natix.sys.*.sysent",
-  /** A server's endpoint; replicas share it through a queue group of the same name. */
+  /** Request from process <pid>: the routes for direct calls (a RouteTable, JSON). */
+  sysRoutes: (pid: number) => `natix.sys.${pid}.routes`,
+  sysRoutesAll: "natix.sys.*.routes",
+  /** Published by the kernel whenever the route table or the set of traced processes changes. */
+  routes: "natix.kernel.routes",
+  /**
+   * A server's endpoint for what the kernel and other components route to it (an envelope
+   * naming the caller); replicas share it through a queue group of the same name.
+   */
   server: (name: string) => `natix.srv.${name}`,
+  /** Direct routing: process <pid>'s calls for server <name>. Only <pid> may publish here. */
+  direct: (name: string, pid: number | string) => `natix.srv.${name}.${pid}`,
+  directAll: (name: string) => `natix.srv.${name}.*`,
   driver: (name: string) => `natix.drv.${name}`,
-  /** Peer questions to a component (JSON {op, args}): natix.srv.<name>.peer, natix.kernel.peer. */
-  peer: (name: string) => (name === "kernel" ? "natix.kernel.peer" : `natix.srv.${name}.peer`),
+  /** Peer questions to a component (JSON {op, args}): natix.peer.<name>, natix.kernel.peer. */
+  peer: (name: string) => (name === "kernel" ? "natix.kernel.peer" : `natix.peer.${name}`),
   /** A program's terminal, served by its libc. */
   tty: (pid: number | string) => `natix.tty.${pid}`,
   spawn: "natix.kernel.spawn",
@@ -33,6 +44,8 @@ export const SUBJECTS = Object.freeze({
   /** A trace's lines (strace): one message per line, an empty one at the end. */
   traceOut: (token: string) => `natix.trace.${token}`,
   traceOutAll: "natix.trace.*",
+  /** Request from a server taking direct calls: {pid} → the process's record, or null. */
+  procRecord: "natix.kernel.proc",
   /** Published by the kernel: process exits and other facts servers act on. */
   events: "natix.kernel.events",
   /** Published by the kernel when it (re)starts: servers register again. */
@@ -94,7 +107,7 @@ export const isComponentReply = (reply: string) => reply.startsWith("_INBOX.c.")
 /** Whether `reply` is an inbox of the administrator's tools. */
 export const isAdminReply = (reply: string) => reply.startsWith(`${INBOX.admin}.`);
 
-/** The pid in a natix.sys.<pid> subject (or natix.sys.<pid>.<op>), or 0 when it is not one. */
+/** The pid in a natix.sys.<pid> subject (or natix.sys.<pid>.<op>, natix.srv.<name>.<pid>), or 0 when it is not one. */
 export function pidOfSubject(subject: string): number {
   const parts = subject.split(".");
   const token = parts[0] === "natix" && parts[1] === "sys" ? parts[2] : parts[parts.length - 1];

@@ -1,6 +1,6 @@
 /**
  * natix up [--mode micro|mono] [--nats URL [--keys DIR]] [--data DIR] [--deadline-ms N]
- *          [--routing forward|mediate] [--replicas NAME=N]... [--chaos] [--http PORT] [--log-level LEVEL]
+ *          [--routing direct|forward|mediate] [--replicas NAME=N]... [--chaos] [--http PORT] [--log-level LEVEL]
  * Runs the system in the foreground, every component under the reincarnation supervisor, on a
  * bus it isolates: its private nats-server runs in operator mode (with --nats, give --keys DIR
  * made by `natix keys init`), and every component and process has credentials of its own.
@@ -11,10 +11,10 @@
  */
 import { parseArgs } from "node:util";
 import { startSystem, type Mode } from "../launcher.js";
-import type { RoutingMode } from "../../kernel-core/kernel.js";
+import { ROUTING_MODES, type RoutingMode } from "../../kernel-core/kernel.js";
 
 export const usage =
-  "natix up [--mode micro|mono] [--nats URL [--keys DIR]] [--data DIR] [--deadline-ms N] [--routing forward|mediate] [--replicas NAME=N] [--chaos] [--http PORT] [--log-level LEVEL]";
+  "natix up [--mode micro|mono] [--nats URL [--keys DIR]] [--data DIR] [--deadline-ms N] [--routing direct|forward|mediate] [--replicas NAME=N] [--chaos] [--http PORT] [--log-level LEVEL]";
 
 export async function up(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -24,7 +24,7 @@ export async function up(argv: string[]): Promise<number> {
       nats: { type: "string" },
       data: { type: "string" },
       "deadline-ms": { type: "string" },
-      routing: { type: "string", default: "forward" },
+      routing: { type: "string", default: "direct" },
       "log-level": { type: "string" },
       replicas: { type: "string", multiple: true },
       keys: { type: "string" },
@@ -35,7 +35,7 @@ export async function up(argv: string[]): Promise<number> {
   const httpPort = values.http === undefined ? undefined : Number(values.http);
   if (httpPort !== undefined && !(Number.isInteger(httpPort) && httpPort >= 0 && httpPort < 65536)) throw new UsageError("--http takes a TCP port (0: any free one)");
   if (values.mode !== "micro" && values.mode !== "mono") throw new UsageError(`--mode must be micro or mono, not ${values.mode}`);
-  if (values.routing !== "forward" && values.routing !== "mediate") throw new UsageError(`--routing must be forward or mediate`);
+  if (!ROUTING_MODES.includes(values.routing as RoutingMode)) throw new UsageError(`--routing must be ${ROUTING_MODES.join(", ").replace(/, (?=[^,]*$)/, " or ")}`);
   const deadline = values["deadline-ms"] === undefined ? undefined : Number(values["deadline-ms"]);
   if (deadline !== undefined && !(deadline > 0)) throw new UsageError("--deadline-ms must be a positive number");
 

@@ -1,22 +1,29 @@
 /**
  * Puts one server or driver on NATS as a NATS micro service (`@nats-io/services`: answers
  * $SRV.PING/INFO/STATS), in a queue group so replicas share the load, and keeps it registered
- * with the kernel: at start, and again whenever the kernel announces it (re)started. It answers
- * only to reply subjects of kernel-side components, or, for a routed syscall, of the caller
- * (reply-guard.ts).
+ * with the kernel: at start, and again whenever the kernel announces it (re)started. A server
+ * has two doors: natix.srv.<name> for what the kernel and other components route to it, and
+ * natix.srv.<name>.<pid> for process <pid>'s direct calls. Each answers only to the reply
+ * subjects of kernel-side components or of the caller (reply-guard.ts).
  */
 import type { NatsConnection } from "@nats-io/transport-node";
-import { Svcm } from "@nats-io/services";
+import { Svcm, type ServiceMsg } from "@nats-io/services";
 import type { Logger } from "pino";
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { SUBJECTS, serviceName } from "../../kernel-core/abi/subjects.js";
+import { SUBJECTS, pidOfSubject, serviceName } from "../../kernel-core/abi/subjects.js";
 import type { ComponentKind, Registration } from "../../kernel-core/registry.js";
 import type { SyscallDef } from "../../kernel-core/syscalls/types.js";
+import type { Dispatcher } from "../../kernel-core/server-runtime.js";
+import type { SyscallMeter } from "../../kernel-core/meter.js";
+import { KnownProcesses, parseProcessRecord, type KernelEvent } from "../../kernel-core/known-processes.js";
+import { directRouter } from "../../kernel-core/direct-router.js";
 import { NATIX_VERSION } from "../version.js";
 import { answerPeer } from "./links.js";
+import { requestWithRetry } from "./requests.js";
 import { replyGuard } from "./reply-guard.js";
 import { routedCallerPid } from "../../kernel-core/abi/routed.js";
+import { handleDirect, handleRouted } from "./routed.js";
 
 export interface EndpointOptions {
   nc: NatsConnection;
@@ -28,13 +35,12 @@ export interface EndpointOptions {
   /** A module's facts for /proc/modules. */
   module?: { size: number; proc: string[] };
   subject: string;
-  handle(data: Uint8Array): Uint8Array | Promise<Uint8Array>;
   /**
-   * Who its requests come from: "routed" — syscalls the kernel routes (answered to the calling
-   * process, or to a component that mediates); "components" — kernel-side components only.
+   * What it serves: syscalls (a server or module: routed to it by the kernel, or sent directly
+   * by processes), or requests of kernel-side components only (a driver).
    */
-  callers: "routed" | "components";
-  syscalls?: number[];
+  serves: { syscalls: Dispatcher; meter?: SyscallMeter } | { requests(data: Uint8Array): Uint8Array | Promise<Uint8Array> };
+  /** Table entries the server adds (a module's), for its registration. */
   definitions?: SyscallDef[];
   processExited?(pid: number): void | Promise<void>;
   /** Peer questions it answers (on natix.srv.<name>.peer). */
@@ -50,10 +56,22 @@ export async function hostEndpoint(opts: EndpointOptions): Promise<HostedEndpoin
   const { nc, log } = opts;
   const instance = opts.instance ?? randomUUID();
   const guard = replyGuard(log);
-  const accepts =
-    opts.callers === "routed"
-      ? (data: Uint8Array, reply: string, on: string) => guard.forCaller(routedCallerPid(data), reply, on)
-      : (_data: Uint8Array, reply: string, on: string) => guard.fromComponent(reply, on);
+  const serves = opts.serves;
+  const dispatcher = "syscalls" in serves ? serves.syscalls : undefined;
+  const handle = dispatcher ? (data: Uint8Array) => handleRouted(dispatcher, data) : (serves as { requests(d: Uint8Array): Uint8Array | Promise<Uint8Array> }).requests;
+  const accepts = dispatcher
+    ? (data: Uint8Array, reply: string, on: string) => guard.forCaller(routedCallerPid(data), reply, on)
+    : (_data: Uint8Array, reply: string, on: string) => guard.fromComponent(reply, on);
+  const respond = (msg: ServiceMsg, out: Uint8Array | Promise<Uint8Array>) => {
+    if (out instanceof Uint8Array) msg.respond(out);
+    else out.then((bytes) => msg.respond(bytes), (e) => log.error({ err: e }, "request handler failed"));
+  };
+  // What the kernel says of the processes that may call directly (credentials, tracing).
+  const known = new KnownProcesses(async (pid) => {
+    const r = await requestWithRetry(nc, SUBJECTS.procRecord, new TextEncoder().encode(JSON.stringify({ pid })), 2000);
+    if (!r.ok) throw new Error(`the kernel did not say who process ${pid} is (${r.why})`);
+    return parseProcessRecord(JSON.parse(new TextDecoder().decode(r.data)));
+  });
   const svc = await new Svcm(nc).add({
     name: serviceName(opts.name),
     version: NATIX_VERSION,
@@ -61,15 +79,22 @@ export async function hostEndpoint(opts: EndpointOptions): Promise<HostedEndpoin
     queue: serviceName(opts.name),
     metadata: { kind: opts.kind, pid: String(process.pid), host: hostname() },
   });
-  svc.addEndpoint(opts.kind === "server" ? "syscall" : "request", {
+  svc.addEndpoint(dispatcher ? "syscall" : "request", {
     subject: opts.subject,
     handler: (err, msg) => {
-      if (err !== null || !msg.reply || !accepts(msg.data, msg.reply, msg.subject)) return;
-      const out = opts.handle(msg.data);
-      if (out instanceof Uint8Array) msg.respond(out);
-      else out.then((bytes) => msg.respond(bytes), (e) => log.error({ err: e }, "request handler failed"));
+      if (err === null && msg.reply && accepts(msg.data, msg.reply, msg.subject)) respond(msg, handle(msg.data));
     },
   });
+  if (dispatcher) {
+    const delivery = { router: directRouter(dispatcher, known, (serves as { meter?: SyscallMeter }).meter), linked: new Map([[dispatcher.name, dispatcher]]) };
+    svc.addEndpoint("direct", {
+      subject: SUBJECTS.directAll(opts.name),
+      handler: (err, msg) => {
+        const pid = pidOfSubject(msg.subject);
+        if (err === null && msg.reply && pid !== 0 && guard.fromProcess(pid, msg.reply, msg.subject)) respond(msg, handleDirect(delivery, pid, msg.data));
+      },
+    });
+  }
 
   if (opts.peer) {
     const handlers = opts.peer;
@@ -81,22 +106,33 @@ export async function hostEndpoint(opts: EndpointOptions): Promise<HostedEndpoin
     });
   }
 
-  if (opts.processExited) {
+  if (dispatcher || opts.processExited) {
     const exited = opts.processExited;
     nc.subscribe(SUBJECTS.events, {
       callback: (err, msg) => {
         if (err !== null) return;
-        const event = msg.json<{ type: string; pid: number }>();
-        if (event.type === "exit") void exited(event.pid);
+        let event: KernelEvent;
+        try {
+          event = msg.json<KernelEvent>();
+        } catch {
+          return;
+        }
+        known.apply(event);
+        if (event.type === "exit") void exited?.(event.pid);
       },
     });
+    // Events missed while the connection was down (a setuid among them) must not leave a stale
+    // view: forget, and ask the kernel again on the next call.
+    void (async () => {
+      for await (const s of nc.status()) if (s.type === "reconnect") known.forget();
+    })().catch(() => {});
   }
 
   const registration: Registration = {
     name: opts.name,
     kind: opts.kind,
     instance,
-    syscalls: opts.syscalls ?? [],
+    syscalls: dispatcher?.numbers ?? [],
     definitions: opts.definitions,
     module: opts.module,
   };
@@ -114,7 +150,12 @@ export async function hostEndpoint(opts: EndpointOptions): Promise<HostedEndpoin
       }
     }
   };
-  nc.subscribe(SUBJECTS.hello, { callback: () => void register().catch((e) => log.error({ err: e }, "registration failed")) });
+  nc.subscribe(SUBJECTS.hello, {
+    callback: () => {
+      known.forget(); // a restarted kernel knows none of the processes of the one before
+      void register().catch((e) => log.error({ err: e }, "registration failed"));
+    },
+  });
   await register();
 
   return {

@@ -2,23 +2,27 @@
  * kernel-core on NATS. Syscalls arrive on natix.sys.<pid>: the subject, not the frame, says who
  * is calling (the bus lets only process <pid> publish there), and the reply subject must be that
  * process's own inbox. Each call is decoded (a malformed frame gets an errno reply, never a
- * crash), routed by the kernel, and then either answered here, run by a server linked into this
- * process (mono), or sent to the owning server's subject: with the caller's reply subject, so
- * the server answers the caller directly (forward), or with the kernel's own, the kernel
- * relaying the answer (mediate). The control plane (spawn, registration, log, trace, modules)
- * is in kernel-control.ts.
+ * crash) and delivered (kernel-core/deliver.ts): answered here, run by a server linked into this
+ * process (mono), or sent to the owning server's subject — with the caller's reply subject, so
+ * the server answers the caller directly (forward, and what reaches the kernel under direct
+ * routing), or with the kernel's own, the kernel relaying the answer (mediate, and any traced
+ * call). The control plane (spawn, registration, routes, log, trace, modules) is in
+ * kernel-control.ts.
  */
 import type { NatsConnection, Msg } from "@nats-io/transport-node";
 import { Svcm, type ServiceMsg } from "@nats-io/services";
 import type { Logger } from "pino";
 import { hostname } from "node:os";
-import type { Kernel } from "../../kernel-core/kernel.js";
+import type { Kernel, RouteTable } from "../../kernel-core/kernel.js";
+import type { KernelEvents } from "../../kernel-core/kernel.js";
 import type { Dispatcher } from "../../kernel-core/server-runtime.js";
 import type { SyscallReply } from "../../kernel-core/abi/frame.js";
+import type { ProcessRecord } from "../../kernel-core/known-processes.js";
 import { FRAME_TYPE, decodeReply, decodeRequest, encodeReply, encodeRequest, encodeResult } from "../../kernel-core/abi/frame.js";
-import { encodeRouted, type Caller } from "../../kernel-core/abi/routed.js";
+import { encodeRouted } from "../../kernel-core/abi/routed.js";
 import { decodeBatch, decodeBatchReply, encodeBatchReply, encodeRoutedBatch, frameType } from "../../kernel-core/abi/batch.js";
 import { SUBJECTS, pidOfSubject, serviceName } from "../../kernel-core/abi/subjects.js";
+import { deliver, deliverBatch, type Delivery, type RemoteServers } from "../../kernel-core/deliver.js";
 import { E } from "../../kernel-core/errno.js";
 import { NATIX_VERSION } from "../version.js";
 import { requestWithRetry } from "./requests.js";
@@ -49,62 +53,35 @@ export interface KernelHostOptions {
 
 export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Promise<void> }> {
   const { nc, kernel, log } = opts;
-  const local = opts.local ?? new Map<string, Dispatcher>();
   const guard = replyGuard(log);
 
-  const answer = (msg: Msg, reply: SyscallReply | Promise<SyscallReply>) => {
+  // Calls for servers in other processes: forwarded (the server answers the caller; not while
+  // traced — the kernel must see the reply) or mediated, through requestWithRetry.
+  const remote: RemoteServers<Msg> = {
+    one(server, caller, request, msg, traced) {
+      const routed = encodeRouted(caller, msg.data);
+      if (kernel.routing !== "mediate" && !traced) return void nc.publish(SUBJECTS.server(server), routed, { reply: msg.reply });
+      const idempotent = kernel.registry.definition(request.nr)?.flags?.includes("idempotent") ?? false;
+      return requestWithRetry(nc, SUBJECTS.server(server), routed, kernel.deadlineMs, idempotent ? Math.max(250, kernel.deadlineMs / 5) : Infinity).then((r) => {
+        const reply = r.ok ? decodeReply(r.data) : -E.ETIMEDOUT;
+        return typeof reply === "number" ? { ret: reply === -E.ETIMEDOUT ? reply : -E.EIO } : reply;
+      });
+    },
+    async many(server, caller, requests) {
+      const r = await requestWithRetry(nc, SUBJECTS.server(server), encodeRoutedBatch(caller, requests.map(encodeRequest)), kernel.deadlineMs);
+      const decoded = r.ok ? decodeBatchReply(r.data) : -E.ETIMEDOUT;
+      return requests.map((_, k) => {
+        const one = typeof decoded === "number" ? decoded : (decoded[k] ?? -E.EIO);
+        return typeof one === "number" ? { ret: one } : one;
+      });
+    },
+  };
+  const delivery: Delivery<Msg> = { router: kernel, linked: opts.local ?? new Map<string, Dispatcher>(), remote };
+
+  const answer = (msg: Msg, reply: SyscallReply | Promise<SyscallReply> | undefined) => {
     if (reply instanceof Promise) reply.then((r) => msg.respond(encodeReply(r)));
-    else msg.respond(encodeReply(reply));
+    else if (reply !== undefined) msg.respond(encodeReply(reply));
   };
-
-  const mediate = async (msg: Msg, subject: string, routed: Uint8Array, idempotent: boolean, onReply?: (reply: SyscallReply) => void) => {
-    const r = await requestWithRetry(nc, subject, routed, kernel.deadlineMs, idempotent ? Math.max(250, kernel.deadlineMs / 5) : Infinity);
-    const bytes = r.ok ? r.data : encodeResult(-E.ETIMEDOUT);
-    if (onReply) {
-      const reply = decodeReply(bytes);
-      onReply(typeof reply === "number" ? { ret: -E.EIO } : reply);
-    }
-    msg.respond(bytes);
-  };
-
-  /**
-   * A batch: each call routed on its own; those for the same remote server go to it as one
-   * routed batch, those linked in or answered by the kernel are done here; the replies go
-   * back together, in order. A batch is always mediated (the kernel merges the replies).
-   */
-  async function onBatch(msg: Msg, pid: number): Promise<void> {
-    const entries = decodeBatch(msg.data);
-    if (typeof entries === "number") return void msg.respond(encodeResult(entries));
-    const replies: (SyscallReply | Promise<SyscallReply>)[] = new Array(entries.length);
-    const remote = new Map<string, { caller: Caller; indices: number[]; frames: Uint8Array[] }>();
-    entries.forEach((req, i) => {
-      if (typeof req === "number") return void (replies[i] = { ret: req });
-      const route = kernel.route(pid, req);
-      if (route.kind === "reply") return void (replies[i] = route.reply);
-      const snapshot = route.traced;
-      const linked = local.get(route.server);
-      if (linked !== undefined) {
-        const r = Promise.resolve(linked.dispatch(route.caller, req));
-        return void (replies[i] = snapshot ? r.then((x) => (kernel.traced(pid, snapshot, x), x)) : r);
-      }
-      const group = remote.get(route.server) ?? { caller: route.caller, indices: [], frames: [] };
-      group.indices.push(i);
-      group.frames.push(encodeRequest(req));
-      remote.set(route.server, group);
-    });
-    await Promise.all(
-      [...remote].map(async ([server, g]) => {
-        const r = await requestWithRetry(nc, SUBJECTS.server(server), encodeRoutedBatch(g.caller, g.frames), kernel.deadlineMs);
-        const decoded = r.ok ? decodeBatchReply(r.data) : -E.ETIMEDOUT;
-        g.indices.forEach((index, k) => {
-          const one = typeof decoded === "number" ? decoded : decoded[k] ?? -E.EIO;
-          replies[index] = typeof one === "number" ? { ret: one } : one;
-        });
-      }),
-    );
-    const done = await Promise.all(replies);
-    msg.respond(encodeBatchReply(done.map(encodeReply)));
-  }
 
   function onSyscall(msg: ServiceMsg): void {
     if (!msg.reply) return; // a publish with nowhere to answer: nothing to do
@@ -112,23 +89,14 @@ export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Pro
     // Not a process's subject (only reachable on an open bus): ESRCH, but only to an inbox.
     if (pid === 0) return void (msg.reply.startsWith("_INBOX.") && msg.respond(encodeResult(-E.ESRCH)));
     if (!guard.fromProcess(pid, msg.reply, msg.subject)) return;
-    if (frameType(msg.data) === FRAME_TYPE.BATCH_REQUEST) return void onBatch(msg, pid);
+    if (frameType(msg.data) === FRAME_TYPE.BATCH_REQUEST) {
+      const entries = decodeBatch(msg.data);
+      if (typeof entries === "number") return void msg.respond(encodeResult(entries));
+      return void deliverBatch(delivery, pid, entries).then((replies) => msg.respond(encodeBatchReply(replies.map(encodeReply))));
+    }
     const request = decodeRequest(msg.data);
     if (typeof request === "number") return void msg.respond(encodeResult(request));
-    const route = kernel.route(pid, request);
-    if (route.kind === "reply") return answer(msg, route.reply);
-    const snapshot = route.traced;
-    const traced = snapshot ? (r: SyscallReply) => kernel.traced(pid, snapshot, r) : undefined;
-    const linked = local.get(route.server);
-    if (linked !== undefined) {
-      const reply = linked.dispatch(route.caller, request);
-      return answer(msg, traced ? Promise.resolve(reply).then((r) => (traced(r), r)) : reply);
-    }
-    const routed = encodeRouted(route.caller, msg.data);
-    const subject = SUBJECTS.server(route.server);
-    // A traced call is mediated whatever the routing: the kernel must see its reply.
-    if (kernel.routing === "forward" && !traced) nc.publish(subject, routed, { reply: msg.reply });
-    else void mediate(msg, subject, routed, kernel.registry.definition(request.nr)?.flags?.includes("idempotent") ?? false, traced);
+    answer(msg, deliver(delivery, pid, request, msg));
   }
 
   const svc = await new Svcm(nc).add({
@@ -151,11 +119,27 @@ export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Pro
   };
 }
 
-/** Kernel events as NATS messages, for servers in other processes. */
-export function publishKernelEvents(nc: NatsConnection) {
+/**
+ * Kernel events as NATS messages, for servers in other processes: a process's end, its
+ * credentials (on creation, setuid, trace), and the route table libc's direct calls follow —
+ * published once per event-loop turn however many changes it saw.
+ */
+export function publishKernelEvents(nc: NatsConnection, routeTable?: () => RouteTable): KernelEvents {
+  let routesDue = false;
   return {
-    processExited(pid: number, status: number) {
+    processExited(pid, status) {
       nc.publish(SUBJECTS.events, JSON.stringify({ type: "exit", pid, status }));
+    },
+    processChanged(pid: number, record: ProcessRecord) {
+      nc.publish(SUBJECTS.events, JSON.stringify({ type: "proc", pid, ...record }));
+    },
+    routesChanged() {
+      if (routesDue || routeTable === undefined) return;
+      routesDue = true;
+      queueMicrotask(() => {
+        routesDue = false;
+        nc.publish(SUBJECTS.routes, JSON.stringify(routeTable()));
+      });
     },
   };
 }

@@ -95,7 +95,7 @@ export async function hostKernelControl(opts: KernelControlOptions): Promise<voi
       if (err !== null) return;
       const r = parseRegistration(msg.data);
       if (typeof r === "string" || r.name !== lastToken(msg.subject) || !kernel.registry.hasInstance(r.name, r.instance)) return;
-      kernel.registry.unregister(r.name, r.instance);
+      kernel.unregister(r.name, r.instance);
       const left = kernel.registry.list().find((s) => s.name === r.name)?.instances ?? 0;
       log.info(`${r.kind === "server" ? "server" : r.kind} ${r.name} left${left ? ` (${left} instance${left > 1 ? "s" : ""} still serve)` : ""}`);
     },
@@ -164,6 +164,24 @@ export async function hostKernelControl(opts: KernelControlOptions): Promise<voi
     if (pid === 0 || !msg.reply || !guard.fromProcess(pid, msg.reply, msg.subject)) return;
     const nr = Number(msg.string());
     json(msg, { def: Number.isInteger(nr) ? (kernel.registry.definition(nr) ?? null) : null });
+  });
+
+  // A server taking direct calls asks who a process is (it started after the process did).
+  endpoint("proc", SUBJECTS.procRecord, guard.fromComponent, (msg) => {
+    let pid = 0;
+    try {
+      pid = Number(msg.json<{ pid?: unknown }>().pid);
+    } catch {
+      // answered as no such process
+    }
+    json(msg, Number.isInteger(pid) && pid > 0 ? kernel.record(pid) : null);
+  });
+
+  // A process asks for the routes of its direct calls (after subscribing to their changes).
+  endpoint("routes", SUBJECTS.sysRoutesAll, () => true, (msg) => {
+    const pid = pidOfSubject(msg.subject);
+    if (pid === 0 || !msg.reply || !guard.fromProcess(pid, msg.reply, msg.subject)) return;
+    json(msg, kernel.routeTable());
   });
 
   const loader = opts.modules;

@@ -3,6 +3,7 @@
  * them: micro (one process per component, NATS between), mono (one kernel process, programs
  * over NATS), embedded (the kernel in this process, no NATS).
  */
+import type { RoutingMode } from "../../build/kernel-core/kernel.js";
 import { startSystem, type RunningSystem } from "../../build/services/launcher.js";
 import { createEmbeddedSystem, type EmbeddedSystem } from "../../build/services/embedded.js";
 import { connect, type Proc, type ConnectOptions } from "../../build/client-libc/mod.js";
@@ -32,7 +33,7 @@ export interface TestProc {
 
 export async function bootMode(
   mode: ModeName,
-  opts: { deadlineMs?: number; routing?: "forward" | "mediate"; supervise?: boolean; replicas?: Record<string, number>; openBus?: boolean } = {},
+  opts: { deadlineMs?: number; routing?: RoutingMode; supervise?: boolean; replicas?: Record<string, number>; openBus?: boolean } = {},
 ): Promise<TestSystem> {
   let nats: TestNats | undefined;
   let system: RunningSystem | undefined;

@@ -60,7 +60,13 @@ export default async function main(argv) {
   await pub("another pid's syscall subject", `natix.sys.${victim}`);
   await pub("another pid's sysent subject", `natix.sys.${victim}.sysent`, enc.encode("999"));
   for (const s of ["vfs", "mem", "hello"]) await pub(`the ${s} server`, `natix.srv.${s}`);
-  await pub("a server's peer questions", "natix.srv.vfs.peer", enc.encode(JSON.stringify({ op: "fds", args: { pid: victim } })));
+  await pub("a server's peer questions", "natix.peer.vfs", enc.encode(JSON.stringify({ op: "fds", args: { pid: victim } })));
+  // Direct routing: a call as another pid, straight to each server (getpid's frame is enough:
+  // the bus must refuse it before any server sees it).
+  for (const s of ["vfs", "mem", "hello"]) await pub(`the ${s} server, directly, as another pid`, `natix.srv.${s}.${victim}`);
+  await pub("the vfs server's peer subject under the direct prefix", "natix.srv.vfs.peer");
+  await pub("forge the route table", "natix.kernel.routes", enc.encode(JSON.stringify({ routing: "direct", routes: { 1: "evil" }, traced: [] })));
+  await pub("forge a process's credentials (uid 0)", "natix.kernel.events", enc.encode(JSON.stringify({ type: "proc", pid: me, caller: { pid: me, uid: 0, gid: 0, euid: 0, egid: 0 }, suid: 0, sgid: 0, traced: false })));
   await pub("the kernel's peer questions", "natix.kernel.peer", enc.encode(JSON.stringify({ op: "proc.read", args: { path: "/1/status" } })));
   await pub("the blk driver (write zeros over blocks 0-7)", "natix.drv.blk", blkWrite);
   await pub("the tty driver", "natix.drv.tty");
@@ -93,6 +99,9 @@ export default async function main(argv) {
   await sub("every inbox", "_INBOX.>");
   await sub("another process's inbox", `_INBOX.p.${victim}.>`);
   await sub("the vfs server's requests (impersonate it)", "natix.srv.vfs");
+  await sub("the vfs server's direct calls from every process", "natix.srv.vfs.*");
+  await sub("another process's direct calls to vfs", `natix.srv.vfs.${victim}`);
+  await sub("what processes tell the servers", "natix.kernel.events");
   await sub("the blk driver's requests (impersonate the disk)", "natix.drv.blk");
   await sub("spawn requests", "natix.kernel.spawn");
   await sub("every trace", "natix.trace.*");
@@ -104,6 +113,9 @@ export default async function main(argv) {
   const getpidFrame = encodeRequest({ nr: SYS.getpid, args: [], input: [], outCap: [] });
   report.push({ name: "a reply to another process's terminal", kind: "reply", subject: `natix.tty.${victim}`, outcome: await publishes(nc, `natix.sys.${me}`, getpidFrame, `natix.tty.${victim}`) });
   report.push({ name: "a reply into another process's inbox", kind: "reply", subject: `_INBOX.p.${victim}.x`, outcome: await publishes(nc, `natix.sys.${me}`, getpidFrame, `_INBOX.p.${victim}.x`) });
+  // The same through a direct call: the server checks the reply subject as the kernel does.
+  const helloFrame = encodeRequest({ nr: SYS.hello_world, args: [0, 3, 0, 64], input: [enc.encode("hi\0")], outCap: [-1, -1, 64, -1] });
+  report.push({ name: "a direct call answered to another process's terminal", kind: "reply", subject: `natix.tty.${victim}`, outcome: await publishes(nc, `natix.srv.hello.${me}`, helloFrame, `natix.tty.${victim}`) });
 
   // Raising its own uid: Linux's rules, from the kernel.
   const r = await setuid(0);

@@ -1,0 +1,47 @@
+/**
+ * The checks every syscall passes before its handler runs, in one place: kernel-core makes them
+ * for the calls it routes, and a server makes exactly the same ones for a call a process sent it
+ * directly (direct routing) — the same table, the same code, the same errno.
+ */
+import type { SyscallDef } from "./syscalls/types.js";
+import type { SyscallRequest } from "./abi/frame.js";
+import type { Caller } from "./abi/routed.js";
+import { validateArgs } from "./validate.js";
+import { E } from "./errno.js";
+
+/** What the checks need to know of a running process. */
+export interface ProcessCredentials {
+  readonly caller: Caller;
+  /** Saved set-user/group-ID. */
+  readonly suid: number;
+  readonly sgid: number;
+}
+
+/** A running process's credentials, or undefined when no such process runs. */
+export type ProcessLookup = (pid: number) => ProcessCredentials | undefined;
+
+/**
+ * May `self` act on process `pid` (read its memory, change its limits)? As Linux's ptrace
+ * access check: root may; otherwise only a process with the same real and effective ids.
+ */
+export function checkTarget(self: ProcessCredentials, pid: number, zeroIsSelf: boolean, lookup: ProcessLookup): number {
+  const t = pid === 0 && zeroIsSelf ? self : lookup(pid | 0);
+  if (t === undefined) return -E.ESRCH;
+  if (t.caller.pid === self.caller.pid || self.caller.euid === 0) return 0;
+  const c = self.caller;
+  const same = c.uid === t.caller.uid && c.uid === t.caller.euid && c.uid === t.suid && c.gid === t.caller.gid && c.gid === t.caller.egid;
+  return same ? 0 : -E.EPERM;
+}
+
+/** The pid a call names as its target (prlimit64, process_vm_readv), or undefined. */
+export function targetOf(def: SyscallDef, request: SyscallRequest): number | undefined {
+  return def.target === undefined ? undefined : (request.args[def.target.arg] ?? 0) | 0;
+}
+
+/** 0 if `self` may make this call as framed; otherwise the errno it fails with. */
+export function admit(def: SyscallDef, request: SyscallRequest, self: ProcessCredentials, lookup: ProcessLookup): number {
+  const bad = validateArgs(def, request);
+  if (bad < 0) return bad;
+  if (def.target === undefined) return 0;
+  return checkTarget(self, request.args[def.target.arg] ?? 0, def.target.zeroIsSelf ?? false, lookup);
+}
