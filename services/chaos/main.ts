@@ -1,6 +1,6 @@
 /**
- * npm run chaos [-- --mode micro|mono --kills N --duration S --target blk|vfs|tty|hello|mem
- *                   --fault kill|crash --seed N --json FILE]
+ * npm run chaos [-- --mode micro|mono --routing direct|forward|mediate --kills N --duration S
+ *                   --target blk|vfs|tty|hello|mem --fault kill|crash --seed N --json FILE]
  * Prints a Markdown summary; with --json also writes the report as JSON (and the summary next
  * to it, FILE with .md).
  */
@@ -8,10 +8,12 @@ import { parseArgs } from "node:util";
 import { writeFileSync } from "node:fs";
 import { runChaos, TARGETS, type Target } from "./run.js";
 import { markdown } from "./report.js";
+import { ROUTING_MODES, type RoutingMode } from "../../kernel-core/kernel.js";
 
 const { values } = parseArgs({
   options: {
     mode: { type: "string", default: "micro" },
+    routing: { type: "string", default: "direct" },
     kills: { type: "string", default: "20" },
     duration: { type: "string", default: "3600" },
     target: { type: "string", default: "blk" },
@@ -26,6 +28,7 @@ const fail = (text: string) => {
   process.exit(2);
 };
 if (values.mode !== "micro" && values.mode !== "mono") fail("--mode is micro or mono");
+if (!ROUTING_MODES.includes(values.routing as RoutingMode)) fail(`--routing is one of ${ROUTING_MODES.join(", ")}`);
 if (!TARGETS.includes(values.target as Target)) fail(`--target is one of ${TARGETS.join(", ")}`);
 if (values.fault !== "kill" && values.fault !== "crash") fail("--fault is kill or crash");
 const kills = Number(values.kills);
@@ -33,6 +36,7 @@ if (!Number.isInteger(kills) || kills < 1) fail("--kills is a positive integer")
 
 const report = await runChaos({
   mode: values.mode as "micro" | "mono",
+  routing: values.routing as RoutingMode,
   target: values.target as Target,
   kills,
   durationS: Number(values.duration),

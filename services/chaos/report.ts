@@ -9,6 +9,8 @@ export interface Percentiles {
 
 export interface ChaosReport {
   mode: "micro" | "mono";
+  /** How calls travelled (micro): direct, forward or mediate. */
+  routing: string;
   target: string;
   fault: "kill" | "crash";
   seed: number;
@@ -56,7 +58,7 @@ export function p99(calls: CallRecord[]): number | null {
 
 export function markdown(r: ChaosReport): string {
   const rows: [string, string][] = [
-    ["mode / target / fault", `${r.mode} / ${r.target} / ${r.fault}`],
+    ["mode / routing / target / fault", `${r.mode} / ${r.mode === "mono" ? "linked" : r.routing} / ${r.target} / ${r.fault}`],
     ["kills", String(r.kills)],
     ["syscalls issued / failed", `${r.syscalls} / ${r.failed}`],
     ["failed by server", Object.entries(r.failed_by_server).map(([k, v]) => `${k} ${v}`).join(", ") || "none"],

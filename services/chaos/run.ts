@@ -11,6 +11,7 @@ import pino from "pino";
 import { connectNats } from "../../client-libc/transport/nats-connect.js";
 import { connect, O_RDONLY } from "../../client-libc/mod.js";
 import { startSystem, type Mode } from "../launcher.js";
+import type { RoutingMode } from "../../kernel-core/kernel.js";
 import { createEmbeddedSystem } from "../embedded.js";
 import { openImage } from "../../servers/blk/image.js";
 import { fsck } from "../../servers/fs/fsck.js";
@@ -27,6 +28,8 @@ export type Target = (typeof TARGETS)[number];
 
 export interface ChaosOptions {
   mode: Mode;
+  /** How calls travel in micro mode (default direct). */
+  routing?: RoutingMode;
   target: Target;
   kills: number;
   /** Stop killing after this many seconds even if fewer kills were done. */
@@ -45,7 +48,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const dataDir = await mkdtemp(join(tmpdir(), "natix-chaos-"));
   const started = performance.now();
   // Started for chaos: components listen for fault injection (admin credentials publish it).
-  const sys = await startSystem({ mode: o.mode, dataDir, chaos: true });
+  const sys = await startSystem({ mode: o.mode, routing: o.routing, dataDir, chaos: true });
   const rec = new Recorder();
   const state: LoadState = { running: true, acked: new Map(), lost: { fds: 0, processes: 0 } };
   const files = Array.from({ length: o.writers ?? 3 }, (_, i) => `/tmp/chaos-${i}.log`);
@@ -133,6 +136,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const outageDetail = percentiles(outages);
   return {
     mode: o.mode,
+    routing: o.routing ?? "direct",
     target: o.target,
     fault: o.fault,
     seed: o.seed,
