@@ -1,7 +1,7 @@
 /** One driver process of micro mode: `driver-main.js tty|blk`. */
 import { SUBJECTS } from "../kernel-core/abi/subjects.js";
 import { createTtyDriver } from "../servers/tty/driver.js";
-import { ttyEndpoint } from "../servers/tty/protocol.js";
+import { ttyEndpoint } from "../servers/tty/link.js";
 import { openImage } from "../servers/blk/image.js";
 import { blkEndpoint } from "../servers/blk/protocol.js";
 import { hostEndpoint } from "./nats/endpoint.js";

@@ -3,7 +3,7 @@ import { createDispatcher } from "../kernel-core/server-runtime.js";
 import { SyscallMeter } from "../kernel-core/meter.js";
 import { publishMeter } from "./nats/meter-publisher.js";
 import { SUBJECTS } from "../kernel-core/abi/subjects.js";
-import { ttyOverLink } from "../servers/tty/protocol.js";
+import { ttyOverLink } from "../servers/tty/link.js";
 import { blkOverLink } from "../servers/blk/protocol.js";
 import { natsBlkLink } from "./nats/blk-link.js";
 import { natsLinks } from "./nats/links.js";

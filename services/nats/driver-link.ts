@@ -1,6 +1,6 @@
 /** A server's link to a driver process over NATS (natix.drv.<name>). */
 import type { NatsConnection } from "@nats-io/transport-node";
-import type { DriverLink } from "../../servers/tty/protocol.js";
+import type { DriverLink } from "../../servers/tty/link.js";
 import { SUBJECTS } from "../../kernel-core/abi/subjects.js";
 import { requestWithRetry } from "./requests.js";
 
