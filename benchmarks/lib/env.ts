@@ -7,7 +7,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { connect as natsConnect, type NatsConnection } from "@nats-io/transport-node";
-import { TcpPinger } from "./paths.js";
+import { TcpPinger } from "./tcp-pinger.js";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

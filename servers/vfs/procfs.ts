@@ -9,22 +9,14 @@
 import type { SyscallContext } from "../../kernel-core/call-context.js";
 import type { PeerCall } from "../../kernel-core/server-runtime.js";
 import type { LinuxStat } from "../../kernel-core/abi/stat.js";
+import type { ProcStat } from "../../kernel-core/procfs.js";
 import { E } from "../../kernel-core/errno.js";
 import { O } from "../../kernel-core/abi/fcntl.js";
 import { openFile, type OpenFile } from "./files.js";
-import { normalize } from "./state.js";
+import { normalize } from "./path.js";
 
 /** st_dev of procfs (0:21). */
 const PROC_DEV = 0x15;
-
-export interface ProcStat {
-  type: "dir" | "file" | "symlink";
-  mode: number;
-  uid: number;
-  gid: number;
-  ino: number;
-  target?: string;
-}
 
 export const isProcPath = (abs: string) => abs === "/proc" || abs.startsWith("/proc/");
 

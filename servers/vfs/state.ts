@@ -15,6 +15,7 @@ import { AT, O, S_IF } from "../../kernel-core/abi/fcntl.js";
 import { ROOT_INO, S } from "../fs/layout.js";
 import { FdTable, openFile, type OpenFile } from "./files.js";
 import { procLinuxStat, type ProcfsClient } from "./procfs.js";
+import { normalize } from "./path.js";
 
 /** st_dev of natixfs (as makedev(8, 1)) and of the console (a devpts-like 0:22). */
 export const FS_DEV = 0x801;
@@ -147,17 +148,6 @@ export class VfsState {
     p.fds.clear();
     for (const f of new Set(files)) await this.release(f);
   }
-}
-
-/** Lexically cleans an absolute path ("/a/./b/../c//" → "/a/c"). */
-export function normalize(path: string): string {
-  const out: string[] = [];
-  for (const part of path.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") out.pop();
-    else out.push(part);
-  }
-  return "/" + out.join("/");
 }
 
 export function toLinuxStat(st: StatInfo): LinuxStat {
