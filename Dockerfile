@@ -11,6 +11,7 @@ COPY tsconfig.json ./
 COPY kernel-core kernel-core
 COPY servers servers
 COPY client-libc client-libc
+COPY transport transport
 COPY services services
 COPY modules modules
 COPY benchmarks benchmarks

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
-import { connectNats } from "../../client-libc/transport/nats-connect.js";
+import { connectNats } from "../../transport/nats-connect.js";
 import { connect, O_RDONLY } from "../../client-libc/mod.js";
 import { startSystem, type Mode } from "../launcher.js";
 import { createEmbeddedSystem } from "../embedded.js";

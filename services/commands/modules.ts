@@ -5,7 +5,7 @@
  * A bare NAME is a module shipped with natix (hwkm, strrev).
  */
 import { parseArgs } from "node:util";
-import { connectNats } from "../../client-libc/transport/nats-connect.js";
+import { connectNats } from "../../transport/nats-connect.js";
 import { connect } from "../../client-libc/connect.js";
 import { SUBJECTS } from "../../kernel-core/abi/subjects.js";
 import { O } from "../../kernel-core/abi/fcntl.js";

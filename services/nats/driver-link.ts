@@ -2,7 +2,7 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { DriverLink } from "../../servers/tty/link.js";
 import { SUBJECTS } from "../../kernel-core/abi/subjects.js";
-import { requestWithRetry } from "./requests.js";
+import { requestWithRetry } from "../../transport/resend.js";
 
 /** Retries while the driver is away (no responders) for up to `budgetMs`, then throws. */
 export function natsDriverLink(nc: NatsConnection, name: string, budgetMs: number): DriverLink {

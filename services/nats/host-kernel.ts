@@ -21,7 +21,7 @@ import { decodeBatch, decodeBatchReply, encodeBatchReply, encodeRoutedBatch, fra
 import { SUBJECTS, pidOfSubject, serviceName } from "../../kernel-core/abi/subjects.js";
 import { E } from "../../kernel-core/errno.js";
 import { NATIX_VERSION } from "../version.js";
-import { requestWithRetry } from "./requests.js";
+import { requestWithRetry } from "../../transport/resend.js";
 import { watchProcesses } from "./liveness.js";
 import { replyGuard } from "./reply-guard.js";
 import { hostKernelControl } from "./kernel-control.js";
