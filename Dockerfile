@@ -12,6 +12,7 @@ COPY kernel-core kernel-core
 COPY servers servers
 COPY client-libc client-libc
 COPY transport transport
+COPY system system
 COPY services services
 COPY modules modules
 COPY benchmarks benchmarks

@@ -7,7 +7,7 @@ import { blkEndpoint } from "../servers/blk/protocol.js";
 import { hostEndpoint } from "./nats/endpoint.js";
 import { natsTerminals } from "./nats/terminals.js";
 import { runComponent } from "./component.js";
-import { deadlineFromEnv, timings } from "./timing.js";
+import { deadlineFromEnv, timings } from "../system/timing.js";
 import { listenForFaults } from "./fault.js";
 
 const name = process.argv[2];

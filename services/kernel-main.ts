@@ -2,7 +2,7 @@
 import { Kernel, KERNEL_RELEASE, type RoutingMode } from "../kernel-core/kernel.js";
 import { hostKernel, publishKernelEvents } from "./nats/host-kernel.js";
 import { runComponent } from "./component.js";
-import { deadlineFromEnv, timings } from "./timing.js";
+import { deadlineFromEnv, timings } from "../system/timing.js";
 import { natsLinks } from "./nats/links.js";
 import { processLoader } from "./module-loader.js";
 import { kernelBus } from "./bus/kernel-bus.js";

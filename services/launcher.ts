@@ -19,14 +19,14 @@ import { INBOX, SUBJECTS, serviceName } from "../kernel-core/abi/subjects.js";
 import { connectNats } from "../transport/nats-connect.js";
 import { credsFileFor, saveAdminCredentials } from "../transport/credentials.js";
 import { prepareSystemBus } from "./bus/system-bus.js";
-import { DiskRefusedError, prepareDisk, unmountableMessage } from "./disk.js";
+import { DiskRefusedError, prepareDisk, unmountableMessage } from "../system/disk.js";
 import { UNMOUNTABLE_STATUS } from "../servers/fs/filesystem.js";
-import { diskSizeMiB } from "./server-catalog.js";
+import { diskSizeMiB } from "../system/server-catalog.js";
 import { NatsServerMissingError, startNatsServer, type NatsServer } from "./nats-server.js";
 import { NoContainerEngineError, startNatsContainer } from "./nats-container.js";
-import { DRIVERS, MICRO_COMPONENTS } from "./server-catalog.js";
+import { DRIVERS, MICRO_COMPONENTS } from "../system/server-catalog.js";
 import { Supervisor, type ComponentSpec } from "./supervisor.js";
-import { coalescedLines, createLogger, KmsgSink } from "./logger.js";
+import { coalescedLines, createLogger, KmsgSink } from "../system/logger.js";
 import { hostSupervisor } from "./nats/host-supervisor.js";
 
 export type Mode = "micro" | "mono";

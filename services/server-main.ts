@@ -8,12 +8,12 @@ import { blkOverLink } from "../servers/blk/protocol.js";
 import { natsBlkLink } from "./nats/blk-link.js";
 import { natsLinks } from "./nats/links.js";
 import { listenForFaults } from "./fault.js";
-import { SERVERS } from "./server-catalog.js";
+import { SERVERS } from "../system/server-catalog.js";
 import { handleRouted } from "./nats/routed.js";
 import { hostEndpoint } from "./nats/endpoint.js";
 import { natsDriverLink } from "./nats/driver-link.js";
 import { runComponent } from "./component.js";
-import { deadlineFromEnv, timings } from "./timing.js";
+import { deadlineFromEnv, timings } from "../system/timing.js";
 
 const name = process.argv[2];
 const row = SERVERS.find((s) => s.name === name);

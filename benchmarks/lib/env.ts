@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { connect, type Proc } from "../../client-libc/mod.js";
 import { startSystem, type RunningSystem } from "../../services/launcher.js";
-import { createEmbeddedSystem, type EmbeddedSystem } from "../../services/embedded.js";
+import { createEmbeddedSystem, type EmbeddedSystem } from "../../system/embedded.js";
 import { startNatsServer, type NatsServer } from "../../services/nats-server.js";
 
 export const NATIX_PATHS = ["embedded", "mono", "micro", "micro-mediated"] as const;

@@ -11,7 +11,7 @@ import pino from "pino";
 import { connectNats } from "../../transport/nats-connect.js";
 import { connect, O_RDONLY } from "../../client-libc/mod.js";
 import { startSystem, type Mode } from "../launcher.js";
-import { createEmbeddedSystem } from "../embedded.js";
+import { createEmbeddedSystem } from "../../system/embedded.js";
 import { openImage } from "../../servers/blk/image.js";
 import { fsck } from "../../servers/fs/fsck.js";
 import { errnoName } from "../../kernel-core/errno.js";

@@ -7,7 +7,7 @@
 import { parseArgs } from "node:util";
 import { connectNats } from "../../transport/nats-connect.js";
 import { findCredentials } from "../../transport/credentials.js";
-import { createLogger } from "../logger.js";
+import { createLogger } from "../../system/logger.js";
 import { startGateway } from "../gateway/start.js";
 import { TARGET_OPTIONS, natsUrlFrom, useCreds } from "./target.js";
 import { UsageError } from "./up.js";

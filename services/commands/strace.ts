@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { connectNats } from "../../transport/nats-connect.js";
 import { connect } from "../../client-libc/connect.js";
 import { SUBJECTS } from "../../kernel-core/abi/subjects.js";
-import { createEmbeddedSystem } from "../embedded.js";
+import { createEmbeddedSystem } from "../../system/embedded.js";
 import { runProgram } from "./run.js";
 import { UsageError } from "./up.js";
 

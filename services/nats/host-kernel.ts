@@ -25,7 +25,7 @@ import { requestWithRetry } from "../../transport/resend.js";
 import { watchProcesses } from "./liveness.js";
 import { replyGuard } from "./reply-guard.js";
 import { hostKernelControl } from "./kernel-control.js";
-import type { ModuleLoader } from "../module-loader.js";
+import type { ModuleLoader } from "../../system/modules.js";
 import type { Registration } from "../../kernel-core/registry.js";
 import type { BusAuthority } from "../bus/authority.js";
 

@@ -4,7 +4,7 @@
  * over NATS), embedded (the kernel in this process, no NATS).
  */
 import { startSystem, type RunningSystem } from "../../build/services/launcher.js";
-import { createEmbeddedSystem, type EmbeddedSystem } from "../../build/services/embedded.js";
+import { createEmbeddedSystem, type EmbeddedSystem } from "../../build/system/embedded.js";
 import { connect, type Proc, type ConnectOptions } from "../../build/client-libc/mod.js";
 import { startTestNats, type TestNats } from "./nats.js";
 import { Capture } from "./capture.js";

@@ -13,7 +13,7 @@ import { createTtyDriver } from "../servers/tty/driver.js";
 import { E } from "../kernel-core/errno.js";
 import { DRIVERS, SERVERS } from "./server-catalog.js";
 import { timings } from "./timing.js";
-import { importModule, moduleNameRefusal, moduleSize, unloadedText, type ModuleLoader } from "./module-loader.js";
+import { importModule, moduleNameRefusal, moduleSize, unloadedText, type ModuleLoader } from "./modules.js";
 import { moduleServer } from "../kernel-core/module-api.js";
 import type { SyscallMeter } from "../kernel-core/meter.js";
 
