@@ -12,7 +12,7 @@ import type { Device } from "./devices.js";
 import type { LinuxStat } from "../../kernel-core/abi/stat.js";
 import { E } from "../../kernel-core/errno.js";
 import { AT, O, S_IF } from "../../kernel-core/abi/fcntl.js";
-import { ROOT_INO, S } from "../fs/layout.js";
+import { ROOT_INO } from "../fs/layout.js";
 import { FdTable, openFile, type OpenFile } from "./files.js";
 import { procLinuxStat, type ProcfsClient } from "./procfs.js";
 import { normalize } from "./path.js";
@@ -76,12 +76,12 @@ export class VfsState {
       readable: acc === O.RDONLY || acc === O.RDWR,
       writable: acc === O.WRONLY || acc === O.RDWR,
     };
-    switch (opened.mode & S.IFMT) {
-      case S.IFREG:
+    switch (opened.mode & S_IF.MT) {
+      case S_IF.REG:
         return openFile("file", base);
-      case S.IFDIR:
+      case S_IF.DIR:
         return openFile("dir", base);
-      case S.IFCHR: {
+      case S_IF.CHR: {
         const device = this.devices.get(opened.rdev);
         return device === undefined ? -E.ENXIO : openFile("device", { ...base, device });
       }
