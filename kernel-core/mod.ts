@@ -2,7 +2,7 @@
  * natix/kernel — kernel-core's public face: the syscall table, errno, the wire frame, the
  * kernel itself and the server runtime that servers are written against.
  */
-export { Kernel, DEFAULT_DEADLINE_MS, type KernelOptions, type ProcessInfo, type Route, type RoutingMode, type KernelEvents } from "./kernel.js";
+export { Kernel, type KernelOptions, type ProcessInfo, type Route, type RoutingMode, type KernelEvents } from "./kernel.js";
 export { SYSCALL_TABLE, SYS, STRUCT_SIZES, syscallByNr, syscallByName, hasFlag } from "./syscalls/table.js";
 export type { SyscallDef, ArgSpec, SyscallFlag } from "./syscalls/types.js";
 export { E, strerror, errnoName, allErrnos } from "./errno.js";
@@ -18,7 +18,7 @@ export {
   type SyscallReply,
 } from "./abi/frame.js";
 export { encodeRouted, decodeRouted, type Caller } from "./abi/routed.js";
-export { LIMITS } from "./abi/limits.js";
+export { LIMITS, DEFAULT_DEADLINE_MS } from "./abi/limits.js";
 export { SUBJECTS, serviceName } from "./abi/subjects.js";
 export { SyscallContext } from "./call-context.js";
 export { createDispatcher, type ServerDefinition, type SyscallHandler, type Dispatcher } from "./server-runtime.js";

@@ -1,5 +1,6 @@
 /** The kernel-core process of micro mode. Options come from the launcher's environment. */
-import { Kernel, KERNEL_RELEASE, type RoutingMode } from "../kernel-core/kernel.js";
+import { Kernel, type RoutingMode } from "../kernel-core/kernel.js";
+import { KERNEL_RELEASE } from "../kernel-core/version.js";
 import { hostKernel, publishKernelEvents } from "./nats/host-kernel.js";
 import { runComponent } from "./component.js";
 import { deadlineFromEnv, timings } from "../system/timing.js";

@@ -16,6 +16,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { Svcm } from "@nats-io/services";
 import type { RoutingMode } from "../kernel-core/kernel.js";
 import { INBOX, SUBJECTS, serviceName } from "../kernel-core/abi/subjects.js";
+import { DEFAULT_DEADLINE_MS } from "../kernel-core/abi/limits.js";
 import { connectNats } from "../transport/nats-connect.js";
 import { credsFileFor, saveAdminCredentials } from "../transport/credentials.js";
 import { prepareSystemBus } from "./bus/system-bus.js";
@@ -130,7 +131,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NATS_URL: natsUrl,
-    NATIX_DEADLINE_MS: String(opts.deadlineMs ?? 5000),
+    NATIX_DEADLINE_MS: String(opts.deadlineMs ?? DEFAULT_DEADLINE_MS),
     NATIX_ROUTING: opts.routing ?? "forward",
     NATIX_DATA_DIR: dataDir,
     NATIX_CHAOS: opts.chaos ? "1" : undefined,

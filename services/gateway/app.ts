@@ -8,7 +8,7 @@ import fastifyStatic from "@fastify/static";
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import { fileURLToPath } from "node:url";
-import { NATIX_VERSION } from "../version.js";
+import { NATIX_VERSION } from "../../kernel-core/version.js";
 import type { GatewayDeps } from "./deps.js";
 import { observeRoutes } from "./routes/observe.js";
 import { actRoutes } from "./routes/act.js";

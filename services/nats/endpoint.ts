@@ -13,7 +13,7 @@ import { hostname } from "node:os";
 import { SUBJECTS, serviceName } from "../../kernel-core/abi/subjects.js";
 import type { ComponentKind, Registration } from "../../kernel-core/registry.js";
 import type { SyscallDef } from "../../kernel-core/syscalls/types.js";
-import { NATIX_VERSION } from "../version.js";
+import { NATIX_VERSION } from "../../kernel-core/version.js";
 import { answerPeer } from "./links.js";
 import { replyGuard } from "./reply-guard.js";
 import { routedCallerPid } from "../../kernel-core/abi/routed.js";

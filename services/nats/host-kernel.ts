@@ -20,7 +20,7 @@ import { encodeRouted, type Caller } from "../../kernel-core/abi/routed.js";
 import { decodeBatch, decodeBatchReply, encodeBatchReply, encodeRoutedBatch, frameType } from "../../kernel-core/abi/batch.js";
 import { SUBJECTS, pidOfSubject, serviceName } from "../../kernel-core/abi/subjects.js";
 import { E } from "../../kernel-core/errno.js";
-import { NATIX_VERSION } from "../version.js";
+import { NATIX_VERSION } from "../../kernel-core/version.js";
 import { requestWithRetry } from "../../transport/resend.js";
 import { watchProcesses } from "./liveness.js";
 import { replyGuard } from "./reply-guard.js";
