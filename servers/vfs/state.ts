@@ -13,7 +13,7 @@ import type { LinuxStat } from "../../kernel-core/abi/stat.js";
 import { E } from "../../kernel-core/errno.js";
 import { AT, O, S_IF } from "../../kernel-core/abi/fcntl.js";
 import { ROOT_INO } from "../fs/layout.js";
-import { FdTable, openFile, type OpenFile } from "./files.js";
+import { FdTable, MAX_FDS, openFile, type OpenFile } from "./files.js";
 import { procLinuxStat, type ProcfsClient } from "./procfs.js";
 import { normalize } from "./path.js";
 
@@ -135,7 +135,7 @@ export class VfsState {
     const t = this.procs.get(pid)?.fds;
     if (t === undefined) return [0, 1, 2];
     const out: number[] = [];
-    for (let fd = 0; fd < 1024; fd++) if (t.get(fd)) out.push(fd);
+    for (let fd = 0; fd < MAX_FDS; fd++) if (t.get(fd)) out.push(fd);
     return out;
   }
 
