@@ -11,6 +11,8 @@ COPY tsconfig.json ./
 COPY kernel-core kernel-core
 COPY servers servers
 COPY client-libc client-libc
+COPY transport transport
+COPY system system
 COPY services services
 COPY modules modules
 COPY benchmarks benchmarks

@@ -5,11 +5,11 @@
  */
 import { median, throughput, type Measured, type Op } from "./lib/measure.js";
 import type { PathName } from "./lib/paths.js";
+import { NATIX_PATHS } from "./lib/env.js";
 import { Collector, type Config, type Scenario } from "./lib/scenario.js";
 import { workload } from "./lib/workloads.js";
 
-const NATIX = ["embedded", "mono", "micro", "micro-forward", "micro-mediated"] as const;
-const pathsOf = (c: Config) => NATIX.filter((p) => c.paths.includes(p));
+const pathsOf = (c: Config) => NATIX_PATHS.filter((p) => c.paths.includes(p));
 
 export const scenario: Scenario = {
   name: "batch",

@@ -8,11 +8,11 @@ import { join } from "node:path";
 import { O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, type Proc } from "../client-libc/mod.js";
 import { median } from "./lib/measure.js";
 import type { PathName } from "./lib/paths.js";
+import { NATIX_PATHS, type NatixPath } from "./lib/env.js";
 import { Collector, type Config, type Scenario } from "./lib/scenario.js";
 
 const CHUNK = 1024 * 1024;
-const NATIX = ["embedded", "mono", "micro", "micro-forward", "micro-mediated"] as const;
-const pathsOf = (c: Config): PathName[] => [...(c.paths.includes("node-fs") ? (["node-fs"] as const) : []), ...NATIX.filter((p) => c.paths.includes(p))];
+const pathsOf = (c: Config): PathName[] => [...(c.paths.includes("node-fs") ? (["node-fs"] as const) : []), ...NATIX_PATHS.filter((p) => c.paths.includes(p))];
 
 interface Run {
   write: number;
@@ -108,7 +108,7 @@ export const scenario: Scenario = {
     for (let rep = 1; rep <= config.reps; rep++) {
       for (const path of pathsOf(config)) {
         progress.step(`filesystem ${path} (${rep}/${config.reps})`);
-        const run = path === "node-fs" ? hostRun(env.tmp, config.fsMiB, config.fsFiles, rep) : await natixRun(await env.proc(path as (typeof NATIX)[number]), config.fsMiB, config.fsFiles, rep);
+        const run = path === "node-fs" ? hostRun(env.tmp, config.fsMiB, config.fsFiles, rep) : await natixRun(await env.proc(path as NatixPath), config.fsMiB, config.fsFiles, rep);
         reps.add({ path }, run);
       }
     }

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { connect, type Proc } from "../client-libc/mod.js";
-import { connectNats } from "../client-libc/transport/nats-connect.js";
+import { connectNats } from "../transport/nats-connect.js";
 import { startSystem, type RunningSystem } from "../services/launcher.js";
 import { startNatsServer, type NatsServer } from "../services/nats-server.js";
 import { generateKeys } from "../services/bus/keys.js";

@@ -14,7 +14,7 @@ import { dirent } from "./dirent.js";
 import { mman } from "./mman.js";
 import { createStdio } from "./stdio.js";
 import type { KernelPort } from "./transport/port.js";
-import type { EmbeddedSystem } from "../services/embedded.js";
+import type { EmbeddedSystem } from "../system/embedded.js";
 
 export interface ConnectOptions {
   /** A NATS URL where `natix up` runs. */
@@ -63,7 +63,7 @@ export async function connect(opts: ConnectOptions = {}): Promise<Proc> {
   };
   let port: KernelPort;
   if (opts.embedded) {
-    const { sharedEmbeddedSystem } = await import("../services/embedded.js");
+    const { sharedEmbeddedSystem } = await import("../system/embedded.js");
     const system = opts.embedded === true ? await sharedEmbeddedSystem() : opts.embedded;
     port = system.spawn(spawn);
   } else {

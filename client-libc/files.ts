@@ -5,7 +5,7 @@
  */
 import type { Process } from "./process.js";
 import { SYS } from "../kernel-core/syscalls/table.js";
-import { AT, O, TCGETS, TERMIOS_SIZE } from "../kernel-core/abi/fcntl.js";
+import { AT, O, S_IF, TCGETS, TERMIOS_SIZE } from "../kernel-core/abi/fcntl.js";
 import { STAT_SIZE, decodeStat, type LinuxStat } from "../kernel-core/abi/stat.js";
 import { decodeUtf8, untilNul } from "../kernel-core/abi/strings.js";
 import { E } from "../kernel-core/errno.js";
@@ -51,13 +51,13 @@ export function toStat(s: LinuxStat): Stat {
   };
 }
 
-export const S_ISREG = (m: number) => (m & 0o170000) === 0o100000;
-export const S_ISDIR = (m: number) => (m & 0o170000) === 0o040000;
-export const S_ISLNK = (m: number) => (m & 0o170000) === 0o120000;
-export const S_ISCHR = (m: number) => (m & 0o170000) === 0o020000;
-export const S_ISBLK = (m: number) => (m & 0o170000) === 0o060000;
-export const S_ISFIFO = (m: number) => (m & 0o170000) === 0o010000;
-export const S_ISSOCK = (m: number) => (m & 0o170000) === 0o140000;
+export const S_ISREG = (m: number) => (m & S_IF.MT) === S_IF.REG;
+export const S_ISDIR = (m: number) => (m & S_IF.MT) === S_IF.DIR;
+export const S_ISLNK = (m: number) => (m & S_IF.MT) === S_IF.LNK;
+export const S_ISCHR = (m: number) => (m & S_IF.MT) === S_IF.CHR;
+export const S_ISBLK = (m: number) => (m & S_IF.MT) === S_IF.BLK;
+export const S_ISFIFO = (m: number) => (m & S_IF.MT) === S_IF.IFO;
+export const S_ISSOCK = (m: number) => (m & S_IF.MT) === S_IF.SOCK;
 
 type Path = string | Uint8Array;
 

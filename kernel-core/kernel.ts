@@ -20,9 +20,8 @@ import { createProcessSyscalls } from "./proc-syscalls.js";
 import { KernelLog } from "./kmsg.js";
 import type { SyscallMeter } from "./meter.js";
 import type { SyscallDef } from "./syscalls/types.js";
-
-export const DEFAULT_DEADLINE_MS = 5000;
-export const KERNEL_RELEASE = "0.1.0-natix";
+import { DEFAULT_DEADLINE_MS } from "./abi/limits.js";
+import { KERNEL_RELEASE } from "./version.js";
 
 /**
  * How a call for a server travels. direct: libc sends it to the server itself, on a subject

@@ -2,7 +2,7 @@
  * natix/kernel — kernel-core's public face: the syscall table, errno, the wire frame, the
  * kernel itself and the server runtime that servers are written against.
  */
-export { Kernel, DEFAULT_DEADLINE_MS, ROUTING_MODES, type KernelOptions, type ProcessInfo, type RoutingMode, type KernelEvents, type RouteTable } from "./kernel.js";
+export { Kernel, ROUTING_MODES, type KernelOptions, type ProcessInfo, type RoutingMode, type KernelEvents, type RouteTable } from "./kernel.js";
 export { type Route, type Router } from "./route.js";
 export { deliver, deliverBatch, type Delivery, type RemoteServers } from "./deliver.js";
 export { SYSCALL_TABLE, SYS, STRUCT_SIZES, syscallByNr, syscallByName, hasFlag } from "./syscalls/table.js";
@@ -20,7 +20,7 @@ export {
   type SyscallReply,
 } from "./abi/frame.js";
 export { encodeRouted, decodeRouted, type Caller } from "./abi/routed.js";
-export { LIMITS } from "./abi/limits.js";
+export { LIMITS, DEFAULT_DEADLINE_MS } from "./abi/limits.js";
 export { SUBJECTS, serviceName } from "./abi/subjects.js";
 export { SyscallContext } from "./call-context.js";
 export { createDispatcher, type ServerDefinition, type SyscallHandler, type Dispatcher } from "./server-runtime.js";

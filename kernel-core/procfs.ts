@@ -13,6 +13,7 @@ import type { ProcessEntry } from "./processes.js";
 import type { ModuleTable } from "./modules.js";
 import { procModulesText } from "./modules.js";
 import { E } from "./errno.js";
+import { S_IF } from "./abi/fcntl.js";
 
 export type ProcType = "dir" | "file" | "symlink";
 
@@ -40,9 +41,6 @@ export interface ProcfsSources {
   peer: PeerCall;
 }
 
-const S_IFDIR = 0o040000;
-const S_IFREG = 0o100000;
-const S_IFLNK = 0o120000;
 const PID_FILES = ["cmdline", "comm", "fd", "maps", "status"];
 const TOP_FILES = ["meminfo", "modules", "uptime", "version"];
 
@@ -65,7 +63,7 @@ export class Procfs {
     const parts = this.parts(path);
     const node = (type: ProcType, mode: number, uid = 0, target?: string): ProcStat => ({
       type,
-      mode: (type === "dir" ? S_IFDIR : type === "symlink" ? S_IFLNK : S_IFREG) | mode,
+      mode: (type === "dir" ? S_IF.DIR : type === "symlink" ? S_IF.LNK : S_IF.REG) | mode,
       uid,
       gid: uid,
       ino: inoOf(path),

@@ -5,8 +5,8 @@
  */
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
-import { connectNats } from "../client-libc/transport/nats-connect.js";
-import { coalescedLines, createLogger, KmsgSink } from "./logger.js";
+import { connectNats } from "../transport/nats-connect.js";
+import { coalescedLines, createLogger, KmsgSink } from "../system/logger.js";
 import { INBOX, SUBJECTS } from "../kernel-core/abi/subjects.js";
 import { listenForControl } from "./nats/self-control.js";
 

@@ -1,13 +1,13 @@
 /** One driver process of micro mode: `driver-main.js tty|blk`. */
 import { SUBJECTS } from "../kernel-core/abi/subjects.js";
 import { createTtyDriver } from "../servers/tty/driver.js";
-import { ttyEndpoint } from "../servers/tty/protocol.js";
+import { ttyEndpoint } from "../servers/tty/link.js";
 import { openImage } from "../servers/blk/image.js";
 import { blkEndpoint } from "../servers/blk/protocol.js";
 import { hostEndpoint } from "./nats/endpoint.js";
 import { natsTerminals } from "./nats/terminals.js";
 import { runComponent } from "./component.js";
-import { deadlineFromEnv, timings } from "./timing.js";
+import { deadlineFromEnv, timings } from "../system/timing.js";
 import { listenForFaults } from "./fault.js";
 
 const name = process.argv[2];

@@ -1,8 +1,9 @@
 /** The kernel-core process of micro mode. Options come from the launcher's environment. */
-import { Kernel, KERNEL_RELEASE, ROUTING_MODES, type RoutingMode } from "../kernel-core/kernel.js";
+import { Kernel, ROUTING_MODES, type RoutingMode } from "../kernel-core/kernel.js";
+import { KERNEL_RELEASE } from "../kernel-core/version.js";
 import { hostKernel, publishKernelEvents } from "./nats/host-kernel.js";
 import { runComponent } from "./component.js";
-import { deadlineFromEnv, timings } from "./timing.js";
+import { deadlineFromEnv, timings } from "../system/timing.js";
 import { natsLinks } from "./nats/links.js";
 import { processLoader } from "./module-loader.js";
 import { kernelBus } from "./bus/kernel-bus.js";

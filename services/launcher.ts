@@ -16,17 +16,18 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { Svcm } from "@nats-io/services";
 import type { RoutingMode } from "../kernel-core/kernel.js";
 import { INBOX, SUBJECTS, serviceName } from "../kernel-core/abi/subjects.js";
-import { connectNats } from "../client-libc/transport/nats-connect.js";
-import { credsFileFor, saveAdminCredentials } from "../client-libc/transport/credentials.js";
+import { DEFAULT_DEADLINE_MS } from "../kernel-core/abi/limits.js";
+import { connectNats } from "../transport/nats-connect.js";
+import { credsFileFor, saveAdminCredentials } from "../transport/credentials.js";
 import { prepareSystemBus } from "./bus/system-bus.js";
-import { DiskRefusedError, prepareDisk, unmountableMessage } from "./disk.js";
+import { DiskRefusedError, prepareDisk, unmountableMessage } from "../system/disk.js";
 import { UNMOUNTABLE_STATUS } from "../servers/fs/filesystem.js";
-import { diskSizeMiB } from "./server-catalog.js";
+import { diskSizeMiB } from "../system/server-catalog.js";
 import { NatsServerMissingError, startNatsServer, type NatsServer } from "./nats-server.js";
 import { NoContainerEngineError, startNatsContainer } from "./nats-container.js";
-import { DRIVERS, MICRO_COMPONENTS } from "./server-catalog.js";
+import { DRIVERS, MICRO_COMPONENTS } from "../system/server-catalog.js";
 import { Supervisor, type ComponentSpec } from "./supervisor.js";
-import { coalescedLines, createLogger, KmsgSink } from "./logger.js";
+import { coalescedLines, createLogger, KmsgSink } from "../system/logger.js";
 import { hostSupervisor } from "./nats/host-supervisor.js";
 
 export type Mode = "micro" | "mono";
@@ -130,7 +131,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NATS_URL: natsUrl,
-    NATIX_DEADLINE_MS: String(opts.deadlineMs ?? 5000),
+    NATIX_DEADLINE_MS: String(opts.deadlineMs ?? DEFAULT_DEADLINE_MS),
     NATIX_ROUTING: opts.routing ?? "direct",
     NATIX_DATA_DIR: dataDir,
     NATIX_CHAOS: opts.chaos ? "1" : undefined,

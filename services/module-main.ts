@@ -12,7 +12,7 @@ import { moduleServer } from "../kernel-core/module-api.js";
 import { SUBJECTS } from "../kernel-core/abi/subjects.js";
 import { hostEndpoint, type HostedEndpoint } from "./nats/endpoint.js";
 import { leaving, runComponent } from "./component.js";
-import { importModule, moduleSize } from "./module-loader.js";
+import { importModule, moduleSize } from "../system/modules.js";
 
 const path = process.argv[2];
 const mod = await importModule(path ?? "");

@@ -4,12 +4,12 @@
  */
 import { hostKernel } from "./nats/host-kernel.js";
 import { natsTerminals } from "./nats/terminals.js";
-import { createMonolith } from "./monolith.js";
-import { createLogger } from "./logger.js";
+import { createMonolith } from "../system/monolith.js";
+import { createLogger } from "../system/logger.js";
 import { runComponent } from "./component.js";
-import { deadlineFromEnv, timings } from "./timing.js";
+import { deadlineFromEnv, timings } from "../system/timing.js";
 import { openImage } from "../servers/blk/image.js";
-import { diskSizeMiB, MICRO_COMPONENTS } from "./server-catalog.js";
+import { diskSizeMiB, MICRO_COMPONENTS } from "../system/server-catalog.js";
 import { listenForFaults } from "./fault.js";
 import { kernelBus } from "./bus/kernel-bus.js";
 import { SyscallMeter } from "../kernel-core/meter.js";

@@ -117,7 +117,7 @@ describe("credentials end with the process (micro)", () => {
   });
 
   it("fault injection is inert outside chaos runs: not even the administrator's message kills a component", async () => {
-    const { connectNats } = await import("../build/client-libc/transport/nats-connect.js");
+    const { connectNats } = await import("../build/transport/nats-connect.js");
     const admin = await connectNats(nats.url, "test-admin");
     try {
       admin.publish("natix.fault.vfs", "");

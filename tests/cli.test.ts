@@ -9,7 +9,7 @@ import { mkdtemp, writeFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bootMode, type TestSystem } from "./helpers/modes.js";
-import { MICRO_COMPONENTS } from "../build/services/server-catalog.js";
+import { MICRO_COMPONENTS } from "../build/system/server-catalog.js";
 
 const CLI = "bin/natix.js";
 

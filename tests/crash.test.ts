@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import pino from "pino";
 import { connect, O_RDONLY } from "../build/client-libc/mod.js";
 import { startSystem, type RunningSystem } from "../build/services/launcher.js";
-import { createEmbeddedSystem } from "../build/services/embedded.js";
+import { createEmbeddedSystem } from "../build/system/embedded.js";
 import { openImage } from "../build/servers/blk/image.js";
 import { fsck } from "../build/servers/fs/fsck.js";
 import { startTestNats, type TestNats } from "./helpers/nats.js";

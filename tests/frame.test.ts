@@ -133,3 +133,38 @@ describe("batch frames", () => {
     expect(decodeBatch(frame())).toBe(-E.EINVAL);
   });
 });
+
+import {
+  TERM_OP,
+  TERM_STATUS,
+  decodeTerminalReply,
+  decodeTerminalRequest,
+  decodeTtyReply,
+  decodeTtyRequest,
+  encodeTerminalReply,
+  encodeTerminalRequest,
+  encodeTtyReply,
+  encodeTtyRequest,
+} from "../build/kernel-core/abi/terminal.js";
+
+describe("console messages (docs/abi.md: tty driver, a program's terminal)", () => {
+  const hi = Uint8Array.from([0x68, 0x69]);
+  it("natix.drv.tty: op, stream, reserved, pid, max, data; reply result i32, data", () => {
+    const bytes = encodeTtyRequest({ op: TERM_OP.WRITE, stream: 2, pid: 0x01020304, max: 2, data: hi });
+    expect([...bytes]).toEqual([1, 2, 0, 0, 4, 3, 2, 1, 2, 0, 0, 0, 0x68, 0x69]);
+    expect(decodeTtyRequest(bytes)).toEqual({ op: 1, stream: 2, pid: 0x01020304, max: 2, data: hi });
+    expect([...encodeTtyReply(-E.EIO)]).toEqual([0xfb, 0xff, 0xff, 0xff]);
+    expect(decodeTtyReply(encodeTtyReply(2, hi))).toEqual({ result: 2, data: hi });
+    expect(decodeTtyReply(new Uint8Array(3)).result).toBe(-E.EIO);
+    expect(decodeTtyRequest(new Uint8Array(11))).toBeUndefined();
+  });
+  it("natix.tty.<pid>: op, stream, reserved, max, waitMs, data; reply status, reserved, count, data", () => {
+    const bytes = encodeTerminalRequest({ op: TERM_OP.READ, stream: 0, max: 0x100, waitMs: 1000, data: new Uint8Array(0) });
+    expect([...bytes]).toEqual([2, 0, 0, 0, 0, 1, 0, 0, 0xe8, 3, 0, 0]);
+    expect(decodeTerminalRequest(bytes)).toMatchObject({ op: 2, stream: 0, max: 0x100, waitMs: 1000 });
+    const reply = encodeTerminalReply({ status: TERM_STATUS.AGAIN, count: 2, data: hi });
+    expect([...reply]).toEqual([1, 0, 0, 0, 2, 0, 0, 0, 0x68, 0x69]);
+    expect(decodeTerminalReply(reply)).toEqual({ status: 1, count: 2, data: hi });
+    expect(decodeTerminalRequest(Uint8Array.from([9, ...new Uint8Array(11)]))).toBeUndefined();
+  });
+});

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { FRAME_TYPE, decodeReply } from "../build/kernel-core/abi/frame.js";
 import { decodeBatchReply, frameType } from "../build/kernel-core/abi/batch.js";
-import { classifyRequestError } from "../build/client-libc/transport/nats-errors.js";
+import { classifyRequestError } from "../build/transport/nats-errors.js";
 import type { Proc } from "../build/client-libc/mod.js";
 import { bootMode, type TestSystem } from "./helpers/modes.js";
 import { natixAsync } from "./helpers/cli.js";

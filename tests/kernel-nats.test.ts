@@ -10,7 +10,7 @@ import { Svcm } from "@nats-io/services";
 import { writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connectNats } from "../build/client-libc/transport/nats-connect.js";
+import { connectNats } from "../build/transport/nats-connect.js";
 import { pidOfSubject } from "../build/kernel-core/abi/subjects.js";
 import { decodeReply, encodeRequest } from "../build/kernel-core/abi/frame.js";
 import { E, connect, SYS } from "../build/client-libc/mod.js";

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { requestResending } from "../build/client-libc/transport/resend.js";
+import { requestResending } from "../build/transport/resend.js";
 import { startTestNats, type TestNats } from "./helpers/nats.js";
 
 const enc = new TextEncoder();

@@ -6,7 +6,8 @@
 import { connect as natsConnect, type NatsConnection } from "@nats-io/transport-node";
 import { connect, type Proc } from "../../client-libc/mod.js";
 import { throughputEncoded, type Op } from "./measure.js";
-import { rawNatsOp, tcpOp, TcpPinger, type PathName } from "./paths.js";
+import { rawNatsOp, tcpOp, type PathName } from "./paths.js";
+import { TcpPinger } from "./tcp-pinger.js";
 import { natixOp, workload } from "./workloads.js";
 
 export interface WorkerTarget {

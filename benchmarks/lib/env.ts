@@ -8,14 +8,14 @@
 import type { RoutingMode } from "../../kernel-core/kernel.js";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { connect as natsConnect, type NatsConnection } from "@nats-io/transport-node";
-import { TcpPinger } from "./paths.js";
+import { TcpPinger } from "./tcp-pinger.js";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { connect, type Proc } from "../../client-libc/mod.js";
 import { startSystem, type RunningSystem } from "../../services/launcher.js";
-import { createEmbeddedSystem, type EmbeddedSystem } from "../../services/embedded.js";
+import { createEmbeddedSystem, type EmbeddedSystem } from "../../system/embedded.js";
 import { startNatsServer, type NatsServer } from "../../services/nats-server.js";
 
 export const NATIX_PATHS = ["embedded", "mono", "micro", "micro-forward", "micro-mediated"] as const;

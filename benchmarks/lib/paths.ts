@@ -5,9 +5,9 @@
  * Node TCP ping-pong of the same sizes.
  */
 import { spawnSync } from "node:child_process";
-import { Socket } from "node:net";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Env } from "./env.js";
+import type { TcpPinger } from "./tcp-pinger.js";
 import { fromSamples, type Measured, type Op } from "./measure.js";
 import { natixOp, type Workload } from "./workloads.js";
 
@@ -29,47 +29,6 @@ export type PathName = (typeof PATHS)[number]["name"];
 export const pathNames = PATHS.map((p) => p.name) as PathName[];
 /** Paths that carry calls as messages (the ones with in-flight concurrency). */
 export const MESSAGE_PATHS = PATHS.filter((p) => p.kind !== "native").map((p) => p.name) as PathName[];
-
-/** Fixed-size ping-pong over one TCP connection: echoes come back in order, several in flight. */
-export class TcpPinger {
-  private readonly waiting: { bytes: number; resolve: () => void }[] = [];
-  private buffered = 0;
-  private readonly payloads = new Map<number, Buffer>();
-
-  static async connect(port: number): Promise<TcpPinger> {
-    const socket = new Socket();
-    socket.setNoDelay(true);
-    await new Promise<void>((resolve, reject) => {
-      socket.once("error", reject);
-      socket.connect(port, "127.0.0.1", resolve);
-    });
-    return new TcpPinger(socket);
-  }
-
-  constructor(private readonly socket: Socket) {
-    socket.on("data", (d: Buffer) => {
-      this.buffered += d.length;
-      while (this.waiting.length > 0 && this.buffered >= this.waiting[0].bytes) {
-        const w = this.waiting.shift()!;
-        this.buffered -= w.bytes;
-        w.resolve();
-      }
-    });
-  }
-
-  ping(bytes: number): Promise<void> {
-    let payload = this.payloads.get(bytes);
-    if (payload === undefined) this.payloads.set(bytes, (payload = Buffer.alloc(bytes, 1)));
-    return new Promise<void>((resolve) => {
-      this.waiting.push({ bytes, resolve });
-      this.socket.write(payload);
-    });
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
 
 /** The raw nats.js floor for a workload: each syscall's request out, a reply of its size back. */
 export function rawNatsOp(nc: NatsConnection, frames: readonly [number, number][]): Op {

@@ -32,9 +32,9 @@ import {
 import { INBOX, SUBJECTS } from "../../kernel-core/abi/subjects.js";
 import { E } from "../../kernel-core/errno.js";
 import type { KernelPort } from "./port.js";
-import { requestResending } from "./resend.js";
-import { classifyRequestError } from "./nats-errors.js";
-import { connectNats } from "./nats-connect.js";
+import { requestResending } from "../../transport/resend.js";
+import { classifyRequestError } from "../../transport/nats-errors.js";
+import { connectNats } from "../../transport/nats-connect.js";
 
 export interface NatsSpawnOptions {
   url: string;

@@ -64,6 +64,11 @@ export const S_IF = Object.freeze({
   IFO: 0o010000,
 });
 
+/** st_mode's set-user-ID, set-group-ID and sticky bits. */
+export const S_ISUID = 0o4000;
+export const S_ISGID = 0o2000;
+export const S_ISVTX = 0o1000;
+
 export const RENAME = Object.freeze({ NOREPLACE: 1, EXCHANGE: 2, WHITEOUT: 4 });
 
 /** ioctl request that isatty() uses. */

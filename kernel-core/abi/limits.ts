@@ -1,7 +1,7 @@
 /**
- * Size limits of the syscall ABI. Every length read from a frame is checked against these before
- * anything is allocated. NATS's default max_payload is 1 MiB; a frame stays under it with room
- * for the kernel's routing envelope and NATS headers.
+ * Limits of the syscall ABI. Sizes: every length read from a frame is checked against these
+ * before anything is allocated. NATS's default max_payload is 1 MiB; a frame stays under it with
+ * room for the kernel's routing envelope and NATS headers. Time: the deadline of one call.
  */
 export const LIMITS = Object.freeze({
   /** Syscall arguments per call, as on x86-64 (rdi, rsi, rdx, r10, r8, r9). */
@@ -15,3 +15,9 @@ export const LIMITS = Object.freeze({
   /** Syscalls in one batch (io_uring-style submission). */
   MAX_BATCH: 256,
 });
+
+/**
+ * How long a syscall may take before it fails with ETIMEDOUT, unless the system was started with
+ * another (natix up --deadline-ms); the servers' and drivers' shares of it are system/timing.ts.
+ */
+export const DEFAULT_DEADLINE_MS = 5000;

@@ -2,6 +2,8 @@
  * Linux x86-64 values for memory calls (<sys/mman.h>, <sys/resource.h>) and the encoding of a
  * remote iovec array (process_vm_readv/writev's addresses in another process).
  */
+import { IOV_MAX } from "./iov.js";
+
 export const PAGE_SIZE = 4096;
 
 export const PROT = Object.freeze({ NONE: 0, READ: 1, WRITE: 2, EXEC: 4 });
@@ -74,7 +76,7 @@ export function decodeRemoteIov(bytes: Uint8Array): RemoteIovec[] | undefined {
   if (bytes.length < 4) return undefined;
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const count = v.getUint32(0, true);
-  if (count > 1024 || bytes.length !== 4 + count * 16) return undefined;
+  if (count > IOV_MAX || bytes.length !== 4 + count * 16) return undefined;
   return Array.from({ length: count }, (_, i) => ({
     base: Number(v.getBigUint64(4 + i * 16, true)),
     len: Number(v.getBigUint64(12 + i * 16, true)),

@@ -2,6 +2,8 @@
  * The bytes of the structs file syscalls fill, exactly as Linux x86-64 lays them out:
  * struct stat (144 bytes) and linux_dirent64 records.
  */
+import { S_IF } from "./fcntl.js";
+
 export const STAT_SIZE = 144;
 
 export interface Timespec {
@@ -81,6 +83,23 @@ export interface Dirent64 {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+
+/** d_type values of linux_dirent64. */
+export const DT = Object.freeze({ UNKNOWN: 0, FIFO: 1, CHR: 2, DIR: 4, BLK: 6, REG: 8, LNK: 10, SOCK: 12 });
+
+/** The d_type of a file of this st_mode. */
+export function dtypeOf(mode: number): number {
+  switch (mode & S_IF.MT) {
+    case S_IF.REG: return DT.REG;
+    case S_IF.DIR: return DT.DIR;
+    case S_IF.LNK: return DT.LNK;
+    case S_IF.CHR: return DT.CHR;
+    case S_IF.BLK: return DT.BLK;
+    case S_IF.IFO: return DT.FIFO;
+    case S_IF.SOCK: return DT.SOCK;
+    default: return DT.UNKNOWN;
+  }
+}
 
 /** One linux_dirent64: d_ino u64 | d_off i64 | d_reclen u16 | d_type u8 | d_name NUL-terminated, padded to 8. */
 export function encodeDirent64(d: Dirent64): Uint8Array {

@@ -10,7 +10,7 @@
 import type { ArgSpec, SyscallDef } from "../syscalls/types.js";
 import type { SyscallReply, SyscallRequest } from "../abi/frame.js";
 import { errnoName, strerror } from "../errno.js";
-import { FLAG_NAMES, O } from "../abi/fcntl.js";
+import { AT, F, FLAG_NAMES, O, SEEK, S_IF } from "../abi/fcntl.js";
 import { MAP, PROT, MREMAP, RLIMIT, decodeRlimit, decodeRemoteIov } from "../abi/mman.js";
 import { decodeIov } from "../abi/iov.js";
 import { decodeDirents64, decodeStat } from "../abi/stat.js";
@@ -32,12 +32,15 @@ const NAMED: Record<string, ReadonlyArray<readonly [number, string]>> = {
   map: pairs({ MAP_FIXED: MAP.FIXED, MAP_ANONYMOUS: MAP.ANONYMOUS, MAP_NORESERVE: MAP.NORESERVE, MAP_POPULATE: MAP.POPULATE, MAP_STACK: MAP.STACK, MAP_FIXED_NOREPLACE: MAP.FIXED_NOREPLACE }),
   mremap: pairs({ MREMAP_MAYMOVE: MREMAP.MAYMOVE, MREMAP_FIXED: MREMAP.FIXED }),
 };
+/** Each value of a constants table by its C name (SEEK.SET → "SEEK_SET"). */
+const namesOf = (o: Record<string, number>, prefix: string): Record<number, string> => Object.fromEntries(Object.entries(o).map(([k, v]) => [v, prefix + k]));
 const ENUMS: Record<string, Record<number, string>> = {
-  whence: { 0: "SEEK_SET", 1: "SEEK_CUR", 2: "SEEK_END", 3: "SEEK_DATA", 4: "SEEK_HOLE" },
-  fcntl: { 0: "F_DUPFD", 1: "F_GETFD", 2: "F_SETFD", 3: "F_GETFL", 4: "F_SETFL", 1030: "F_DUPFD_CLOEXEC" },
-  rlimit: Object.fromEntries(Object.entries(RLIMIT).map(([k, v]) => [v, `RLIMIT_${k}`])),
+  whence: namesOf(SEEK, "SEEK_"),
+  fcntl: namesOf(F, "F_"),
+  rlimit: namesOf(RLIMIT, "RLIMIT_"),
 };
-const FILE_TYPES: Record<number, string> = { 0o100000: "S_IFREG", 0o040000: "S_IFDIR", 0o120000: "S_IFLNK", 0o020000: "S_IFCHR", 0o060000: "S_IFBLK", 0o010000: "S_IFIFO", 0o140000: "S_IFSOCK" };
+const { MT: _mask, ...fileTypes } = S_IF;
+const FILE_TYPES = namesOf(fileTypes, "S_IF");
 
 /** The stand-in address of argument i's buffer. */
 const standIn = (i: number) => hex(0x7ffffffde000 + 0x100 * (i + 1));
@@ -45,7 +48,7 @@ const standIn = (i: number) => hex(0x7ffffffde000 + 0x100 * (i + 1));
 function scalar(spec: Extract<ArgSpec, { kind: "int" | "uint" | "long" | "ulong" }>, raw: number): string {
   const v = spec.kind === "int" ? raw | 0 : spec.kind === "uint" ? raw >>> 0 : raw;
   const fmt = spec.fmt;
-  if (fmt === "dirfd" && v === -100) return "AT_FDCWD";
+  if (fmt === "dirfd" && v === AT.FDCWD) return "AT_FDCWD";
   if (fmt === "oct") return v === 0 ? "0" : "0" + (v >>> 0).toString(8);
   if (fmt === "hex") return v === 0 ? "NULL" : hex(v);
   if (typeof fmt === "object") {
@@ -72,8 +75,8 @@ function struct(kind: string, bytes: Uint8Array, style: TraceStyle): string {
   switch (kind) {
     case "stat": {
       const s = decodeStat(bytes);
-      const type = FILE_TYPES[s.mode & 0o170000] ?? hex(s.mode & 0o170000);
-      const dev = (s.mode & 0o170000) === 0o020000 ? `st_rdev=makedev(${(s.rdev >> 8) & 0xfff}, ${s.rdev & 0xff})` : `st_size=${s.size}`;
+      const type = FILE_TYPES[s.mode & S_IF.MT] ?? hex(s.mode & S_IF.MT);
+      const dev = (s.mode & S_IF.MT) === S_IF.CHR ? `st_rdev=makedev(${(s.rdev >> 8) & 0xfff}, ${s.rdev & 0xff})` : `st_size=${s.size}`;
       return `{st_mode=${type}|0${(s.mode & 0o7777).toString(8).padStart(3, "0")}, ${dev}, ...}`;
     }
     case "utsname": {

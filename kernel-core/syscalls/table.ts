@@ -6,6 +6,7 @@
  * (kernel-core's registry), never by editing other files.
  */
 import type { ArgSpec, SyscallDef, SyscallFlag } from "./types.js";
+import { O } from "../abi/fcntl.js";
 
 // Argument builders keep each table row on one line, like syscall_64.tbl.
 type Fmt = "fd" | "dirfd" | "oct" | "hex" | { flags: string };
@@ -16,8 +17,11 @@ const ulong = (name: string): ArgSpec => ({ name, kind: "ulong" });
 const fd = (name = "fd"): ArgSpec => int(name, "fd");
 const dirfd = (name = "dirfd"): ArgSpec => int(name, "dirfd");
 const mode = (name = "mode"): ArgSpec => uint(name, "oct");
-/** open's mode: strace shows it only with O_CREAT or O_TMPFILE in the flags argument. */
-const createMode = (flagsArg: number): ArgSpec => ({ name: "mode", kind: "uint", fmt: "oct", onlyIf: { arg: flagsArg, bits: 0o100 | 0o20000000 } });
+/**
+ * open's mode: strace shows it only with O_CREAT or O_TMPFILE in the flags argument (O_TMPFILE's
+ * own bit, without the O_DIRECTORY it includes, as Linux tests it).
+ */
+const createMode = (flagsArg: number): ArgSpec => ({ name: "mode", kind: "uint", fmt: "oct", onlyIf: { arg: flagsArg, bits: O.CREAT | (O.TMPFILE & ~O.DIRECTORY) } });
 const path = (name = "pathname"): ArgSpec => ({ name, kind: "path" });
 const inBuf = (name: string, len: number, fmt: string = "str"): ArgSpec => ({ name, kind: "in", len, fmt });
 const outBuf = (name: string, len: number, shows: string): ArgSpec => ({ name, kind: "out", len, shows });

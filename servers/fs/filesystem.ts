@@ -8,7 +8,8 @@ import type { Logger } from "pino";
 import type { BlockDevice } from "../blk/device.js";
 import { DeviceError } from "../blk/device.js";
 import { E } from "../../kernel-core/errno.js";
-import { BLOCK_SIZE, S, decodeSuperblock, encodeSuperblock, type Superblock } from "./layout.js";
+import { O, S_IF } from "../../kernel-core/abi/fcntl.js";
+import { BLOCK_SIZE, decodeSuperblock, encodeSuperblock, type Superblock } from "./layout.js";
 import { FsCore, NoSpaceError } from "./core.js";
 import type { Inode, Timestamp } from "./inode.js";
 import { readData, truncateData, writeData, MAX_FILE_SIZE } from "./data.js";
@@ -46,14 +47,6 @@ export interface MountOptions {
   /** Blocks the cache keeps (default 8192, 32 MiB). */
   cacheBlocks?: number;
 }
-
-// O_* bits the filesystem acts on (x86-64 values).
-const O_ACCMODE = 3;
-const O_CREAT = 0o100;
-const O_EXCL = 0o200;
-const O_TRUNC = 0o1000;
-const O_DIRECTORY = 0o200000;
-const O_NOFOLLOW = 0o400000;
 
 /** Blocks one operation may modify at most (a 512 KiB write and its metadata fit). */
 const OP_BLOCKS = 200;
@@ -165,7 +158,7 @@ export class FileSystem {
       nlink: node.nlink,
       uid: node.uid,
       gid: node.gid,
-      rdev: node.type === S.IFCHR || node.type === S.IFBLK ? node.rdev : 0,
+      rdev: node.type === S_IF.CHR || node.type === S_IF.BLK ? node.rdev : 0,
       size: node.size,
       blocks: node.blocks * (BLOCK_SIZE / 512),
       blksize: BLOCK_SIZE,
@@ -194,7 +187,7 @@ export class FileSystem {
   private async openIn(cred: Cred, start: number, path: string, flags: number, mode: number, umask: number, depth: number): Promise<Opened | number> {
     const fs = this.core;
     let node: Inode;
-    if (flags & O_CREAT) {
+    if (flags & O.CREAT) {
       const r = await resolveParent(fs, cred, start, path);
       if (typeof r === "number") return r;
       if (r.trailing || r.name === "." || r.name === "..") return -E.EISDIR;
@@ -202,30 +195,30 @@ export class FileSystem {
       if (typeof existing === "number") return existing;
       if (existing === undefined) {
         if (!permits(cred, r.parent, MAY_WRITE | 1)) return -E.EACCES;
-        const created = await ns.createNode(fs, cred, r.parent, r.name, S.IFREG | (mode & 0o7777 & ~umask));
+        const created = await ns.createNode(fs, cred, r.parent, r.name, S_IF.REG | (mode & 0o7777 & ~umask));
         return { ino: created.ino, mode: created.mode, rdev: 0 };
       }
-      if (flags & O_EXCL) return -E.EEXIST;
+      if (flags & O.EXCL) return -E.EEXIST;
       if (existing.isSymlink) {
-        if (flags & O_NOFOLLOW) return -E.ELOOP;
+        if (flags & O.NOFOLLOW) return -E.ELOOP;
         if (depth >= 40) return -E.ELOOP;
         // Creating through a symbolic link creates its target.
         return this.openIn(cred, r.parent.ino, await readLinkTarget(fs, existing), flags, mode, umask, depth + 1);
       }
       node = existing;
     } else {
-      const found = await resolve(fs, cred, start, path, (flags & O_NOFOLLOW) === 0);
+      const found = await resolve(fs, cred, start, path, (flags & O.NOFOLLOW) === 0);
       if (typeof found === "number") return found;
       if (found.isSymlink) return -E.ELOOP;
       node = found;
     }
-    const acc = flags & O_ACCMODE;
-    if ((flags & O_DIRECTORY) && !node.isDir) return -E.ENOTDIR;
+    const acc = flags & O.ACCMODE;
+    if ((flags & O.DIRECTORY) && !node.isDir) return -E.ENOTDIR;
     if (node.isDir && acc !== 0) return -E.EISDIR;
-    const want = (acc === 0 ? MAY_READ : acc === 1 ? MAY_WRITE : MAY_READ | MAY_WRITE) | (flags & O_TRUNC ? MAY_WRITE : 0);
+    const want = (acc === 0 ? MAY_READ : acc === 1 ? MAY_WRITE : MAY_READ | MAY_WRITE) | (flags & O.TRUNC ? MAY_WRITE : 0);
     if (!permits(cred, node, want)) return -E.EACCES;
-    if (flags & O_TRUNC && node.isReg && node.size > 0) await truncateData(fs, node, 0);
-    return { ino: node.ino, mode: node.mode, rdev: node.type === S.IFCHR ? node.rdev : 0 };
+    if (flags & O.TRUNC && node.isReg && node.size > 0) await truncateData(fs, node, 0);
+    return { ino: node.ino, mode: node.mode, rdev: node.type === S_IF.CHR ? node.rdev : 0 };
   }
 
   read(ino: number, offset: number, length: number): Promise<Uint8Array | number> {

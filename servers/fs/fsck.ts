@@ -8,7 +8,8 @@
  */
 import type { Logger } from "pino";
 import type { BlockDevice } from "../blk/device.js";
-import { BLOCK_SIZE, NDIRECT, PTRS_PER_BLOCK, ROOT_INO, S, decodeSuperblock, type Superblock } from "./layout.js";
+import { S_IF } from "../../kernel-core/abi/fcntl.js";
+import { BLOCK_SIZE, NDIRECT, PTRS_PER_BLOCK, ROOT_INO, decodeSuperblock, type Superblock } from "./layout.js";
 import { FsCore } from "./core.js";
 import type { Inode } from "./inode.js";
 import { CorruptDirectoryError, entries } from "./dir.js";
@@ -63,7 +64,7 @@ export async function fsck(dev: BlockDevice, log: Logger): Promise<FsckReport> {
     return Array.from({ length: PTRS_PER_BLOCK }, (_, i) => v.getUint32(i * 4, true));
   };
   async function walkBlocks(node: Inode): Promise<number> {
-    if (node.type === S.IFCHR || node.type === S.IFBLK) return 0; // the first pointer is the device number
+    if (node.type === S_IF.CHR || node.type === S_IF.BLK) return 0; // the first pointer is the device number
     let count = 0;
     for (let i = 0; i < NDIRECT; i++) if (node.direct(i) && claim(node.direct(i), node.ino, "data")) count++;
     if (node.indirect && claim(node.indirect, node.ino, "indirect")) {

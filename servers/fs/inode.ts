@@ -2,7 +2,8 @@
  * An inode as a live view into its cached inode-table block: reading a field reads the block,
  * setting one writes it and marks the block dirty in the open transaction.
  */
-import { INO, INODE_SIZE, NDIRECT, S } from "./layout.js";
+import { S_IF } from "../../kernel-core/abi/fcntl.js";
+import { INO, INODE_SIZE, NDIRECT } from "./layout.js";
 
 export interface Timestamp {
   sec: number;
@@ -37,16 +38,16 @@ export class Inode {
     this.touch();
   }
   get type(): number {
-    return this.mode & S.IFMT;
+    return this.mode & S_IF.MT;
   }
   get isDir(): boolean {
-    return this.type === S.IFDIR;
+    return this.type === S_IF.DIR;
   }
   get isReg(): boolean {
-    return this.type === S.IFREG;
+    return this.type === S_IF.REG;
   }
   get isSymlink(): boolean {
-    return this.type === S.IFLNK;
+    return this.type === S_IF.LNK;
   }
   get nlink(): number {
     return this.view.getUint16(INO.NLINK, true);

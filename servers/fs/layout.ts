@@ -21,37 +21,6 @@ export const LINK_MAX = 65000;
 /** Blocks one transaction may log: what the log header can list. */
 export const LOG_CAPACITY = (BLOCK_SIZE - 16) / 4;
 
-/** File type and permission bits of st_mode (Linux values). */
-export const S = Object.freeze({
-  IFMT: 0o170000,
-  IFSOCK: 0o140000,
-  IFLNK: 0o120000,
-  IFREG: 0o100000,
-  IFBLK: 0o060000,
-  IFDIR: 0o040000,
-  IFCHR: 0o020000,
-  IFIFO: 0o010000,
-  ISUID: 0o4000,
-  ISGID: 0o2000,
-  ISVTX: 0o1000,
-});
-
-/** d_type values of linux_dirent64. */
-export const DT = Object.freeze({ UNKNOWN: 0, FIFO: 1, CHR: 2, DIR: 4, BLK: 6, REG: 8, LNK: 10, SOCK: 12 });
-
-export function dtypeOf(mode: number): number {
-  switch (mode & S.IFMT) {
-    case S.IFREG: return DT.REG;
-    case S.IFDIR: return DT.DIR;
-    case S.IFLNK: return DT.LNK;
-    case S.IFCHR: return DT.CHR;
-    case S.IFBLK: return DT.BLK;
-    case S.IFIFO: return DT.FIFO;
-    case S.IFSOCK: return DT.SOCK;
-    default: return DT.UNKNOWN;
-  }
-}
-
 export interface Superblock {
   totalBlocks: number;
   inodeCount: number;

@@ -5,11 +5,12 @@
  */
 import type { Logger } from "pino";
 import type { BlockDevice } from "../blk/device.js";
-import { BLOCK_SIZE, ROOT_INO, S, encodeSuperblock, planLayout, type Superblock } from "./layout.js";
+import { S_IF } from "../../kernel-core/abi/fcntl.js";
+import { DT } from "../../kernel-core/abi/stat.js";
+import { BLOCK_SIZE, ROOT_INO, encodeSuperblock, planLayout, type Superblock } from "./layout.js";
 import { FsCore } from "./core.js";
 import { createNode, mknod } from "./namespace.js";
 import { initDirectory } from "./dir.js";
-import { DT } from "./layout.js";
 
 /** Linux device numbers (makedev(major, minor) in the old 16-bit form). */
 export const DEVICES = [
@@ -43,14 +44,14 @@ export async function mkfs(dev: BlockDevice, log: Logger, inodeCount?: number): 
   imap[0] |= 1;
   fs.dirty(sb.imapStart, imap);
 
-  const root = await fs.allocInode(S.IFDIR | 0o755, 0, 0);
+  const root = await fs.allocInode(S_IF.DIR | 0o755, 0, 0);
   if (root.ino !== ROOT_INO) throw new Error(`mkfs: root got inode ${root.ino}`);
   await initDirectory(fs, root, ROOT_INO, DT.DIR);
   root.nlink = 2;
-  const devDir = await createNode(fs, ROOT, root, "dev", S.IFDIR | 0o755);
-  await createNode(fs, ROOT, root, "tmp", S.IFDIR | 0o1777);
-  await createNode(fs, ROOT, root, "proc", S.IFDIR | 0o555);
-  for (const d of DEVICES) await mknod(fs, ROOT, devDir.ino, d.name, S.IFCHR | 0o666, makedev(d.major, d.minor));
+  const devDir = await createNode(fs, ROOT, root, "dev", S_IF.DIR | 0o755);
+  await createNode(fs, ROOT, root, "tmp", S_IF.DIR | 0o1777);
+  await createNode(fs, ROOT, root, "proc", S_IF.DIR | 0o555);
+  for (const d of DEVICES) await mknod(fs, ROOT, devDir.ino, d.name, S_IF.CHR | 0o666, makedev(d.major, d.minor));
 
   await fs.journal.sync(Infinity);
   await fs.journal.stop(Infinity);

@@ -5,7 +5,9 @@
  * held, undo recording), so a failure part-way leaves nothing behind.
  */
 import { E } from "../../kernel-core/errno.js";
-import { DT, LINK_MAX, ROOT_INO, S, dtypeOf } from "./layout.js";
+import { S_IF, S_ISGID, S_ISUID } from "../../kernel-core/abi/fcntl.js";
+import { DT, dtypeOf } from "../../kernel-core/abi/stat.js";
+import { LINK_MAX, ROOT_INO } from "./layout.js";
 import type { FsCore } from "./core.js";
 import type { Inode } from "./inode.js";
 import { now } from "./inode.js";
@@ -21,15 +23,15 @@ export type Release = (node: Inode) => Promise<void>;
 
 /** Makes a new inode and its entry `name` in `parent` (the caller checked name and rights). */
 export async function createNode(fs: FsCore, cred: Cred, parent: Inode, name: string, mode: number, rdev = 0): Promise<Inode> {
-  const sgidDir = (parent.mode & S.ISGID) !== 0;
-  const type = mode & S.IFMT;
-  const node = await fs.allocInode(type === S.IFDIR && sgidDir ? mode | S.ISGID : mode, cred.euid, sgidDir ? parent.gid : cred.egid);
-  if (type === S.IFDIR) {
+  const sgidDir = (parent.mode & S_ISGID) !== 0;
+  const type = mode & S_IF.MT;
+  const node = await fs.allocInode(type === S_IF.DIR && sgidDir ? mode | S_ISGID : mode, cred.euid, sgidDir ? parent.gid : cred.egid);
+  if (type === S_IF.DIR) {
     await initDirectory(fs, node, parent.ino, DT.DIR);
     node.nlink = 2;
     parent.nlink = parent.nlink + 1;
   } else node.nlink = 1;
-  if (type === S.IFCHR || type === S.IFBLK) node.setDirect(0, rdev);
+  if (type === S_IF.CHR || type === S_IF.BLK) node.setDirect(0, rdev);
   await addEntry(fs, parent, name, node.ino, dtypeOf(mode));
   return node;
 }
@@ -43,7 +45,7 @@ export async function mkdir(fs: FsCore, cred: Cred, start: number, path: string,
   if (existing !== undefined) return -E.EEXIST;
   if (!permits(cred, r.parent, MAY_WRITE | MAY_EXEC)) return -E.EACCES;
   if (r.parent.nlink >= LINK_MAX) return -E.EMLINK;
-  await createNode(fs, cred, r.parent, r.name, S.IFDIR | (mode & 0o1777 & ~umask));
+  await createNode(fs, cred, r.parent, r.name, S_IF.DIR | (mode & 0o1777 & ~umask));
   return 0;
 }
 
@@ -190,7 +192,7 @@ export async function symlink(fs: FsCore, cred: Cred, target: string, start: num
   if (existing !== undefined) return -E.EEXIST;
   if (n.trailing) return -E.ENOENT;
   if (!permits(cred, n.parent, MAY_WRITE | MAY_EXEC)) return -E.EACCES;
-  const node = await createNode(fs, cred, n.parent, n.name, S.IFLNK | 0o777);
+  const node = await createNode(fs, cred, n.parent, n.name, S_IF.LNK | 0o777);
   await writeData(fs, node, 0, new TextEncoder().encode(target));
   return 0;
 }
@@ -199,8 +201,8 @@ export function chmod(cred: Cred, node: Inode, mode: number): number {
   if (!owns(cred, node)) return -E.EPERM;
   let bits = mode & 0o7777;
   // A non-root owner outside the file's group cannot make it set-group-ID.
-  if (cred.euid !== 0 && node.gid !== cred.egid) bits &= ~S.ISGID;
-  node.mode = (node.mode & S.IFMT) | bits;
+  if (cred.euid !== 0 && node.gid !== cred.egid) bits &= ~S_ISGID;
+  node.mode = (node.mode & S_IF.MT) | bits;
   node.ctime = now();
   return 0;
 }
@@ -216,9 +218,9 @@ export function chown(cred: Cred, node: Inode, uid: number, gid: number): number
   }
   if (newUid !== node.uid || newGid !== node.gid || uid !== UNCHANGED || gid !== UNCHANGED) {
     // A change of owner clears set-user-ID (and set-group-ID where it means something).
-    if (!node.isDir && (node.mode & (S.ISUID | S.ISGID)) !== 0) {
-      let mode = node.mode & ~S.ISUID;
-      if (mode & 0o010) mode &= ~S.ISGID;
+    if (!node.isDir && (node.mode & (S_ISUID | S_ISGID)) !== 0) {
+      let mode = node.mode & ~S_ISUID;
+      if (mode & 0o010) mode &= ~S_ISGID;
       node.mode = mode;
     }
   }

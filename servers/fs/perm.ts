@@ -3,6 +3,7 @@
  * bits of the mode; root passes read and write checks always, and execute/search checks when
  * anyone may execute (or it is a directory), as Linux's generic_permission does.
  */
+import { S_ISVTX } from "../../kernel-core/abi/fcntl.js";
 import type { Inode } from "./inode.js";
 
 export const MAY_EXEC = 1;
@@ -33,6 +34,6 @@ export function owns(cred: Cred, node: Inode): boolean {
 
 /** The sticky-directory rule: in a +t directory only the file's or directory's owner (or root) may remove or rename it. */
 export function mayDelete(cred: Cred, dir: Inode, victim: Inode): boolean {
-  if ((dir.mode & 0o1000) === 0 || cred.euid === 0) return true;
+  if ((dir.mode & S_ISVTX) === 0 || cred.euid === 0) return true;
   return cred.euid === victim.uid || cred.euid === dir.uid;
 }

@@ -13,7 +13,8 @@ export const MMAP_BASE = 0x7ffff7fff000;
 export const HEAP_START = 0x555555559000;
 export const STACK_TOP = 0x7ffffffff000;
 export const STACK_SIZE = 132 * 1024;
-const MMAP_MIN_ADDR = 0x10000;
+/** The lowest address a mapping may take (Linux's vm.mmap_min_addr default): page zero stays unmapped. */
+export const MMAP_MIN_ADDR = 0x10000;
 
 export const pageUp = (n: number) => Math.ceil(n / PAGE_SIZE) * PAGE_SIZE;
 export const aligned = (n: number) => n % PAGE_SIZE === 0;

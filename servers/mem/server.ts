@@ -12,7 +12,7 @@ import { E } from "../../kernel-core/errno.js";
 import { LIMITS } from "../../kernel-core/abi/limits.js";
 import { IOV_MAX } from "../../kernel-core/abi/iov.js";
 import { MADV, MAP, MREMAP, PAGE_SIZE, PROT, RLIMIT, RLIM_NLIMITS, decodeRlimit, encodeRlimit } from "../../kernel-core/abi/mman.js";
-import { AddressSpace, TASK_SIZE, aligned, pageUp, type Backing, type Fault } from "./address-space.js";
+import { AddressSpace, MMAP_MIN_ADDR, TASK_SIZE, aligned, pageUp, type Backing, type Fault } from "./address-space.js";
 import { defaultLimits, checkNewLimit, type Rlimit } from "./rlimits.js";
 import { mapsText, meminfoText, statusLines } from "./report.js";
 import { fileSource } from "./files.js";
@@ -26,7 +26,6 @@ export interface MemDeps {
   peer: PeerCall;
 }
 
-const MMAP_MIN_ADDR = 0x10000;
 /** Largest file mapping copied in (the file's bytes live in the memory server). */
 const MAX_FILE_MAPPING = 64 * 1024 * 1024;
 const ADVICE = new Set<number>(Object.values(MADV));

@@ -5,7 +5,7 @@
  */
 import { Mutex } from "../fs/lock.js";
 import type { Device } from "./devices.js";
-import type { ProcStat } from "./procfs.js";
+import type { ProcStat } from "../../kernel-core/procfs.js";
 
 export type FileKind = "console" | "file" | "dir" | "device" | "procfile" | "procdir";
 

@@ -10,8 +10,10 @@ import { E } from "../../kernel-core/errno.js";
 import { AT, O } from "../../kernel-core/abi/fcntl.js";
 import { encodeStat } from "../../kernel-core/abi/stat.js";
 import { cString, utf8 } from "../../kernel-core/abi/strings.js";
-import { normalize, toLinuxStat, type VfsState } from "./state.js";
-import { isProcPath, procLinuxStat, type ProcStat } from "./procfs.js";
+import type { ProcStat } from "../../kernel-core/procfs.js";
+import { toLinuxStat, type VfsState } from "./state.js";
+import { isProcPath, procLinuxStat } from "./procfs.js";
+import { normalize } from "./path.js";
 import { ROOT_INO } from "../fs/layout.js";
 
 /** access(2) on a /proc entry: its mode bits with the caller's real (or effective) ids. */

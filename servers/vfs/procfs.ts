@@ -8,23 +8,15 @@
  */
 import type { SyscallContext } from "../../kernel-core/call-context.js";
 import type { PeerCall } from "../../kernel-core/server-runtime.js";
-import type { LinuxStat } from "../../kernel-core/abi/stat.js";
+import { DT, type LinuxStat } from "../../kernel-core/abi/stat.js";
+import type { ProcStat } from "../../kernel-core/procfs.js";
 import { E } from "../../kernel-core/errno.js";
 import { O } from "../../kernel-core/abi/fcntl.js";
 import { openFile, type OpenFile } from "./files.js";
-import { normalize } from "./state.js";
+import { normalize } from "./path.js";
 
 /** st_dev of procfs (0:21). */
 const PROC_DEV = 0x15;
-
-export interface ProcStat {
-  type: "dir" | "file" | "symlink";
-  mode: number;
-  uid: number;
-  gid: number;
-  ino: number;
-  target?: string;
-}
 
 export const isProcPath = (abs: string) => abs === "/proc" || abs.startsWith("/proc/");
 
@@ -91,4 +83,4 @@ export function procLinuxStat(st: ProcStat, size = 0): LinuxStat {
 }
 
 /** d_type of a /proc entry. */
-export const procDtype = (type: string) => (type === "dir" ? 4 : type === "symlink" ? 10 : 8);
+export const procDtype = (type: string) => (type === "dir" ? DT.DIR : type === "symlink" ? DT.LNK : DT.REG);

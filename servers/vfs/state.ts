@@ -12,9 +12,10 @@ import type { Device } from "./devices.js";
 import type { LinuxStat } from "../../kernel-core/abi/stat.js";
 import { E } from "../../kernel-core/errno.js";
 import { AT, O, S_IF } from "../../kernel-core/abi/fcntl.js";
-import { ROOT_INO, S } from "../fs/layout.js";
-import { FdTable, openFile, type OpenFile } from "./files.js";
+import { ROOT_INO } from "../fs/layout.js";
+import { FdTable, MAX_FDS, openFile, type OpenFile } from "./files.js";
 import { procLinuxStat, type ProcfsClient } from "./procfs.js";
+import { normalize } from "./path.js";
 
 /** st_dev of natixfs (as makedev(8, 1)) and of the console (a devpts-like 0:22). */
 export const FS_DEV = 0x801;
@@ -75,12 +76,12 @@ export class VfsState {
       readable: acc === O.RDONLY || acc === O.RDWR,
       writable: acc === O.WRONLY || acc === O.RDWR,
     };
-    switch (opened.mode & S.IFMT) {
-      case S.IFREG:
+    switch (opened.mode & S_IF.MT) {
+      case S_IF.REG:
         return openFile("file", base);
-      case S.IFDIR:
+      case S_IF.DIR:
         return openFile("dir", base);
-      case S.IFCHR: {
+      case S_IF.CHR: {
         const device = this.devices.get(opened.rdev);
         return device === undefined ? -E.ENXIO : openFile("device", { ...base, device });
       }
@@ -134,7 +135,7 @@ export class VfsState {
     const t = this.procs.get(pid)?.fds;
     if (t === undefined) return [0, 1, 2];
     const out: number[] = [];
-    for (let fd = 0; fd < 1024; fd++) if (t.get(fd)) out.push(fd);
+    for (let fd = 0; fd < MAX_FDS; fd++) if (t.get(fd)) out.push(fd);
     return out;
   }
 
@@ -147,17 +148,6 @@ export class VfsState {
     p.fds.clear();
     for (const f of new Set(files)) await this.release(f);
   }
-}
-
-/** Lexically cleans an absolute path ("/a/./b/../c//" → "/a/c"). */
-export function normalize(path: string): string {
-  const out: string[] = [];
-  for (const part of path.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") out.pop();
-    else out.push(part);
-  }
-  return "/" + out.join("/");
 }
 
 export function toLinuxStat(st: StatInfo): LinuxStat {

@@ -21,7 +21,7 @@ import { createAccount, createUser, fromPublic, type KeyPair } from "@nats-io/nk
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { grantOf, type RoleName } from "../../kernel-core/bus-roles.js";
-import { connectNats } from "../../client-libc/transport/nats-connect.js";
+import { connectNats } from "../../transport/nats-connect.js";
 import { credsText, mintAccountPusher, mintUser, natixAccountJwt, scopedSigner, type Credentials } from "./account.js";
 import type { BusKeys } from "./keys.js";
 import { nativeSigner } from "./native-signing.js";

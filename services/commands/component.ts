@@ -8,9 +8,9 @@
  */
 import { hostname } from "node:os";
 import { Svcm } from "@nats-io/services";
-import { connectNats } from "../../client-libc/transport/nats-connect.js";
+import { connectNats } from "../../transport/nats-connect.js";
 import { INBOX, serviceName } from "../../kernel-core/abi/subjects.js";
-import { SERVERS } from "../server-catalog.js";
+import { SERVERS } from "../../system/server-catalog.js";
 import { natsUrlFrom } from "./target.js";
 import { UsageError } from "./up.js";
 

@@ -8,8 +8,8 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { NoNatsError, startSystem } from "../launcher.js";
-import { createEmbeddedSystem } from "../embedded.js";
-import { resolveModule } from "../module-loader.js";
+import { createEmbeddedSystem } from "../../system/embedded.js";
+import { resolveModule } from "../../system/modules.js";
 import { connect, O_RDONLY } from "../../client-libc/mod.js";
 import { formatKmsg } from "../../kernel-core/kmsg.js";
 

@@ -4,7 +4,7 @@
  * -w keeps following it until interrupted.
  */
 import { parseArgs } from "node:util";
-import { connectNats } from "../../client-libc/transport/nats-connect.js";
+import { connectNats } from "../../transport/nats-connect.js";
 import { SUBJECTS } from "../../kernel-core/abi/subjects.js";
 import { formatKmsg, type KmsgRecord } from "../../kernel-core/kmsg.js";
 import { TARGET_OPTIONS, natsUrlFrom, useCreds } from "./target.js";

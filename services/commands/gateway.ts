@@ -5,9 +5,9 @@
  * `natix up --http PORT` starts it with the rest instead, with a role of its own.
  */
 import { parseArgs } from "node:util";
-import { connectNats } from "../../client-libc/transport/nats-connect.js";
-import { findCredentials } from "../../client-libc/transport/credentials.js";
-import { createLogger } from "../logger.js";
+import { connectNats } from "../../transport/nats-connect.js";
+import { findCredentials } from "../../transport/credentials.js";
+import { createLogger } from "../../system/logger.js";
 import { startGateway } from "../gateway/start.js";
 import { TARGET_OPTIONS, natsUrlFrom, useCreds } from "./target.js";
 import { UsageError } from "./up.js";

@@ -7,10 +7,10 @@ import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { createLogger } from "../logger.js";
+import { createLogger } from "../../system/logger.js";
 import { IMAGE_NAME } from "../../servers/blk/image.js";
-import { makeFilesystem, superblockProblem, unmountableMessage } from "../disk.js";
-import { diskSizeMiB } from "../server-catalog.js";
+import { makeFilesystem, superblockProblem, unmountableMessage } from "../../system/disk.js";
+import { diskSizeMiB } from "../../system/server-catalog.js";
 import { UsageError } from "./up.js";
 
 export const usage = "natix mkfs DIR [--size MiB] [--force | --if-missing]";

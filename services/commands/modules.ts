@@ -5,11 +5,11 @@
  * A bare NAME is a module shipped with natix (hwkm, strrev).
  */
 import { parseArgs } from "node:util";
-import { connectNats } from "../../client-libc/transport/nats-connect.js";
+import { connectNats } from "../../transport/nats-connect.js";
 import { connect } from "../../client-libc/connect.js";
 import { SUBJECTS } from "../../kernel-core/abi/subjects.js";
 import { O } from "../../kernel-core/abi/fcntl.js";
-import { resolveModule } from "../module-loader.js";
+import { resolveModule } from "../../system/modules.js";
 import { TARGET_OPTIONS, natsUrlFrom, useCreds } from "./target.js";
 import { UsageError } from "./up.js";
 

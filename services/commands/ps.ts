@@ -3,7 +3,7 @@
  * (UID PID PPID C STIME TTY TIME CMD), then the services the supervisor runs.
  */
 import { parseArgs } from "node:util";
-import { connectNats } from "../../client-libc/transport/nats-connect.js";
+import { connectNats } from "../../transport/nats-connect.js";
 import { SUBJECTS } from "../../kernel-core/abi/subjects.js";
 import { TARGET_OPTIONS, natsUrlFrom, useCreds } from "./target.js";
 import { RS_SUBJECTS } from "../../kernel-core/abi/subjects.js";

@@ -75,7 +75,7 @@ export async function runProgram(opts: RunOptions): Promise<number> {
     process.stderr.write(`natix: ${opts.program}: No such file or directory\n`);
     return 127;
   }
-  register(new URL("../loader-hooks.js", import.meta.url).href, import.meta.url);
+  register(new URL("../../system/loader-hooks.js", import.meta.url).href, import.meta.url);
   if (opts.dataDir) process.env.NATIX_DATA_DIR = opts.dataDir;
   const argv0 = opts.program;
   const proc = await connect({ ...opts.connect, argv: [argv0, ...opts.args] });

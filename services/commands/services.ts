@@ -5,7 +5,7 @@
  * the system (docker compose), through the component's own kill switch.
  */
 import { parseArgs } from "node:util";
-import { connectNats } from "../../client-libc/transport/nats-connect.js";
+import { connectNats } from "../../transport/nats-connect.js";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { killService, restartService } from "../nats/service-control.js";
 import { TARGET_OPTIONS, natsUrlFrom, useCreds } from "./target.js";

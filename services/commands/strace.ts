@@ -11,10 +11,10 @@ import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { openSync, writeSync, closeSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { connectNats } from "../../client-libc/transport/nats-connect.js";
+import { connectNats } from "../../transport/nats-connect.js";
 import { connect } from "../../client-libc/connect.js";
 import { SUBJECTS } from "../../kernel-core/abi/subjects.js";
-import { createEmbeddedSystem } from "../embedded.js";
+import { createEmbeddedSystem } from "../../system/embedded.js";
 import { runProgram } from "./run.js";
 import { UsageError } from "./up.js";
 

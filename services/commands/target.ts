@@ -1,7 +1,7 @@
 /**
  * Which system a command talks to, and as whom: --nats URL (or NATS_URL), and --creds FILE (or
  * NATIX_CREDS, or the administrator's credentials `natix up` left for that URL in the per-user
- * runtime directory — see client-libc/transport/credentials.ts).
+ * runtime directory — see transport/credentials.ts).
  */
 import { UsageError } from "./up.js";
 

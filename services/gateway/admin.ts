@@ -4,11 +4,11 @@
  * (NATIX_ADMIN_CREDS), opened on first use, and a process of its own for reading /proc.
  */
 import type { NatsConnection } from "@nats-io/transport-node";
-import { connectNats } from "../../client-libc/transport/nats-connect.js";
+import { connectNats } from "../../transport/nats-connect.js";
 import { connect, O_RDONLY, type Proc } from "../../client-libc/mod.js";
 import { SUBJECTS } from "../../kernel-core/abi/subjects.js";
 import { E } from "../../kernel-core/errno.js";
-import { resolveModule } from "../module-loader.js";
+import { resolveModule } from "../../system/modules.js";
 import { killService, restartService } from "../nats/service-control.js";
 
 export class AdminActions {

@@ -7,26 +7,11 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import fastifyStatic from "@fastify/static";
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
-import type { Registry } from "prom-client";
-import type { Logger } from "pino";
 import { fileURLToPath } from "node:url";
-import { NATIX_VERSION } from "../version.js";
-import type { Observer } from "./observer.js";
-import type { AdminActions } from "./admin.js";
-import type { RunLimits } from "./runner.js";
+import { NATIX_VERSION } from "../../kernel-core/version.js";
+import type { GatewayDeps } from "./deps.js";
 import { observeRoutes } from "./routes/observe.js";
 import { actRoutes } from "./routes/act.js";
-
-export interface GatewayDeps {
-  natsUrl: string;
-  observer: Observer;
-  admin: AdminActions;
-  registry: Registry;
-  /** The bearer token mutating routes want. */
-  token: string;
-  limits: RunLimits;
-  log?: Logger;
-}
 
 /** The dashboard's files: served as they are, no build step. Request data is validated as sent (no coercion: 1 is not "1"). */
 export const PUBLIC_DIR = fileURLToPath(new URL("../../../services/gateway/public/", import.meta.url));

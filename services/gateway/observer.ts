@@ -10,7 +10,7 @@ import { RS_SUBJECTS, SUBJECTS, serviceName } from "../../kernel-core/abi/subjec
 import type { KmsgRecord } from "../../kernel-core/kmsg.js";
 import type { InstanceStatus } from "../supervisor.js";
 import type { MetricsMessage } from "../nats/meter-publisher.js";
-import { DRIVERS, MICRO_COMPONENTS, SERVERS } from "../server-catalog.js";
+import { DRIVERS, MICRO_COMPONENTS, SERVERS } from "../../system/server-catalog.js";
 import { MetricsStore } from "./metrics-store.js";
 
 export interface KernelStatus {

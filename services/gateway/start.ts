@@ -9,7 +9,7 @@ import { Svcm } from "@nats-io/services";
 import type { Logger } from "pino";
 import { hostname } from "node:os";
 import { serviceName } from "../../kernel-core/abi/subjects.js";
-import { NATIX_VERSION } from "../version.js";
+import { NATIX_VERSION } from "../../kernel-core/version.js";
 import { buildGateway } from "./app.js";
 import { Observer } from "./observer.js";
 import { AdminActions } from "./admin.js";

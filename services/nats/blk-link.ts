@@ -7,14 +7,14 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { BlkLink } from "../../servers/blk/protocol.js";
 import { SUBJECTS } from "../../kernel-core/abi/subjects.js";
-import { requestResending } from "../../client-libc/transport/resend.js";
+import { requestWithRetry } from "../../transport/resend.js";
 
 const ATTEMPT_MS = 500;
 
 export function natsBlkLink(nc: NatsConnection, defaultBudgetMs: number): BlkLink {
   const subject = SUBJECTS.driver("blk");
   return async (message, budgetMs = defaultBudgetMs) => {
-    const r = await requestResending(nc, subject, message, performance.now() + budgetMs, ATTEMPT_MS);
+    const r = await requestWithRetry(nc, subject, message, budgetMs, ATTEMPT_MS);
     if (r.ok) return r.data;
     throw new Error(r.why === "timeout" ? "blk driver did not answer within the budget" : `blk driver request failed: ${r.why}`);
   };

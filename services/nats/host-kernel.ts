@@ -24,12 +24,12 @@ import { decodeBatch, decodeBatchReply, encodeBatchReply, encodeRoutedBatch, fra
 import { SUBJECTS, pidOfSubject, serviceName } from "../../kernel-core/abi/subjects.js";
 import { deliver, deliverBatch, type Delivery, type RemoteServers } from "../../kernel-core/deliver.js";
 import { E } from "../../kernel-core/errno.js";
-import { NATIX_VERSION } from "../version.js";
-import { requestWithRetry } from "./requests.js";
+import { NATIX_VERSION } from "../../kernel-core/version.js";
+import { requestWithRetry } from "../../transport/resend.js";
 import { watchProcesses } from "./liveness.js";
 import { replyGuard } from "./reply-guard.js";
 import { hostKernelControl } from "./kernel-control.js";
-import type { ModuleLoader } from "../module-loader.js";
+import type { ModuleLoader } from "../../system/modules.js";
 import type { Registration } from "../../kernel-core/registry.js";
 import type { BusAuthority } from "../bus/authority.js";
 

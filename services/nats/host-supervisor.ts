@@ -10,7 +10,7 @@ import type { NatsConnection, Msg } from "@nats-io/transport-node";
 import { Svcm } from "@nats-io/services";
 import type { Supervisor } from "../supervisor.js";
 import { RS_SUBJECTS, serviceName } from "../../kernel-core/abi/subjects.js";
-import { NATIX_VERSION } from "../version.js";
+import { NATIX_VERSION } from "../../kernel-core/version.js";
 
 export { RS_SUBJECTS };
 

@@ -16,7 +16,7 @@ import { parseRegistration, parseSpawn, parseTraceRequest, type SpawnMessage } f
 import { probingSpawner } from "./pid-probe.js";
 import { answerPeer } from "./links.js";
 import type { ReplyGuard } from "./reply-guard.js";
-import type { ModuleLoader } from "../module-loader.js";
+import type { ModuleLoader } from "../../system/modules.js";
 import type { Registration } from "../../kernel-core/registry.js";
 import type { BusAuthority } from "../bus/authority.js";
 

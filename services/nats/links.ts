@@ -5,7 +5,7 @@ import { decodeReply, encodeRequest } from "../../kernel-core/abi/frame.js";
 import { encodeRouted } from "../../kernel-core/abi/routed.js";
 import { SUBJECTS } from "../../kernel-core/abi/subjects.js";
 import { E } from "../../kernel-core/errno.js";
-import { requestWithRetry } from "./requests.js";
+import { requestWithRetry } from "../../transport/resend.js";
 
 export function natsLinks(nc: NatsConnection, budgetMs: number): ServerLinks {
   return {

@@ -9,7 +9,7 @@ import type { Logger } from "pino";
 import type { Kernel } from "../../kernel-core/kernel.js";
 import { SUBJECTS } from "../../kernel-core/abi/subjects.js";
 import { TERM_OP, encodeTerminalRequest } from "../../kernel-core/abi/terminal.js";
-import { classifyRequestError } from "../../client-libc/transport/nats-errors.js";
+import { classifyRequestError } from "../../transport/nats-errors.js";
 
 const INTERVAL_MS = 1000;
 /** A process younger than this may not have subscribed its terminal yet. */

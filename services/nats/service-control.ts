@@ -6,7 +6,7 @@
  */
 import type { NatsConnection } from "@nats-io/transport-node";
 import { RS_SUBJECTS, SUBJECTS } from "../../kernel-core/abi/subjects.js";
-import { classifyRequestError } from "../../client-libc/transport/nats-errors.js";
+import { classifyRequestError } from "../../transport/nats-errors.js";
 
 async function ask(nc: NatsConnection, subject: string, body: object, timeoutMs: number): Promise<string | undefined | "no-responders"> {
   try {

@@ -9,7 +9,7 @@ import {
 } from "../../kernel-core/abi/terminal.js";
 import { SUBJECTS } from "../../kernel-core/abi/subjects.js";
 import { E } from "../../kernel-core/errno.js";
-import { requestWithRetry } from "./requests.js";
+import { requestWithRetry } from "../../transport/resend.js";
 
 const EMPTY = new Uint8Array(0);
 

@@ -4,7 +4,7 @@
  */
 import { expect } from "vitest";
 import pino from "pino";
-import { createEmbeddedSystem } from "../../build/services/embedded.js";
+import { createEmbeddedSystem } from "../../build/system/embedded.js";
 import { openImage } from "../../build/servers/blk/image.js";
 import { fsck } from "../../build/servers/fs/fsck.js";
 import { parseRecords } from "../../build/services/chaos/records.js";

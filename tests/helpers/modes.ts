@@ -5,7 +5,7 @@
  */
 import type { RoutingMode } from "../../build/kernel-core/kernel.js";
 import { startSystem, type RunningSystem } from "../../build/services/launcher.js";
-import { createEmbeddedSystem, type EmbeddedSystem } from "../../build/services/embedded.js";
+import { createEmbeddedSystem, type EmbeddedSystem } from "../../build/system/embedded.js";
 import { connect, type Proc, type ConnectOptions } from "../../build/client-libc/mod.js";
 import { startTestNats, type TestNats } from "./nats.js";
 import { Capture } from "./capture.js";

@@ -12,7 +12,7 @@ import { freePort, startNatsServer, type NatsServer } from "../../build/services
 export { freePort };
 import { generateKeys, saveKeys, type BusKeys } from "../../build/services/bus/keys.js";
 import { credsText, mintUser, operatorModeConfig } from "../../build/services/bus/account.js";
-import { connectNats } from "../../build/client-libc/transport/nats-connect.js";
+import { connectNats } from "../../build/transport/nats-connect.js";
 import { grantOf } from "../../build/kernel-core/bus-roles.js";
 
 export interface TestNats {

@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { GatewayDeps } from "../app.js";
+import type { GatewayDeps } from "../deps.js";
 import { PROGRAM_NAMES, type ProgramName } from "../programs.js";
 import { runProgram, straceProgram } from "../runner.js";
 import { checkBearer } from "../token.js";

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from "fastify";
 import { formatKmsg } from "../../../kernel-core/kmsg.js";
 import { errnoName } from "../../../kernel-core/errno.js";
-import type { GatewayDeps } from "../app.js";
+import type { GatewayDeps } from "../deps.js";
 import { sse } from "../sse.js";
 
 const message = { type: "object", properties: { message: { type: "string" } } } as const;

@@ -8,6 +8,9 @@
  * to the first attempt (a server waiting out its own driver budget) is never thrown away for a
  * resend. Only requests that may safely run twice should be given a slice. An unbounded
  * deadline (Infinity) waits for as long as it takes; its attempts then stay open ten slices each.
+ *
+ * libc gives it the deadline the kernel set for the call (requestResending); the kernel, the
+ * servers and the drivers' links give it a budget from now (requestWithRetry).
  */
 import type { NatsConnection } from "@nats-io/transport-node";
 import { classifyRequestError, retryDelay, type RequestFailure } from "./nats-errors.js";
@@ -66,4 +69,9 @@ export function requestResending(nc: NatsConnection, subject: string, payload: U
     }
     send();
   });
+}
+
+/** requestResending with a budget of `budgetMs` from now, resending each `attemptMs` (idempotent requests only). */
+export function requestWithRetry(nc: NatsConnection, subject: string, payload: Uint8Array, budgetMs: number, attemptMs = Infinity): Promise<RequestOutcome> {
+  return requestResending(nc, subject, payload, performance.now() + budgetMs, attemptMs);
 }

@@ -3,6 +3,8 @@
  * the outer one and the caller learns the precise errno instead of a bare timeout:
  * a server's wait on a driver (then EIO) < the caller's deadline (then ETIMEDOUT).
  */
+import { DEFAULT_DEADLINE_MS } from "../kernel-core/abi/limits.js";
+
 export interface Timings {
   /** The caller's whole budget for one syscall. */
   deadlineMs: number;
@@ -26,5 +28,5 @@ export function timings(deadlineMs: number): Timings {
 /** The deadline every process of one system agrees on (set by the launcher). */
 export function deadlineFromEnv(): number {
   const v = Number(process.env.NATIX_DEADLINE_MS);
-  return Number.isFinite(v) && v > 0 ? v : 5000;
+  return Number.isFinite(v) && v > 0 ? v : DEFAULT_DEADLINE_MS;
 }

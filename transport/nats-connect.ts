@@ -5,7 +5,7 @@
  * administrator's without credentials).
  */
 import { connect, credsAuthenticator, errors, jwtAuthenticator, type NatsConnection } from "@nats-io/transport-node";
-import { inboxOfUser } from "../../kernel-core/abi/subjects.js";
+import { inboxOfUser } from "../kernel-core/abi/subjects.js";
 import { credentialsName, findCredentials, type FoundCredentials } from "./credentials.js";
 
 export interface ConnectNatsOptions {

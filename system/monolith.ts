@@ -11,9 +11,10 @@ import { Kernel, type KernelEvents } from "../kernel-core/kernel.js";
 import { createDispatcher, type Dispatcher, type ServerDefinition, type ServerLinks } from "../kernel-core/server-runtime.js";
 import { createTtyDriver } from "../servers/tty/driver.js";
 import { E } from "../kernel-core/errno.js";
+import { DEFAULT_DEADLINE_MS } from "../kernel-core/abi/limits.js";
 import { DRIVERS, SERVERS } from "./server-catalog.js";
 import { timings } from "./timing.js";
-import { importModule, moduleNameRefusal, moduleSize, unloadedText, type ModuleLoader } from "./module-loader.js";
+import { importModule, moduleNameRefusal, moduleSize, unloadedText, type ModuleLoader } from "./modules.js";
 import { moduleServer } from "../kernel-core/module-api.js";
 import { deliver, deliverBatch, type Delivery } from "../kernel-core/deliver.js";
 import type { SyscallMeter } from "../kernel-core/meter.js";
@@ -45,7 +46,7 @@ export interface Monolith {
 }
 
 export async function createMonolith(opts: MonolithOptions): Promise<Monolith> {
-  const t = timings(opts.deadlineMs ?? 5000);
+  const t = timings(opts.deadlineMs ?? DEFAULT_DEADLINE_MS);
   const defs: ServerDefinition[] = [];
   const log = opts.logger("kernel");
   const tty = createTtyDriver({ log: opts.logger("tty"), terminals: opts.terminals, readSliceMs: t.readSliceMs });
