@@ -3,7 +3,7 @@
  * kernel itself and the server runtime that servers are written against.
  */
 export { Kernel, ROUTING_MODES, type KernelOptions, type ProcessInfo, type RoutingMode, type KernelEvents, type RouteTable } from "./kernel.js";
-export { type Route, type Router } from "./route.js";
+export { type Route, type Router } from "./deliver.js";
 export { deliver, deliverBatch, type Delivery, type RemoteServers } from "./deliver.js";
 export { SYSCALL_TABLE, SYS, STRUCT_SIZES, syscallByNr, syscallByName, hasFlag } from "./syscalls/table.js";
 export type { SyscallDef, ArgSpec, SyscallFlag } from "./syscalls/types.js";
@@ -22,7 +22,7 @@ export {
 export { encodeRouted, decodeRouted, type Caller } from "./abi/routed.js";
 export { LIMITS, DEFAULT_DEADLINE_MS } from "./abi/limits.js";
 export { SUBJECTS, serviceName } from "./abi/subjects.js";
-export { SyscallContext } from "./call-context.js";
+export { SyscallContext } from "./server-runtime.js";
 export { createDispatcher, type ServerDefinition, type SyscallHandler, type Dispatcher } from "./server-runtime.js";
 export { Registry, type Registration } from "./registry.js";
 export type { KernelModule, ModuleSyscall, ModuleKernelApi } from "./module-api.js";

@@ -4,7 +4,7 @@
  */
 import type { ServerDefinition } from "./server-runtime.js";
 import type { ProcessEntry } from "./processes.js";
-import type { SyscallContext } from "./call-context.js";
+import type { SyscallContext } from "./server-runtime.js";
 import { E } from "./errno.js";
 import { STRUCT_SIZES } from "./syscalls/table.js";
 import { utf8 } from "./abi/strings.js";

@@ -12,7 +12,7 @@ import {
   allErrnos,
   syscallByNr,
 } from "../build/kernel-core/mod.js";
-import { validateArgs } from "../build/kernel-core/validate.js";
+import { validateArgs } from "../build/kernel-core/admit.js";
 
 const log = pino({ level: "silent" });
 const request = (nr: number, args: number[] = [], input: (Uint8Array | undefined)[] = [], outCap: number[] = []) => ({

@@ -7,7 +7,7 @@
  */
 import type { Logger } from "pino";
 import type { ServerDefinition } from "../../kernel-core/server-runtime.js";
-import type { SyscallContext } from "../../kernel-core/call-context.js";
+import type { SyscallContext } from "../../kernel-core/server-runtime.js";
 import { E } from "../../kernel-core/errno.js";
 import { LIMITS } from "../../kernel-core/abi/limits.js";
 import { IOV_MAX } from "../../kernel-core/abi/iov.js";

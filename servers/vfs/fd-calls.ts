@@ -4,7 +4,7 @@
  * ioctl(TCGETS). Mostly argument checking in Linux's order, then a call into io.ts or the
  * filesystem (as xv6's sysfile.c says of itself).
  */
-import type { SyscallContext } from "../../kernel-core/call-context.js";
+import type { SyscallContext } from "../../kernel-core/server-runtime.js";
 import type { SyscallHandler } from "../../kernel-core/server-runtime.js";
 import { E } from "../../kernel-core/errno.js";
 import { F, FD_CLOEXEC, O, SEEK, TCGETS, TERMIOS_SIZE } from "../../kernel-core/abi/fcntl.js";

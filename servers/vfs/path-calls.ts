@@ -4,7 +4,7 @@
  * readlink(at), chmod/fchmodat, chown/lchown/fchownat, truncate, chdir, getcwd, umask.
  * A plain call is its *at form with AT_FDCWD.
  */
-import type { SyscallContext } from "../../kernel-core/call-context.js";
+import type { SyscallContext } from "../../kernel-core/server-runtime.js";
 import type { SyscallHandler } from "../../kernel-core/server-runtime.js";
 import { E } from "../../kernel-core/errno.js";
 import { AT, O } from "../../kernel-core/abi/fcntl.js";

@@ -6,7 +6,7 @@
  * Reached through absolute paths ("/proc/self/maps"), paths relative to "/" and to an open
  * /proc directory (openat). Symbolic links under /proc (self, fd/N) are followed.
  */
-import type { SyscallContext } from "../../kernel-core/call-context.js";
+import type { SyscallContext } from "../../kernel-core/server-runtime.js";
 import type { PeerCall } from "../../kernel-core/server-runtime.js";
 import { DT, type LinuxStat } from "../../kernel-core/abi/stat.js";
 import type { ProcStat } from "../../kernel-core/procfs.js";

@@ -4,7 +4,7 @@
  * inode into a description, releasing descriptions.
  */
 import type { Logger } from "pino";
-import type { SyscallContext } from "../../kernel-core/call-context.js";
+import type { SyscallContext } from "../../kernel-core/server-runtime.js";
 import type { TtyDevice } from "../tty/driver.js";
 import type { FileSystem, StatInfo } from "../fs/filesystem.js";
 import type { Cred } from "../fs/perm.js";

@@ -16,14 +16,16 @@ import type { ComponentKind, Registration } from "../../kernel-core/registry.js"
 import type { SyscallDef } from "../../kernel-core/syscalls/types.js";
 import type { Dispatcher } from "../../kernel-core/server-runtime.js";
 import type { SyscallMeter } from "../../kernel-core/meter.js";
-import { KnownProcesses, parseProcessRecord, type KernelEvent } from "../../kernel-core/known-processes.js";
-import { directRouter } from "../../kernel-core/direct-router.js";
+import { KnownProcesses, directRouter, parseProcessRecord, type KernelEvent } from "../../kernel-core/direct-router.js";
 import { NATIX_VERSION } from "../../kernel-core/version.js";
 import { answerPeer } from "./links.js";
 import { requestWithRetry } from "../../transport/resend.js";
 import { replyGuard } from "./reply-guard.js";
-import { routedCallerPid } from "../../kernel-core/abi/routed.js";
-import { handleDirect, handleRouted } from "./routed.js";
+import { decodeRouted, routedCallerPid } from "../../kernel-core/abi/routed.js";
+import { FRAME_TYPE, decodeRequest, encodeReply, encodeResult } from "../../kernel-core/abi/frame.js";
+import { ROUTED_BATCH, decodeBatch, decodeRoutedBatch, encodeBatchReply, frameType } from "../../kernel-core/abi/batch.js";
+import { deliver, deliverBatch, type Delivery } from "../../kernel-core/deliver.js";
+import { E } from "../../kernel-core/errno.js";
 
 export interface EndpointOptions {
   nc: NatsConnection;
@@ -165,4 +167,35 @@ export async function hostEndpoint(opts: EndpointOptions): Promise<HostedEndpoin
       await svc.stop().catch(() => {});
     },
   };
+}
+
+/** What the kernel (or another component) routed here, in an envelope naming the caller. */
+export function handleRouted(dispatcher: Dispatcher, data: Uint8Array): Uint8Array | Promise<Uint8Array> {
+  if (frameType(data) === ROUTED_BATCH) {
+    const batch = decodeRoutedBatch(data);
+    if (typeof batch === "number") return encodeResult(batch);
+    return Promise.all(batch.requests.map((r) => (typeof r === "number" ? { ret: r } : dispatcher.dispatch(batch.caller, r)))).then((replies) =>
+      encodeBatchReply(replies.map(encodeReply)),
+    );
+  }
+  const routed = decodeRouted(data);
+  if (typeof routed === "number") return encodeResult(routed);
+  const reply = dispatcher.dispatch(routed.caller, routed.request);
+  return reply instanceof Promise ? reply.then(encodeReply) : encodeReply(reply);
+}
+
+/**
+ * A call (or a batch) process `pid` sent this server directly (the server decides as the kernel
+ * would: kernel-core/direct-router.ts); a malformed frame gets its errno.
+ */
+export function handleDirect(delivery: Delivery<undefined>, pid: number, data: Uint8Array): Uint8Array | Promise<Uint8Array> {
+  if (frameType(data) === FRAME_TYPE.BATCH_REQUEST) {
+    const entries = decodeBatch(data);
+    if (typeof entries === "number") return encodeResult(entries);
+    return deliverBatch(delivery, pid, entries).then((replies) => encodeBatchReply(replies.map(encodeReply)));
+  }
+  const request = decodeRequest(data);
+  if (typeof request === "number") return encodeResult(request);
+  const reply = deliver(delivery, pid, request, undefined) ?? { ret: -E.EIO };
+  return reply instanceof Promise ? reply.then(encodeReply) : encodeReply(reply);
 }

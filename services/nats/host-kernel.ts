@@ -17,7 +17,7 @@ import type { Kernel, RouteTable } from "../../kernel-core/kernel.js";
 import type { KernelEvents } from "../../kernel-core/kernel.js";
 import type { Dispatcher } from "../../kernel-core/server-runtime.js";
 import type { SyscallReply } from "../../kernel-core/abi/frame.js";
-import type { ProcessRecord } from "../../kernel-core/known-processes.js";
+import type { ProcessRecord } from "../../kernel-core/direct-router.js";
 import { FRAME_TYPE, decodeReply, decodeRequest, encodeReply, encodeRequest, encodeResult } from "../../kernel-core/abi/frame.js";
 import { encodeRouted } from "../../kernel-core/abi/routed.js";
 import { decodeBatch, decodeBatchReply, encodeBatchReply, encodeRoutedBatch, frameType } from "../../kernel-core/abi/batch.js";
