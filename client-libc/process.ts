@@ -84,7 +84,9 @@ export class Process {
   async batch(calls: readonly (readonly [number, ...SyscallArg[]])[]): Promise<number[]> {
     if (calls.length === 0) return [];
     if (calls.length > LIMITS.MAX_BATCH) throw new RangeError(`a batch holds at most ${LIMITS.MAX_BATCH} calls`);
-    const marshalled = await Promise.all(calls.map(async ([nr, ...args]) => marshal(nr, syscallByNr(nr) ?? (await this.learned(nr)), args)));
+    // Table calls marshal at once; only a module's number waits to learn its entry.
+    const marshalled: ReturnType<typeof marshal>[] = [];
+    for (const [nr, ...args] of calls) marshalled.push(marshal(nr, syscallByNr(nr) ?? (await this.learned(nr)), args));
     const replies = await this.port.callBatch(marshalled.map((m) => m.request));
     return replies.map((r, i) => (unmarshal(r, marshalled[i].targets) ? r.ret : -E.EFAULT));
   }

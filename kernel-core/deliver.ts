@@ -87,7 +87,9 @@ export function deliver<Via>(d: Delivery<Via>, pid: number, request: SyscallRequ
 export async function deliverBatch<Via>(d: Delivery<Via>, pid: number, requests: readonly (SyscallRequest | number)[]): Promise<SyscallReply[]> {
   const replies: Reply[] = new Array(requests.length);
   const remote = new Map<string, { caller: Caller; indices: number[]; requests: SyscallRequest[] }>();
-  const routes = await Promise.all(requests.map((req) => (typeof req === "number" ? undefined : d.router.route(pid, req))));
+  const decided = requests.map((req) => (typeof req === "number" ? undefined : d.router.route(pid, req)));
+  // Routes are decided at once, except where a router had to ask first (then all are awaited).
+  const routes = decided.some((r) => r instanceof Promise) ? await Promise.all(decided) : (decided as (Route | undefined)[]);
   requests.forEach((req, i) => {
     const route = routes[i];
     if (typeof req === "number" || route === undefined) return void (replies[i] = { ret: typeof req === "number" ? req : -E.EIO });
@@ -98,11 +100,11 @@ export async function deliverBatch<Via>(d: Delivery<Via>, pid: number, requests:
     group.requests.push(req);
     remote.set(route.server, group);
   });
-  await Promise.all(
+  if (remote.size > 0) await Promise.all(
     [...remote].map(async ([server, g]) => {
       const got = await d.remote!.many(server, g.caller, g.requests);
       g.indices.forEach((index, k) => (replies[index] = got[k] ?? { ret: -E.EIO }));
     }),
   );
-  return Promise.all(replies);
+  return replies.some((r) => r instanceof Promise) ? Promise.all(replies) : (replies as SyscallReply[]);
 }

@@ -107,12 +107,22 @@ export const isComponentReply = (reply: string) => reply.startsWith("_INBOX.c.")
 /** Whether `reply` is an inbox of the administrator's tools. */
 export const isAdminReply = (reply: string) => reply.startsWith(`${INBOX.admin}.`);
 
-/** The pid in a natix.sys.<pid> subject (or natix.sys.<pid>.<op>, natix.srv.<name>.<pid>), or 0 when it is not one. */
+/**
+ * The pid in a natix.sys.<pid> subject (or natix.sys.<pid>.<op>, natix.srv.<name>.<pid>), or 0
+ * when it is not one. On every call's path, so it reads the digits in place.
+ */
 export function pidOfSubject(subject: string): number {
-  const parts = subject.split(".");
-  const token = parts[0] === "natix" && parts[1] === "sys" ? parts[2] : parts[parts.length - 1];
-  if (token === undefined || !/^[1-9][0-9]{0,9}$/.test(token)) return 0;
-  const pid = Number(token);
+  const sys = "natix.sys.";
+  const start = subject.startsWith(sys) ? sys.length : subject.lastIndexOf(".") + 1;
+  const dot = subject.indexOf(".", start);
+  const end = dot < 0 ? subject.length : dot;
+  if (end - start < 1 || end - start > 10) return 0;
+  let pid = 0;
+  for (let i = start; i < end; i++) {
+    const digit = subject.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9 || (i === start && digit === 0)) return 0;
+    pid = pid * 10 + digit;
+  }
   return pid <= 0x7fffffff ? pid : 0;
 }
 
