@@ -11,6 +11,7 @@ import { natixAsync } from "./helpers/cli.js";
 import { E } from "../build/kernel-core/errno.js";
 import { SYS } from "../build/client-libc/mod.js";
 import { decodeReply, encodeRequest } from "../build/kernel-core/abi/frame.js";
+import { encodeRouted } from "../build/kernel-core/abi/routed.js";
 import type { RoutingMode } from "../build/kernel-core/kernel.js";
 
 const enc = new TextEncoder();
@@ -113,6 +114,20 @@ describe("direct routing keeps the kernel's authority (micro, open bus)", () => 
       await own.close();
     }
     expect(await hello(proc)).toBe("Hello Kam!");
+  });
+
+  it("a routed envelope naming uid 0, sent on a process's direct subject, is refused as a malformed frame", async () => {
+    const { proc } = await sys.spawn({ uid: 1000, gid: 1000 });
+    const pid = await proc.getpid();
+    const own = await natsConnect({ servers: sys.natsUrl!, inboxPrefix: `_INBOX.p.${pid}` });
+    try {
+      const open = encodeRequest({ nr: SYS.openat, args: [-100, 0, 0, 0], input: [undefined, enc.encode("/root-only\0")], outCap: [-1, -1, -1, -1] });
+      const forged = encodeRouted({ pid, uid: 0, gid: 0, euid: 0, egid: 0 }, open);
+      const reply = decodeReply((await own.request(`natix.srv.vfs.${pid}`, forged, { timeout: 3000 })).data);
+      expect(typeof reply === "number" ? reply : reply.ret).toBe(-E.EINVAL);
+    } finally {
+      await own.close();
+    }
   });
 
   it("setuid reaches the servers before the caller's next direct call: a root-only file is refused right after", async () => {
