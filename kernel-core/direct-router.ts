@@ -27,7 +27,11 @@ export interface ProcessRecord extends ProcessCredentials {
 }
 
 /** A kernel event servers hear on natix.kernel.events. */
-export type KernelEvent = { type: "exit"; pid: number; status: number } | ({ type: "proc"; pid: number } & ProcessRecord);
+export type KernelEvent =
+  | { type: "exit"; pid: number; status: number }
+  | ({ type: "proc"; pid: number } & ProcessRecord)
+  /** A component (an instance of it) registered: it serves from now on. */
+  | { type: "registered"; name: string; kind: string };
 
 /** Asks the kernel for a process's record; null when it knows no such running process. */
 export type AskKernel = (pid: number) => Promise<ProcessRecord | null>;

@@ -52,6 +52,11 @@ export interface InstanceStatus {
 
 /** The supervisor's clock: backoff, crash-loop rule, heartbeats. */
 export const RS_TIMING = {
+  /**
+   * A component that dies after running a while is started again at once, as MINIX's
+   * reincarnation server does: its callers are waiting. Only deaths soon after a start back off.
+   */
+  restartMs: 0,
   backoffMs: 100,
   maxBackoffMs: 5000,
   /** A death this soon after starting counts towards a crash loop. */
@@ -132,7 +137,7 @@ export class Supervisor {
       this.log.error(`rs: ${label} died ${this.t.crashLoop} times within ${this.t.quickMs} ms of starting; not restarting it`);
       return;
     }
-    const delay = Math.min(this.t.maxBackoffMs, this.t.backoffMs * 2 ** inst.quickDeaths);
+    const delay = inst.quickDeaths === 0 ? this.t.restartMs : Math.min(this.t.maxBackoffMs, this.t.backoffMs * 2 ** inst.quickDeaths);
     inst.state = "backoff";
     this.log.info(`rs: ${label} died (${how}); restarting in ${delay} ms`);
     inst.timer = setTimeout(() => {

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { requestResending } from "../build/transport/resend.js";
+import { ServerReturns, requestResending } from "../build/transport/resend.js";
 import { startTestNats, type TestNats } from "./helpers/nats.js";
 
 const enc = new TextEncoder();
@@ -65,5 +65,39 @@ describe("requestResending (real broker)", () => {
   it("ends with a timeout at the deadline when no responder ever comes", async () => {
     const r = await requestResending(nc, "t.nobody", enc.encode("x"), performance.now() + 300);
     expect(r).toEqual({ ok: false, why: "timeout" });
+  });
+  it("sends a pending idempotent request again as soon as its server's return is announced, in order", async () => {
+    const returns = new ServerReturns();
+    const seen: string[] = [];
+    // The "old server" takes every request and never answers (killed with them).
+    const old = nc.subscribe("t.returns", { callback: (_e, m) => seen.push(`old ${dec.decode(m.data)}`) });
+    await nc.flush();
+    // A slice of a minute: only the announcement can make them go again within the test.
+    const a = requestResending(nc, "t.returns", enc.encode("a"), performance.now() + 120_000, 60_000, undefined, returns);
+    const b = requestResending(nc, "t.returns", enc.encode("b"), performance.now() + 120_000, 60_000, undefined, returns);
+    await nc.flush();
+    while (seen.length < 2) await new Promise((r) => setTimeout(r, 10));
+    old.unsubscribe();
+    const fresh = nc.subscribe("t.returns", { callback: (_e, m) => (seen.push(`new ${dec.decode(m.data)}`), m.respond(m.data)) });
+    await nc.flush();
+    returns.announce();
+    const [ra, rb] = await Promise.all([a, b]);
+    fresh.unsubscribe();
+    expect([ra.ok && dec.decode(ra.data), rb.ok && dec.decode(rb.data)]).toEqual(["a", "b"]);
+    expect(seen).toEqual(["old a", "old b", "new a", "new b"]);
+  });
+
+  it("does not send a request that may not run twice again when a server returns, unless it reached no one", async () => {
+    const returns = new ServerReturns();
+    let arrivals = 0;
+    const sub = nc.subscribe("t.once", { callback: () => arrivals++ }); // heard, never answered
+    await nc.flush();
+    const pending = requestResending(nc, "t.once", enc.encode("w"), performance.now() + 1500, Infinity, undefined, returns);
+    while (arrivals < 1) await new Promise((r) => setTimeout(r, 10));
+    returns.announce();
+    const r = await pending;
+    sub.unsubscribe();
+    expect(r).toEqual({ ok: false, why: "timeout" });
+    expect(arrivals).toBe(1);
   });
 });

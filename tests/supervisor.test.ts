@@ -39,7 +39,7 @@ describe("supervised micro system", () => {
     }
     expect(row).toMatch(/^blk\s+running\s+\d+\s+1\s/);
     const log = (await natix(["dmesg", ...nats()])).stdout;
-    expect(log).toMatch(new RegExp(`rs: blk \\(pid ${before}\\) died \\(SIGKILL\\); restarting in 100 ms`));
+    expect(log).toMatch(new RegExp(`rs: blk \\(pid ${before}\\) died \\(SIGKILL\\); restarting in 0 ms`));
     expect(log).toMatch(/rs: blk restarted as pid \d+ \(restart 1\)/);
     const { proc } = await sys.spawn();
     expect(await proc.open("/tmp/after-kill", 0o101, 0o644)).toBeGreaterThan(2);

@@ -19,6 +19,24 @@ import { classifyRequestError, retryDelay, type RequestFailure } from "./nats-er
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const timerMs = (ms: number) => Math.max(0, Math.min(ms, MAX_TIMER_MS));
 
+/**
+ * A server's returns, announced: every request waiting on it that may be sent again (given a
+ * slice) is sent again at once, rather than at its next slice — recovery waits on the new
+ * server's start, not on a timer. The timed resend stays as the fallback.
+ */
+export class ServerReturns {
+  private readonly waiting = new Set<() => void>();
+
+  wait(resend: () => void): () => void {
+    this.waiting.add(resend);
+    return () => this.waiting.delete(resend);
+  }
+
+  announce(): void {
+    for (const resend of [...this.waiting]) resend();
+  }
+}
+
 export type RequestOutcome = { ok: true; data: Uint8Array } | { ok: false; why: RequestFailure };
 
 /**
@@ -26,18 +44,36 @@ export type RequestOutcome = { ok: true; data: Uint8Array } | { ok: false; why: 
  * gone (unloaded, restarting) goes to the kernel, which knows whether it is ENOSYS now or
  * forwards it when the server is back.
  */
-export function requestResending(nc: NatsConnection, subject: string, payload: Uint8Array, deadlineAt: number, sliceMs = Infinity, fallback?: string): Promise<RequestOutcome> {
+export function requestResending(
+  nc: NatsConnection,
+  subject: string,
+  payload: Uint8Array,
+  deadlineAt: number,
+  sliceMs = Infinity,
+  fallback?: string,
+  returns?: ServerReturns,
+): Promise<RequestOutcome> {
   return new Promise((resolve) => {
     let settled = false;
     let open = 0;
     let backoffs = 0;
     let next: NodeJS.Timeout | undefined;
+    /** It reached no one last time: sending it again cannot run it twice. */
+    let unheard = false;
     const left = () => deadlineAt - performance.now();
+    // When the server returns: at once, in the order the requests were made, if it may be sent
+    // again (or was never heard).
+    const unwait = returns?.wait(() => {
+      if (!(sliceMs < Infinity || unheard)) return;
+      clearTimeout(next);
+      send();
+    });
     const finish = (outcome: RequestOutcome) => {
       if (settled) return;
       settled = true;
       clearTimeout(next);
       clearTimeout(end);
+      unwait?.();
       resolve(outcome);
     };
     const end = Number.isFinite(deadlineAt) ? setTimeout(() => finish({ ok: false, why: "timeout" }), timerMs(left())) : undefined;
@@ -48,6 +84,7 @@ export function requestResending(nc: NatsConnection, subject: string, payload: U
     function send(): void {
       if (settled) return;
       if (left() <= 0) return finish({ ok: false, why: "timeout" });
+      unheard = false;
       open++;
       nc.request(subject, payload, { timeout: Math.ceil(timerMs(Math.min(left(), sliceMs * 10))) }).then(
         (m) => finish({ ok: true, data: m.data }),
@@ -58,7 +95,10 @@ export function requestResending(nc: NatsConnection, subject: string, payload: U
             subject = fallback;
             return send();
           }
-          if (why === "no-responders") return sendAfter(retryDelay(backoffs++));
+          if (why === "no-responders") {
+            unheard = true;
+            return sendAfter(retryDelay(backoffs++));
+          }
           // A timeout is the deadline (the end timer answers) or an old attempt given up on;
           // anything else ends the call unless another attempt may still be answered.
           if (why === "timeout" && !Number.isFinite(deadlineAt) && open === 0 && sliceMs === Infinity) return send();
@@ -72,6 +112,6 @@ export function requestResending(nc: NatsConnection, subject: string, payload: U
 }
 
 /** requestResending with a budget of `budgetMs` from now, resending each `attemptMs` (idempotent requests only). */
-export function requestWithRetry(nc: NatsConnection, subject: string, payload: Uint8Array, budgetMs: number, attemptMs = Infinity): Promise<RequestOutcome> {
-  return requestResending(nc, subject, payload, performance.now() + budgetMs, attemptMs);
+export function requestWithRetry(nc: NatsConnection, subject: string, payload: Uint8Array, budgetMs: number, attemptMs = Infinity, returns?: ServerReturns): Promise<RequestOutcome> {
+  return requestResending(nc, subject, payload, performance.now() + budgetMs, attemptMs, undefined, returns);
 }

@@ -1,20 +1,34 @@
 /**
  * The filesystem's link to the blk driver over NATS. Block requests are idempotent, so one that
- * got no answer — the driver was killed, or is restarting — is sent again every 500 ms (earlier
- * attempts stay open: whichever answer comes first is taken) until the caller's budget is spent.
+ * got no answer — the driver was killed, or is restarting — is sent again as soon as a driver
+ * registers with the kernel (the restarted one), and every 500 ms in any case (earlier attempts
+ * stay open: whichever answer comes first is taken) until the caller's budget is spent.
  * One connection's messages reach the driver in order, so a resend never overtakes a later write.
  */
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { BlkLink } from "../../servers/blk/protocol.js";
 import { SUBJECTS } from "../../kernel-core/abi/subjects.js";
-import { requestWithRetry } from "../../transport/resend.js";
+import { ServerReturns, requestWithRetry } from "../../transport/resend.js";
 
 const ATTEMPT_MS = 500;
 
 export function natsBlkLink(nc: NatsConnection, defaultBudgetMs: number): BlkLink {
   const subject = SUBJECTS.driver("blk");
+  // A restarted driver registers with the kernel, which says so: what is pending goes again at once.
+  const returns = new ServerReturns();
+  nc.subscribe(SUBJECTS.events, {
+    callback: (err, msg) => {
+      if (err !== null) return;
+      try {
+        const e = msg.json<{ type?: string; name?: string }>();
+        if (e.type === "registered" && e.name === "blk") returns.announce();
+      } catch {
+        // not an event of ours
+      }
+    },
+  });
   return async (message, budgetMs = defaultBudgetMs) => {
-    const r = await requestWithRetry(nc, subject, message, budgetMs, ATTEMPT_MS);
+    const r = await requestWithRetry(nc, subject, message, budgetMs, ATTEMPT_MS, returns);
     if (r.ok) return r.data;
     throw new Error(r.why === "timeout" ? "blk driver did not answer within the budget" : `blk driver request failed: ${r.why}`);
   };
