@@ -53,6 +53,8 @@ export interface SystemOptions {
   chaos?: boolean;
   /** Also run the HTTP gateway, on this port (0: any free one) of 127.0.0.1 or `host`. */
   http?: { port: number; host?: string };
+  /** Size of a new disk image, MiB (default NATIX_DISK_MIB, or 128); an existing image keeps its own. */
+  diskMiB?: number;
 }
 
 export interface RunningSystem {
@@ -114,7 +116,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   let nats: NatsServer | undefined;
   let bus: Awaited<ReturnType<typeof prepareSystemBus>>;
   try {
-    await prepareDisk(dataDir, diskSizeMiB(), log);
+    await prepareDisk(dataDir, opts.diskMiB ?? diskSizeMiB(), log);
     bus = await prepareSystemBus({ keysDir: opts.keys, dataDir: opts.dataDir ? dataDir : undefined, external: opts.nats !== undefined, chaos: opts.chaos ?? false }, specs.map((s) => s.name));
     cleanups.push(() => bus.cleanup());
     if (!bus.isolated) {

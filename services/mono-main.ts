@@ -9,7 +9,7 @@ import { createLogger } from "../system/logger.js";
 import { runComponent } from "./component.js";
 import { deadlineFromEnv, timings } from "../system/timing.js";
 import { openImage } from "../servers/blk/image.js";
-import { diskSizeMiB, MICRO_COMPONENTS } from "../system/server-catalog.js";
+import { MICRO_COMPONENTS } from "../system/server-catalog.js";
 import { listenForFaults } from "./fault.js";
 import { kernelBus } from "./bus/kernel-bus.js";
 import { SyscallMeter } from "../kernel-core/meter.js";

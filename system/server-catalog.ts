@@ -51,8 +51,22 @@ export function memTotalMiB(): number {
   return Number.isFinite(v) && v >= 16 ? v : 1024;
 }
 
-/** Size of a new disk image, MiB (NATIX_DISK_MIB). */
+/** The smallest and largest disk image natix makes, MiB. */
+export const DISK_MIB = Object.freeze({ min: 8, max: 1024 * 1024, default: 128 });
+
+/**
+ * A disk size as the CLI takes it: MiB, or with a unit as truncate(1) and mkfs take it —
+ * `128`, `128M`, `128MiB`, `2G`, `2GiB`, `1T` (binary units, whole MiB). Undefined when it is
+ * not one, or outside DISK_MIB.
+ */
+export function parseSizeMiB(text: string): number | undefined {
+  const m = /^(\d+)\s*(?:([MGT])(?:i?B)?)?$/i.exec(text.trim());
+  if (m === null) return undefined;
+  const mib = Number(m[1]) * { M: 1, G: 1024, T: 1024 * 1024 }[(m[2] ?? "M").toUpperCase() as "M" | "G" | "T"];
+  return Number.isSafeInteger(mib) && mib >= DISK_MIB.min && mib <= DISK_MIB.max ? mib : undefined;
+}
+
+/** Size of a new disk image, MiB (NATIX_DISK_MIB, a SIZE as parseSizeMiB takes it). */
 export function diskSizeMiB(): number {
-  const v = Number(process.env.NATIX_DISK_MIB);
-  return Number.isFinite(v) && v >= 8 ? v : 128;
+  return parseSizeMiB(process.env.NATIX_DISK_MIB ?? "") ?? DISK_MIB.default;
 }

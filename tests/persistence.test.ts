@@ -5,7 +5,7 @@
  * image that does not mount is refused and left byte for byte, never reformatted.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, openSync, readSync, writeSync, closeSync, writeFileSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, openSync, readSync, writeSync, closeSync, writeFileSync, readFileSync, statSync, existsSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { crc32 as zlibCrc32 } from "node:zlib";
 import { startSystem } from "../build/services/launcher.js";
@@ -222,6 +222,37 @@ describe("an image that does not mount is never reformatted", () => {
     expect(natix(["mkfs", fresh, "--size", "16"]).status).toBe(0);
     expect(natix(["fsck", fresh]).status).toBe(0);
   });
+});
+
+describe("disk sizes (issue #12)", () => {
+  it("natix mkfs --size takes MiB or a unit (16M, 1G) and refuses what is not a size", () => {
+    const a = join(work, "size-16m");
+    expect(natix(["mkfs", a, "--size", "16M"]).status).toBe(0);
+    expect(statSync(join(a, "natix.img")).size).toBe(16 * 1024 * 1024);
+    expect(natix(["fsck", a]).status).toBe(0);
+    const b = join(work, "size-1g");
+    expect(natix(["mkfs", b, "--size", "1G"]).status).toBe(0);
+    expect(statSync(join(b, "natix.img")).size).toBe(1024 * 1024 * 1024);
+    for (const bad of ["5M", "12K", "0", "lots", "2P"]) {
+      const r = natix(["mkfs", join(work, `size-bad-${bad}`), "--size", bad]);
+      expect(r.status, bad).toBe(2);
+      expect(r.stderr).toContain("--size takes a size");
+      expect(existsSync(join(work, `size-bad-${bad}`, "natix.img"))).toBe(false);
+    }
+  });
+
+  it("natix up --disk-size SIZE makes a new image of that size; an existing image keeps its own", async () => {
+    const dir = join(work, "up-size");
+    const up = await natixUp(["--data", dir, "--disk-size", "24M"]);
+    expect(await up.stop()).toBe(0);
+    expect(statSync(join(dir, "natix.img")).size).toBe(24 * 1024 * 1024);
+    const again = await natixUp(["--data", dir, "--disk-size", "64M"]);
+    expect(await again.stop()).toBe(0);
+    expect(statSync(join(dir, "natix.img")).size).toBe(24 * 1024 * 1024);
+    const bad = natix(["up", "--disk-size", "3M"]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("--disk-size takes a size");
+  }, 60_000);
 });
 
 describe("a running system whose disk loses its superblock (micro)", () => {

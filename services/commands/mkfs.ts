@@ -1,5 +1,5 @@
 /**
- * natix mkfs DIR [--size MiB] [--force] — makes a new natixfs in DIR/natix.img (stop the system
+ * natix mkfs DIR [--size SIZE] [--force] — makes a new natixfs in DIR/natix.img (stop the system
  * first). Like mkfs.xfs, it refuses to overwrite an image that holds a filesystem unless told
  * to with --force: natix never formats a disk behind the user's back.
  */
@@ -10,17 +10,17 @@ import { parseArgs } from "node:util";
 import { createLogger } from "../../system/logger.js";
 import { IMAGE_NAME } from "../../servers/blk/image.js";
 import { makeFilesystem, superblockProblem, unmountableMessage } from "../../system/disk.js";
-import { diskSizeMiB } from "../../system/server-catalog.js";
+import { DISK_MIB, diskSizeMiB, parseSizeMiB } from "../../system/server-catalog.js";
 import { UsageError } from "./up.js";
 
-export const usage = "natix mkfs DIR [--size MiB] [--force | --if-missing]";
+export const usage = "natix mkfs DIR [--size SIZE] [--force | --if-missing]   (SIZE: MiB, or 64M, 2G, ...)";
 
 export async function mkfsCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: { size: { type: "string" }, force: { type: "boolean", default: false }, "if-missing": { type: "boolean", default: false } }, allowPositionals: true });
   if (positionals.length !== 1) throw new UsageError("give the data directory");
   const dir = positionals[0];
-  const size = values.size === undefined ? diskSizeMiB() : Number(values.size);
-  if (!Number.isInteger(size) || size < 8 || size > 1024 * 1024) throw new UsageError("--size takes MiB, from 8");
+  const size = values.size === undefined ? diskSizeMiB() : parseSizeMiB(values.size);
+  if (size === undefined) throw new UsageError(`--size takes a size from ${DISK_MIB.min} MiB to 1 TiB (128, 128M, 2G), not ${JSON.stringify(values.size)}`);
   const path = join(dir, IMAGE_NAME);
   if (existsSync(path)) {
     const problem = await superblockProblem(dir);

@@ -1,6 +1,6 @@
 /**
  * natix up [--mode micro|mono] [--nats URL [--keys DIR]] [--data DIR] [--deadline-ms N]
- *          [--routing direct|forward|mediate] [--replicas NAME=N]... [--chaos] [--http PORT] [--log-level LEVEL]
+ *          [--routing direct|forward|mediate] [--disk-size SIZE] [--replicas NAME=N]... [--chaos] [--http PORT] [--log-level LEVEL]
  * Runs the system in the foreground, every component under the reincarnation supervisor, on a
  * bus it isolates: its private nats-server runs in operator mode (with --nats, give --keys DIR
  * made by `natix keys init`), and every component and process has credentials of its own.
@@ -12,9 +12,10 @@
 import { parseArgs } from "node:util";
 import { startSystem, type Mode } from "../launcher.js";
 import { ROUTING_MODES, type RoutingMode } from "../../kernel-core/kernel.js";
+import { DISK_MIB, parseSizeMiB } from "../../system/server-catalog.js";
 
 export const usage =
-  "natix up [--mode micro|mono] [--nats URL [--keys DIR]] [--data DIR] [--deadline-ms N] [--routing direct|forward|mediate] [--replicas NAME=N] [--chaos] [--http PORT] [--log-level LEVEL]";
+  "natix up [--mode micro|mono] [--nats URL [--keys DIR]] [--data DIR] [--deadline-ms N] [--routing direct|forward|mediate] [--disk-size SIZE] [--replicas NAME=N] [--chaos] [--http PORT] [--log-level LEVEL]";
 
 export async function up(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -30,12 +31,15 @@ export async function up(argv: string[]): Promise<number> {
       keys: { type: "string" },
       chaos: { type: "boolean", default: false },
       http: { type: "string" },
+      "disk-size": { type: "string" },
     },
   });
   const httpPort = values.http === undefined ? undefined : Number(values.http);
   if (httpPort !== undefined && !(Number.isInteger(httpPort) && httpPort >= 0 && httpPort < 65536)) throw new UsageError("--http takes a TCP port (0: any free one)");
   if (values.mode !== "micro" && values.mode !== "mono") throw new UsageError(`--mode must be micro or mono, not ${values.mode}`);
   if (!ROUTING_MODES.includes(values.routing as RoutingMode)) throw new UsageError(`--routing must be ${ROUTING_MODES.join(", ").replace(/, (?=[^,]*$)/, " or ")}`);
+  const diskMiB = values["disk-size"] === undefined ? undefined : parseSizeMiB(values["disk-size"]);
+  if (values["disk-size"] !== undefined && diskMiB === undefined) throw new UsageError(`--disk-size takes a size from ${DISK_MIB.min} MiB to 1 TiB (128, 128M, 2G), not ${JSON.stringify(values["disk-size"])}`);
   const deadline = values["deadline-ms"] === undefined ? undefined : Number(values["deadline-ms"]);
   if (deadline !== undefined && !(deadline > 0)) throw new UsageError("--deadline-ms must be a positive number");
 
@@ -45,6 +49,13 @@ export async function up(argv: string[]): Promise<number> {
     if (!m || Number(m[2]) < 1 || Number(m[2]) > 16) throw new UsageError(`--replicas takes NAME=N (1..16), not ${item}`);
     replicas[m[1]] = Number(m[2]);
   }
+  // Told to stop from the first moment: a SIGTERM that comes while it starts (or just as it
+  // says it is ready) stops the system once started, rather than killing this process and
+  // leaving its components behind.
+  const stopAsked = new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
   const system = await startSystem({
     mode: values.mode as Mode,
     nats: values.nats,
@@ -56,13 +67,11 @@ export async function up(argv: string[]): Promise<number> {
     keys: values.keys,
     chaos: values.chaos,
     http: httpPort === undefined ? undefined : { port: httpPort },
+    diskMiB,
   });
   process.stdout.write(`NATS_URL=${system.natsUrl}\n`);
   if (system.http) process.stdout.write(`HTTP_URL=${system.http.url}\n`);
-  await new Promise<void>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
-  });
+  await stopAsked;
   await system.stop();
   return 0;
 }
