@@ -75,6 +75,8 @@ function run<Via>(d: Delivery<Via>, pid: number, route: Route, request: SyscallR
 /** One call from `pid`: its reply, or undefined when the server answers the caller itself. */
 export function deliver<Via>(d: Delivery<Via>, pid: number, request: SyscallRequest, via: Via): Reply | undefined {
   const route = d.router.route(pid, request);
+  // Only a server's router asks before it decides, and a server forwards nothing: a route that
+  // came late always ends in a reply here.
   if (route instanceof Promise) return route.then((r) => run(d, pid, r, request, via) ?? { ret: -E.EIO });
   return run(d, pid, route, request, via);
 }
