@@ -52,9 +52,11 @@ export async function up(argv: string[]): Promise<number> {
   // Told to stop from the first moment: a SIGTERM that comes while it starts (or just as it
   // says it is ready) stops the system once started, rather than killing this process and
   // leaving its components behind.
+  // `on`, not `once`: a library's signal-exit handler (testcontainers', on the Docker path) kills
+  // the process again with the signal when it finds itself the only listener left.
   const stopAsked = new Promise<void>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
+    process.on("SIGINT", resolve);
+    process.on("SIGTERM", resolve);
   });
   const system = await startSystem({
     mode: values.mode as Mode,
