@@ -32,7 +32,7 @@ import {
 import { INBOX, SUBJECTS } from "../../kernel-core/abi/subjects.js";
 import { E } from "../../kernel-core/errno.js";
 import type { KernelPort } from "./port.js";
-import { requestResending } from "../../transport/resend.js";
+import { ServerReturns, requestResending } from "../../transport/resend.js";
 import { classifyRequestError } from "../../transport/nats-errors.js";
 import { connectNats } from "../../transport/nats-connect.js";
 
@@ -113,6 +113,11 @@ class NatsPort implements KernelPort {
   private readonly subject: string;
   /** Direct routing: syscall number → the owning server's subject for this pid. */
   private direct = new Map<number, string>();
+  /**
+   * The kernel publishes its route table whenever a server (re)registers: calls waiting on a
+   * server that was down go again at once instead of at their next backoff step or slice.
+   */
+  private readonly returns = new ServerReturns();
   /** Traced (strace): every call goes through the kernel, which writes the trace. */
   private viaKernel = false;
   /** Resolves once this process's credentials are gone for good (revoked, or refused). */
@@ -151,6 +156,7 @@ class NatsPort implements KernelPort {
         if (err !== null) return;
         try {
           take((latest = msg.json<RouteTable>()));
+          this.returns.announce();
         } catch {
           // not a table: keep the routes there are
         }
@@ -216,7 +222,7 @@ class NatsPort implements KernelPort {
     // An idempotent call is sent again each fifth of the deadline while unanswered (its answer
     // may have died with a killed server or replica), earlier attempts staying open.
     const slice = idempotent ? Math.max(250, this.info.deadlineMs / 5) : Infinity;
-    return requestResending(this.nc, subject, encodeRequest(request), performance.now() + this.info.deadlineMs, slice, this.subject).then((r): SyscallReply => {
+    return requestResending(this.nc, subject, encodeRequest(request), performance.now() + this.info.deadlineMs, slice, this.subject, this.returns).then((r): SyscallReply => {
       if (!r.ok) return { ret: r.why === "timeout" ? -E.ETIMEDOUT : -E.EIO };
       const reply = decodeReply(r.data);
       return typeof reply === "number" ? { ret: -E.EIO } : reply;
@@ -243,7 +249,7 @@ class NatsPort implements KernelPort {
     const all = (ret: number) => requests.map(() => ({ ret }));
     if (this.isGone) return all(-E.ESRCH);
     const r = await Promise.race([
-      requestResending(this.nc, subject, encodeBatch(requests.map(encodeRequest)), performance.now() + this.info.deadlineMs, Infinity, this.subject),
+      requestResending(this.nc, subject, encodeBatch(requests.map(encodeRequest)), performance.now() + this.info.deadlineMs, Infinity, this.subject, this.returns),
       this.gone.then(() => undefined),
     ]);
     if (r === undefined) return all(-E.ESRCH);
