@@ -71,7 +71,7 @@ export type ProcessLookup = (pid: number) => ProcessCredentials | undefined;
  * May `self` act on process `pid` (read its memory, change its limits)? As Linux's ptrace
  * access check: root may; otherwise only a process with the same real and effective ids.
  */
-export function checkTarget(self: ProcessCredentials, pid: number, zeroIsSelf: boolean, lookup: ProcessLookup): number {
+function checkTarget(self: ProcessCredentials, pid: number, zeroIsSelf: boolean, lookup: ProcessLookup): number {
   const t = pid === 0 && zeroIsSelf ? self : lookup(pid | 0);
   if (t === undefined) return -E.ESRCH;
   if (t.caller.pid === self.caller.pid || self.caller.euid === 0) return 0;

@@ -96,10 +96,6 @@ export class KnownProcesses {
     this.records.clear();
     this.epoch++;
   }
-
-  get size(): number {
-    return this.records.size;
-  }
 }
 
 export function directRouter(dispatcher: Dispatcher, known: KnownProcesses, meter?: SyscallMeter): Router {

@@ -39,6 +39,8 @@ export interface KernelEvents {
   processChanged?(pid: number, record: ProcessRecord): void;
   /** Which server answers which number, or who is traced, changed (libc's direct routes). */
   routesChanged?(): void;
+  /** An instance of a component registered: it serves from now on (whoever waits on it resends). */
+  registered?(name: string, kind: string): void;
 }
 
 /** What libc needs to send calls directly: number → server, and the pids that must not. */
@@ -151,7 +153,10 @@ export class Kernel implements Router {
     }
     const error = this.registry.register(reg);
     if (error) return error;
-    if (fresh) this.events?.routesChanged?.();
+    if (fresh) {
+      this.events?.registered?.(reg.name, reg.kind);
+      this.events?.routesChanged?.();
+    }
     if (reg.kind !== "module" || !fresh) return undefined;
     this.modules.add({ name: reg.name, size: reg.module?.size ?? 4096, proc: reg.module?.proc ?? [], syscalls: reg.syscalls, loadedAt: this.uptimeMs() });
     return undefined;

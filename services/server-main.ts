@@ -12,6 +12,7 @@ import { SERVERS } from "../system/server-catalog.js";
 import { hostEndpoint } from "./nats/endpoint.js";
 import { natsDriverLink } from "./nats/driver-link.js";
 import { runComponent } from "./component.js";
+import { ServerReturns } from "../transport/resend.js";
 import { deadlineFromEnv, timings } from "../system/timing.js";
 
 const name = process.argv[2];
@@ -23,10 +24,12 @@ if (row === undefined) {
 
 await runComponent(row.name, async (nc, log) => {
   const t = timings(deadlineFromEnv());
+  // A restarted blk driver registers, the kernel says so, and disk requests waiting on it go again.
+  const blkReturns = new ServerReturns();
   const server = await row.create({
     log,
     timings: t,
-    drivers: { tty: ttyOverLink(natsDriverLink(nc, "tty", t.driverMs)), blk: blkOverLink(natsBlkLink(nc, t.driverMs)) },
+    drivers: { tty: ttyOverLink(natsDriverLink(nc, "tty", t.driverMs)), blk: blkOverLink(natsBlkLink(nc, t.driverMs, blkReturns)) },
     links: natsLinks(nc, t.driverMs),
   });
   const meter = new SyscallMeter();
@@ -43,6 +46,7 @@ await runComponent(row.name, async (nc, log) => {
     definitions: server.syscalls ? [...server.syscalls] : undefined,
     processExited: server.processExited?.bind(server),
     peer: server.peer,
+    onKernelEvent: (e) => e.type === "registered" && e.name === "blk" && blkReturns.announce(),
   });
   return {
     async stop() {

@@ -61,13 +61,18 @@ export function requestResending(
     /** It reached no one last time: sending it again cannot run it twice. */
     let unheard = false;
     const left = () => deadlineAt - performance.now();
-    // When the server returns: at once, in the order the requests were made, if it may be sent
-    // again (or was never heard).
-    const unwait = returns?.wait(() => {
-      if (!(sliceMs < Infinity || unheard)) return;
-      clearTimeout(next);
-      send();
-    });
+    // When the server returns: at once, in the order the requests were made. Only a request
+    // that may be sent again waits for that — one with a slice from the start, any other once it
+    // reached no one — so an ordinary call does not join the list at all.
+    let unwait: (() => void) | undefined;
+    const awaitReturn = () => {
+      unwait ??= returns?.wait(() => {
+        if (!(sliceMs < Infinity || unheard)) return;
+        clearTimeout(next);
+        send();
+      });
+    };
+    if (sliceMs < Infinity) awaitReturn();
     const finish = (outcome: RequestOutcome) => {
       if (settled) return;
       settled = true;
@@ -97,6 +102,7 @@ export function requestResending(
           }
           if (why === "no-responders") {
             unheard = true;
+            awaitReturn();
             return sendAfter(retryDelay(backoffs++));
           }
           // A timeout is the deadline (the end timer answers) or an old attempt given up on;

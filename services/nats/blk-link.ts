@@ -8,25 +8,13 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { BlkLink } from "../../servers/blk/protocol.js";
 import { SUBJECTS } from "../../kernel-core/abi/subjects.js";
-import { ServerReturns, requestWithRetry } from "../../transport/resend.js";
+import { requestWithRetry, type ServerReturns } from "../../transport/resend.js";
 
 const ATTEMPT_MS = 500;
 
-export function natsBlkLink(nc: NatsConnection, defaultBudgetMs: number): BlkLink {
+/** `returns`: announced when a blk driver registers with the kernel (the restarted one). */
+export function natsBlkLink(nc: NatsConnection, defaultBudgetMs: number, returns?: ServerReturns): BlkLink {
   const subject = SUBJECTS.driver("blk");
-  // A restarted driver registers with the kernel, which says so: what is pending goes again at once.
-  const returns = new ServerReturns();
-  nc.subscribe(SUBJECTS.events, {
-    callback: (err, msg) => {
-      if (err !== null) return;
-      try {
-        const e = msg.json<{ type?: string; name?: string }>();
-        if (e.type === "registered" && e.name === "blk") returns.announce();
-      } catch {
-        // not an event of ours
-      }
-    },
-  });
   return async (message, budgetMs = defaultBudgetMs) => {
     const r = await requestWithRetry(nc, subject, message, budgetMs, ATTEMPT_MS, returns);
     if (r.ok) return r.data;

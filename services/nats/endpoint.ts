@@ -45,6 +45,8 @@ export interface EndpointOptions {
   /** Table entries the server adds (a module's), for its registration. */
   definitions?: SyscallDef[];
   processExited?(pid: number): void | Promise<void>;
+  /** Every kernel event this server hears (after its own bookkeeping). */
+  onKernelEvent?(event: KernelEvent): void;
   /** Peer questions it answers (on natix.srv.<name>.peer). */
   peer?: Readonly<Record<string, (args: Record<string, unknown>) => unknown>>;
 }
@@ -108,7 +110,7 @@ export async function hostEndpoint(opts: EndpointOptions): Promise<HostedEndpoin
     });
   }
 
-  if (dispatcher || opts.processExited) {
+  if (dispatcher) {
     const exited = opts.processExited;
     nc.subscribe(SUBJECTS.events, {
       callback: (err, msg) => {
@@ -121,6 +123,7 @@ export async function hostEndpoint(opts: EndpointOptions): Promise<HostedEndpoin
         }
         known.apply(event);
         if (event.type === "exit") void exited?.(event.pid);
+        opts.onKernelEvent?.(event);
       },
     });
     // Events missed while the connection was down (a setuid among them) must not leave a stale

@@ -133,6 +133,9 @@ export function publishKernelEvents(nc: NatsConnection, routeTable?: () => Route
     processChanged(pid: number, record: ProcessRecord) {
       nc.publish(SUBJECTS.events, JSON.stringify({ type: "proc", pid, ...record }));
     },
+    registered(name, kind) {
+      nc.publish(SUBJECTS.events, JSON.stringify({ type: "registered", name, kind }));
+    },
     routesChanged() {
       if (routesDue || routeTable === undefined) return;
       routesDue = true;

@@ -86,11 +86,7 @@ export async function hostKernelControl(opts: KernelControlOptions): Promise<voi
     if (refused) log.warn({ error: refused }, "registration refused");
     else {
       opts.onRegister?.(reg);
-      if (!known) {
-        log.info(`${reg.kind} ${reg.name} registered${reg.syscalls.length ? ` (${reg.syscalls.length} syscalls)` : ""}`);
-        // Whoever waits on it (vfs on a restarted blk driver) resends at once.
-        nc.publish(SUBJECTS.events, JSON.stringify({ type: "registered", name: reg.name, kind: reg.kind }));
-      }
+      if (!known) log.info(`${reg.kind} ${reg.name} registered${reg.syscalls.length ? ` (${reg.syscalls.length} syscalls)` : ""}`);
     }
     json(msg, refused ? { error: refused } : { ok: true });
   });
