@@ -9,6 +9,7 @@ import { connectNats } from "../transport/nats-connect.js";
 import { coalescedLines, createLogger, KmsgSink } from "../system/logger.js";
 import { INBOX, SUBJECTS } from "../kernel-core/abi/subjects.js";
 import { listenForControl } from "./nats/self-control.js";
+import { awaitPromotion, startedAsStandby, tellServing } from "./standby.js";
 
 export interface Hosted {
   stop(): Promise<void>;
@@ -41,7 +42,10 @@ export async function runComponent(
   // default action, it would leave the kernel routing its calls to nobody). It stops once started.
   let stopRequested = false;
   let shutdown: (() => Promise<void>) | undefined;
+  // A standby has registered nothing: told to stop before its promotion, it just ends.
+  let waitingAsStandby = false;
   const onSignal = () => {
+    if (waitingAsStandby) process.exit(0);
     stopRequested = true;
     void shutdown?.();
   };
@@ -55,7 +59,13 @@ export async function runComponent(
     // Unless the component keeps the log itself (the kernel), its lines go to the kernel's ring,
     // published before anything it registers, so they reach the kernel first.
     if (!opts.keepsLog) kmsg.connect(coalescedLines((batch) => conn.publish(SUBJECTS.kmsg(name), batch)));
+    if (startedAsStandby()) {
+      waitingAsStandby = true;
+      await awaitPromotion(name, log);
+      waitingAsStandby = false;
+    }
     hosted = await start(nc, log, kmsg);
+    if (startedAsStandby()) tellServing();
     listenForControl(nc, opts.controlledAs ?? [name], log);
   } catch (err) {
     log.fatal({ err }, `${name} failed to start`);

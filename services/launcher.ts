@@ -55,7 +55,12 @@ export interface SystemOptions {
   http?: { port: number; host?: string };
   /** Size of a new disk image, MiB (default NATIX_DISK_MIB, or 128); an existing image keeps its own. */
   diskMiB?: number;
+  /** Components kept with a warm standby (micro mode; default DEFAULT_STANDBY, [] for none). */
+  standby?: readonly string[];
 }
+
+/** The components that have a warm standby unless told otherwise: the disk driver. */
+export const DEFAULT_STANDBY: readonly string[] = ["blk"];
 
 export interface RunningSystem {
   readonly natsUrl: string;
@@ -80,8 +85,9 @@ const script = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
 const GATEWAY: ComponentSpec = { name: "gateway", script: script("./gateway/main.js"), args: [], replicas: 1, rank: 0, service: "gateway" };
 
-function componentsOf(mode: Mode, replicas: Record<string, number>, http: boolean): ComponentSpec[] {
-  return [...coreComponentsOf(mode, replicas), ...(http ? [{ ...GATEWAY }] : [])];
+function componentsOf(mode: Mode, replicas: Record<string, number>, http: boolean, standby: readonly string[]): ComponentSpec[] {
+  const core = coreComponentsOf(mode, replicas).map((c) => (mode === "micro" && standby.includes(c.name) ? { ...c, standby: true } : c));
+  return [...core, ...(http ? [{ ...GATEWAY }] : [])];
 }
 
 function coreComponentsOf(mode: Mode, replicas: Record<string, number>): ComponentSpec[] {
@@ -105,7 +111,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   const temporaryData = !opts.dataDir;
   const kmsg = new KmsgSink();
   const log = createLogger({ name: "rs", level: opts.logLevel, kmsg });
-  const specs = componentsOf(opts.mode, opts.replicas ?? {}, opts.http !== undefined);
+  const specs = componentsOf(opts.mode, opts.replicas ?? {}, opts.http !== undefined, opts.standby ?? DEFAULT_STANDBY);
   const cleanups: (() => Promise<void> | void)[] = [];
   const undo = async () => {
     for (const c of cleanups.reverse()) await c();

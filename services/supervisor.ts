@@ -4,13 +4,16 @@
  * $SRV.PING), and starts it again with exponential backoff — 100 ms doubling to 5 s for an
  * instance that died within a second of starting, and no more after ten such deaths in a row
  * (a crash loop). Every event goes to the kernel log. Replicas of a component run as separate
- * processes in one queue group.
+ * processes in one queue group. A component may have a warm standby (services/standby.ts): a
+ * second process, loaded and connected but serving nothing, promoted the moment the active one
+ * dies or hangs; a new standby is then started behind it.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { Svcm } from "@nats-io/services";
 import type { Logger } from "pino";
 import { serviceName } from "../kernel-core/abi/subjects.js";
+import { STANDBY_ENV, type StandbyMessage } from "./standby.js";
 
 export interface ComponentSpec {
   name: string;
@@ -23,6 +26,8 @@ export interface ComponentSpec {
   service: string;
   /** Its own environment on top of the system's (its credentials). */
   env?: NodeJS.ProcessEnv;
+  /** Keep a warm standby process for each instance (`natix up --standby NAME`). */
+  standby?: boolean;
 }
 
 export type InstanceState = "starting" | "running" | "backoff" | "failed" | "stopped";
@@ -38,6 +43,11 @@ interface Instance {
   missed: number;
   timer?: NodeJS.Timeout;
   lastExit?: string;
+  /** The warm standby, when the component has one: ready once it said so. */
+  standby?: { child: ChildProcess; ready: boolean };
+  standbyTimer?: NodeJS.Timeout;
+  /** Standbys that died in a row before they were ready (they back off like quick deaths). */
+  standbyDeaths: number;
 }
 
 export interface InstanceStatus {
@@ -48,6 +58,8 @@ export interface InstanceStatus {
   restarts: number;
   uptimeMs: number;
   lastExit?: string;
+  /** The pid of its warm standby, once that is ready to take over (null: none ready). */
+  standbyPid: number | null;
 }
 
 /** The supervisor's clock: backoff, crash-loop rule, heartbeats. */
@@ -66,6 +78,8 @@ export const RS_TIMING = {
   misses: 3,
   /** No heartbeat is expected this soon after starting. */
   graceMs: 3000,
+  /** A new standby starts this long after a start or takeover, not in the middle of recovery. */
+  standbyDelayMs: 300,
 };
 export type RsTiming = typeof RS_TIMING;
 
@@ -93,31 +107,89 @@ export class Supervisor {
     timing: Partial<RsTiming> = {},
   ) {
     this.t = { ...RS_TIMING, ...timing };
-    for (const spec of specs) for (let r = 0; r < spec.replicas; r++) this.instances.push({ spec, replica: r, state: "stopped", restarts: 0, startedAt: 0, quickDeaths: 0, missed: 0 });
+    for (const spec of specs) for (let r = 0; r < spec.replicas; r++) this.instances.push({ spec, replica: r, state: "stopped", restarts: 0, startedAt: 0, quickDeaths: 0, missed: 0, standbyDeaths: 0 });
   }
 
   start(): void {
     for (const inst of this.instances) this.launch(inst);
   }
 
-  private launch(inst: Instance): ChildProcess {
-    clearTimeout(inst.timer);
+  /** Starts a process of `inst`: its active one, or (asStandby) its standby, with an IPC channel. */
+  private spawnProcess(inst: Instance, asStandby: boolean): ChildProcess {
     // NATIX_NODE_ARGS: node flags for every component, e.g. "--cpu-prof --cpu-prof-dir=DIR" to
     // profile a running system (node refuses --cpu-prof in NODE_OPTIONS).
     const nodeArgs = (this.env.NATIX_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
-    const env = { ...this.env, ...inst.spec.env };
+    const env: NodeJS.ProcessEnv = { ...this.env, ...inst.spec.env, NATIX_REPLICA: String(inst.replica), [STANDBY_ENV]: asStandby ? "1" : undefined };
     for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-    const child = spawn(process.execPath, [...nodeArgs, inst.spec.script, ...inst.spec.args], { env, stdio: ["ignore", "inherit", "inherit"] });
+    const stdio = asStandby ? (["ignore", "inherit", "inherit", "ipc"] as const) : (["ignore", "inherit", "inherit"] as const);
+    const child = spawn(process.execPath, [...nodeArgs, inst.spec.script, ...inst.spec.args], { env, stdio: [...stdio] });
+    child.once("exit", (code, signal) => {
+      const how = signal ?? `status ${code}`;
+      if (inst.child === child) this.died(inst, child, how);
+      else if (inst.standby?.child === child) this.standbyDied(inst, child, how);
+      // else: an older process of this instance (one a standby replaced)
+    });
+    return child;
+  }
+
+  private launch(inst: Instance): ChildProcess {
+    clearTimeout(inst.timer);
+    const child = this.spawnProcess(inst, false);
     inst.child = child;
     inst.state = "running";
     inst.startedAt = Date.now();
     inst.missed = 0;
-    child.once("exit", (code, signal) => this.died(inst, child, signal ?? `status ${code}`));
+    if (inst.spec.standby && inst.standby === undefined) this.scheduleStandby(inst, this.t.standbyDelayMs);
     return child;
   }
 
+  private label(inst: Instance, pid = inst.child?.pid): string {
+    return `${inst.spec.name}${inst.spec.replicas > 1 ? `#${inst.replica}` : ""} (pid ${pid})`;
+  }
+
+  private scheduleStandby(inst: Instance, delayMs: number): void {
+    clearTimeout(inst.standbyTimer);
+    inst.standbyTimer = setTimeout(() => {
+      if (this.stopping || this.hold || inst.standby !== undefined || inst.state !== "running") return;
+      const child = this.spawnProcess(inst, true);
+      const standby = { child, ready: false };
+      inst.standby = standby;
+      child.on("message", (m: StandbyMessage) => {
+        if (m?.type !== "standby-ready" || inst.standby !== standby) return;
+        standby.ready = true;
+        inst.standbyDeaths = 0;
+        this.log.info(`rs: ${inst.spec.name} standby ready (pid ${child.pid})`);
+      });
+    }, delayMs);
+  }
+
+  private standbyDied(inst: Instance, child: ChildProcess, how: string): void {
+    inst.standby = undefined;
+    if (this.stopping || this.hold || inst.state === "stopped" || inst.state === "failed") return;
+    inst.standbyDeaths++;
+    const delay = Math.min(this.t.maxBackoffMs, this.t.backoffMs * 2 ** inst.standbyDeaths);
+    this.log.warn(`rs: ${inst.spec.name} standby (pid ${child.pid}) died (${how}); starting another in ${delay} ms`);
+    this.scheduleStandby(inst, delay);
+  }
+
+  /** Hands `inst` to its ready standby, if it has one: the new active process, at once. */
+  private promote(inst: Instance, why: string): boolean {
+    const standby = inst.standby;
+    if (!standby?.ready || !standby.child.connected) return false;
+    const old = this.label(inst);
+    inst.standby = undefined;
+    inst.child = standby.child;
+    inst.state = "running";
+    inst.startedAt = Date.now();
+    inst.missed = 0;
+    inst.restarts++;
+    standby.child.send({ type: "promote" } satisfies StandbyMessage);
+    this.log.info(`rs: ${old} ${why}; standby pid ${standby.child.pid} takes over (restart ${inst.restarts})`);
+    this.scheduleStandby(inst, this.t.standbyDelayMs);
+    return true;
+  }
+
   private died(inst: Instance, child: ChildProcess, how: string): void {
-    if (inst.child !== child) return; // an older process of this instance
     inst.lastExit = how;
     if (this.stopping || inst.state === "stopped") {
       inst.state = "stopped";
@@ -131,11 +203,18 @@ export class Supervisor {
     }
     const lived = Date.now() - inst.startedAt;
     inst.quickDeaths = lived < this.t.quickMs ? inst.quickDeaths + 1 : 0;
-    const label = `${inst.spec.name}${inst.spec.replicas > 1 ? `#${inst.replica}` : ""} (pid ${child.pid})`;
+    const label = this.label(inst, child.pid);
     if (inst.quickDeaths >= this.t.crashLoop) {
       inst.state = "failed";
+      inst.standby?.child.kill("SIGTERM");
       this.log.error(`rs: ${label} died ${this.t.crashLoop} times within ${this.t.quickMs} ms of starting; not restarting it`);
       return;
+    }
+    if (this.promote(inst, `died (${how})`)) return;
+    if (inst.standby && !inst.standby.ready) {
+      // Not ready to take over: a fresh process is as quick, and the standby restarts behind it.
+      inst.standby.child.kill("SIGKILL");
+      inst.standby = undefined;
     }
     const delay = inst.quickDeaths === 0 ? this.t.restartMs : Math.min(this.t.maxBackoffMs, this.t.backoffMs * 2 ** inst.quickDeaths);
     inst.state = "backoff";
@@ -172,8 +251,12 @@ export class Supervisor {
             if (inst.spec.service !== service || inst.state !== "running" || Date.now() - inst.startedAt < this.t.graceMs) continue;
             if (seen.has(String(inst.child?.pid))) inst.missed = 0;
             else if (++inst.missed >= this.t.misses) {
-              this.log.warn(`rs: ${inst.spec.name} (pid ${inst.child?.pid}) missed ${this.t.misses} heartbeats; killing it`);
-              inst.child?.kill("SIGKILL");
+              const hung = inst.child;
+              // The standby takes the image's next epoch as it starts, so the hung process is
+              // fenced even if the kill cannot reach it; it is killed all the same.
+              if (this.promote(inst, `missed ${this.t.misses} heartbeats`)) this.log.warn(`rs: killing ${inst.spec.name} (pid ${hung?.pid})`);
+              else this.log.warn(`rs: ${inst.spec.name} (pid ${hung?.pid}) missed ${this.t.misses} heartbeats; killing it`);
+              hung?.kill("SIGKILL");
             }
           }
         })();
@@ -206,6 +289,7 @@ export class Supervisor {
       restarts: i.restarts,
       uptimeMs: i.state === "running" ? now - i.startedAt : 0,
       lastExit: i.lastExit,
+      standbyPid: i.standby?.ready ? (i.standby.child.pid ?? null) : null,
     }));
   }
 
@@ -245,9 +329,13 @@ export class Supervisor {
   async stop(): Promise<void> {
     this.stopping = true;
     clearInterval(this.heartbeat);
-    for (const inst of this.instances) clearTimeout(inst.timer);
+    for (const inst of this.instances) {
+      clearTimeout(inst.timer);
+      clearTimeout(inst.standbyTimer);
+    }
     for (const rank of [0, 1, 2]) {
-      const group = this.instances.filter((i) => i.spec.rank === rank && i.child).map((i) => i.child!);
+      const mine = this.instances.filter((i) => i.spec.rank === rank);
+      const group = [...mine.flatMap((i) => (i.child ? [i.child] : [])), ...mine.flatMap((i) => (i.standby ? [i.standby.child] : []))];
       for (const c of group) if (c.exitCode === null && c.signalCode === null) c.kill("SIGTERM");
       const timer = setTimeout(() => group.forEach((c) => c.exitCode === null && c.signalCode === null && c.kill("SIGKILL")), 5000);
       await Promise.all(group.map(exited));

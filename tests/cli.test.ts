@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bootMode, type TestSystem } from "./helpers/modes.js";
 import { MICRO_COMPONENTS } from "../build/system/server-catalog.js";
+import { DEFAULT_STANDBY } from "../build/services/launcher.js";
 
 const CLI = "bin/natix.js";
 
@@ -154,7 +155,8 @@ describe("natix up", () => {
       const r = natix(["run", "--nats", url, "examples/ex11_2.mjs"]);
       expect(r.stdout).toBe("Message: Hello Kam!\n");
       const port = new URL(url).port;
-      expect(processesMatching(url).length).toBe(mode === "micro" ? MICRO_COMPONENTS.length + 1 : 1); // + the kernel
+      // + the kernel, + blk's warm standby in micro (started just after the system)
+      await expect.poll(() => processesMatching(url).length, { timeout: 5000 }).toBe(mode === "micro" ? MICRO_COMPONENTS.length + 1 + DEFAULT_STANDBY.length : 1);
       up.kill("SIGTERM");
       const code = await new Promise((res) => up.once("exit", res));
       expect(code).toBe(0);

@@ -17,6 +17,11 @@ export interface ImageOptions {
   /** Directory that holds the image. */
   dataDir: string;
   blockSize?: number;
+  /**
+   * Called right before every read, write and flush of the file; throws to refuse it (the
+   * driver's fence: a driver that lost the image to a successor must not touch it).
+   */
+  beforeAccess?: () => void;
 }
 
 export class NoImageError extends Error {}
@@ -42,6 +47,7 @@ export async function openImage(opts: ImageOptions): Promise<BlockDevice & { clo
   } catch (err) {
     throw new NoImageError(`no disk image at ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+  const guard = opts.beforeAccess ?? (() => {});
   const total = Math.floor((await fh.stat()).size / blockSize);
   const check = (block: number, count: number) => {
     if (!Number.isInteger(block) || !Number.isInteger(count) || block < 0 || count < 0 || block + count > total) {
@@ -56,6 +62,7 @@ export async function openImage(opts: ImageOptions): Promise<BlockDevice & { clo
       const buf = new Uint8Array(count * blockSize);
       let done = 0;
       while (done < buf.length) {
+        guard();
         const { bytesRead } = await fh.read(buf, done, buf.length - done, block * blockSize + done);
         if (bytesRead === 0) break; // past the end of a sparse file: zeros
         done += bytesRead;
@@ -67,11 +74,13 @@ export async function openImage(opts: ImageOptions): Promise<BlockDevice & { clo
       check(block, data.length / blockSize);
       let done = 0;
       while (done < data.length) {
+        guard();
         const { bytesWritten } = await fh.write(data, done, data.length - done, block * blockSize + done);
         done += bytesWritten;
       }
     },
     async flush() {
+      guard();
       await fh.sync();
     },
     close: () => fh.close(),

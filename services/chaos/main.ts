@@ -1,6 +1,7 @@
 /**
  * npm run chaos [-- --mode micro|mono --routing direct|forward|mediate --kills N --duration S
- *                   --target blk|vfs|tty|hello|mem --fault kill|crash --seed N --json FILE]
+ *                   --target blk|vfs|tty|hello|mem --fault kill|crash --standby NAME,...|none
+ *                   --seed N --json FILE]
  * Prints a Markdown summary; with --json also writes the report as JSON (and the summary next
  * to it, FILE with .md).
  */
@@ -21,6 +22,7 @@ const { values } = parseArgs({
     seed: { type: "string", default: String(Date.now() % 1_000_000) },
     json: { type: "string" },
     quiet: { type: "boolean", default: false },
+    standby: { type: "string" },
   },
 });
 const fail = (text: string) => {
@@ -31,6 +33,8 @@ if (values.mode !== "micro" && values.mode !== "mono") fail("--mode is micro or 
 if (!ROUTING_MODES.includes(values.routing as RoutingMode)) fail(`--routing is one of ${ROUTING_MODES.join(", ")}`);
 if (!TARGETS.includes(values.target as Target)) fail(`--target is one of ${TARGETS.join(", ")}`);
 if (values.fault !== "kill" && values.fault !== "crash") fail("--fault is kill or crash");
+const standby = values.standby === undefined ? undefined : values.standby === "none" ? [] : values.standby.split(",").map((s) => s.trim());
+if (standby?.some((s) => !TARGETS.includes(s as Target))) fail(`--standby takes components (${TARGETS.join(", ")}) or none`);
 const kills = Number(values.kills);
 if (!Number.isInteger(kills) || kills < 1) fail("--kills is a positive integer");
 
@@ -42,6 +46,7 @@ const report = await runChaos({
   durationS: Number(values.duration),
   fault: values.fault as "kill" | "crash",
   seed: Number(values.seed),
+  standby,
   progress: values.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
 });
 const summary = markdown(report);

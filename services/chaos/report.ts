@@ -11,6 +11,8 @@ export interface ChaosReport {
   mode: "micro" | "mono";
   /** How calls travelled (micro): direct, forward or mediate. */
   routing: string;
+  /** Components that had a warm standby. */
+  standby: string[];
   target: string;
   fault: "kill" | "crash";
   seed: number;
@@ -59,6 +61,7 @@ export function p99(calls: CallRecord[]): number | null {
 export function markdown(r: ChaosReport): string {
   const rows: [string, string][] = [
     ["mode / routing / target / fault", `${r.mode} / ${r.mode === "mono" ? "linked" : r.routing} / ${r.target} / ${r.fault}`],
+    ["warm standby", r.standby.length ? r.standby.join(", ") : "none"],
     ["kills", String(r.kills)],
     ["syscalls issued / failed", `${r.syscalls} / ${r.failed}`],
     ["failed by server", Object.entries(r.failed_by_server).map(([k, v]) => `${k} ${v}`).join(", ") || "none"],

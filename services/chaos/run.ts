@@ -10,7 +10,7 @@ import { join } from "node:path";
 import pino from "pino";
 import { connectNats } from "../../transport/nats-connect.js";
 import { connect, O_RDONLY } from "../../client-libc/mod.js";
-import { startSystem, type Mode } from "../launcher.js";
+import { DEFAULT_STANDBY, startSystem, type Mode } from "../launcher.js";
 import type { RoutingMode } from "../../kernel-core/kernel.js";
 import { createEmbeddedSystem } from "../../system/embedded.js";
 import { openImage } from "../../servers/blk/image.js";
@@ -30,6 +30,8 @@ export interface ChaosOptions {
   mode: Mode;
   /** How calls travel in micro mode (default direct). */
   routing?: RoutingMode;
+  /** Components with a warm standby (micro; default the launcher's: blk). */
+  standby?: readonly string[];
   target: Target;
   kills: number;
   /** Stop killing after this many seconds even if fewer kills were done. */
@@ -48,7 +50,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const dataDir = await mkdtemp(join(tmpdir(), "natix-chaos-"));
   const started = performance.now();
   // Started for chaos: components listen for fault injection (admin credentials publish it).
-  const sys = await startSystem({ mode: o.mode, routing: o.routing, dataDir, chaos: true });
+  const sys = await startSystem({ mode: o.mode, routing: o.routing, dataDir, chaos: true, standby: o.standby });
   const rec = new Recorder();
   const state: LoadState = { running: true, acked: new Map(), lost: { fds: 0, processes: 0 } };
   const files = Array.from({ length: o.writers ?? 3 }, (_, i) => `/tmp/chaos-${i}.log`);
@@ -137,6 +139,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   return {
     mode: o.mode,
     routing: o.routing ?? "direct",
+    standby: o.mode === "micro" ? [...(o.standby ?? DEFAULT_STANDBY)] : [],
     target: o.target,
     fault: o.fault,
     seed: o.seed,

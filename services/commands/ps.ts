@@ -51,10 +51,11 @@ export async function ps(argv: string[]): Promise<number> {
       .then((m) => m.json<InstanceStatus[]>())
       .catch(() => undefined);
     if (services) {
-      lines.push("", `${"SERVICE".padEnd(10)} ${"STATE".padEnd(8)} ${"PID".padStart(7)} ${"RESTARTS".padStart(8)} ${"UPTIME".padStart(10)}`);
+      // STANDBY: the pid of a warm standby ready to take over (natix up --standby), or -.
+      lines.push("", `${"SERVICE".padEnd(10)} ${"STATE".padEnd(8)} ${"PID".padStart(7)} ${"RESTARTS".padStart(8)} ${"UPTIME".padStart(10)} ${"STANDBY".padStart(7)}`);
       for (const s of services) {
         const name = s.replica > 0 ? `${s.name}#${s.replica}` : s.name;
-        lines.push(`${name.padEnd(10)} ${s.state.padEnd(8)} ${String(s.pid ?? "-").padStart(7)} ${String(s.restarts).padStart(8)} ${uptime(s.uptimeMs).padStart(10)}`);
+        lines.push(`${name.padEnd(10)} ${s.state.padEnd(8)} ${String(s.pid ?? "-").padStart(7)} ${String(s.restarts).padStart(8)} ${uptime(s.uptimeMs).padStart(10)} ${String(s.standbyPid ?? "-").padStart(7)}`);
       }
     }
     if (status.bus === "open") lines.push("", "BUS: not isolated (NATS is not in operator mode)");

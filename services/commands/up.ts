@@ -1,6 +1,7 @@
 /**
  * natix up [--mode micro|mono] [--nats URL [--keys DIR]] [--data DIR] [--deadline-ms N]
- *          [--routing direct|forward|mediate] [--disk-size SIZE] [--replicas NAME=N]... [--chaos] [--http PORT] [--log-level LEVEL]
+ *          [--routing direct|forward|mediate] [--disk-size SIZE] [--replicas NAME=N]... [--standby NAME,...|none]
+ *          [--chaos] [--http PORT] [--log-level LEVEL]
  * Runs the system in the foreground, every component under the reincarnation supervisor, on a
  * bus it isolates: its private nats-server runs in operator mode (with --nats, give --keys DIR
  * made by `natix keys init`), and every component and process has credentials of its own.
@@ -12,10 +13,10 @@
 import { parseArgs } from "node:util";
 import { startSystem, type Mode } from "../launcher.js";
 import { ROUTING_MODES, type RoutingMode } from "../../kernel-core/kernel.js";
-import { DISK_MIB, parseSizeMiB } from "../../system/server-catalog.js";
+import { DISK_MIB, MICRO_COMPONENTS, parseSizeMiB } from "../../system/server-catalog.js";
 
 export const usage =
-  "natix up [--mode micro|mono] [--nats URL [--keys DIR]] [--data DIR] [--deadline-ms N] [--routing direct|forward|mediate] [--disk-size SIZE] [--replicas NAME=N] [--chaos] [--http PORT] [--log-level LEVEL]";
+  "natix up [--mode micro|mono] [--nats URL [--keys DIR]] [--data DIR] [--deadline-ms N] [--routing direct|forward|mediate] [--disk-size SIZE] [--replicas NAME=N] [--standby NAME,...|none] [--chaos] [--http PORT] [--log-level LEVEL]";
 
 export async function up(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -32,6 +33,7 @@ export async function up(argv: string[]): Promise<number> {
       chaos: { type: "boolean", default: false },
       http: { type: "string" },
       "disk-size": { type: "string" },
+      standby: { type: "string", multiple: true },
     },
   });
   const httpPort = values.http === undefined ? undefined : Number(values.http);
@@ -49,6 +51,7 @@ export async function up(argv: string[]): Promise<number> {
     if (!m || Number(m[2]) < 1 || Number(m[2]) > 16) throw new UsageError(`--replicas takes NAME=N (1..16), not ${item}`);
     replicas[m[1]] = Number(m[2]);
   }
+  const standby = values.standby === undefined ? undefined : standbyOf(values.standby, values.mode as Mode);
   // Told to stop from the first moment: a SIGTERM that comes while it starts (or just as it
   // says it is ready) stops the system once started, rather than killing this process and
   // leaving its components behind.
@@ -70,6 +73,7 @@ export async function up(argv: string[]): Promise<number> {
     chaos: values.chaos,
     http: httpPort === undefined ? undefined : { port: httpPort },
     diskMiB,
+    standby,
   });
   process.stdout.write(`NATS_URL=${system.natsUrl}\n`);
   if (system.http) process.stdout.write(`HTTP_URL=${system.http.url}\n`);
@@ -79,3 +83,13 @@ export async function up(argv: string[]): Promise<number> {
 }
 
 export class UsageError extends Error {}
+
+/** --standby blk,hello (or none): components of micro mode that get a warm standby. */
+function standbyOf(items: string[], mode: Mode): string[] {
+  const names = items.flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
+  if (names.length === 1 && names[0] === "none") return [];
+  const known = MICRO_COMPONENTS.map((c) => c.name);
+  for (const n of names) if (!known.includes(n)) throw new UsageError(`--standby takes components of micro mode (${known.join(", ")}) or none, not ${n}`);
+  if (mode !== "micro" && names.length > 0) throw new UsageError("--standby is for micro mode: in mono mode the kernel process holds every component");
+  return names;
+}

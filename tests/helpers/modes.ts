@@ -33,7 +33,7 @@ export interface TestProc {
 
 export async function bootMode(
   mode: ModeName,
-  opts: { deadlineMs?: number; routing?: RoutingMode; supervise?: boolean; replicas?: Record<string, number>; openBus?: boolean } = {},
+  opts: { deadlineMs?: number; routing?: RoutingMode; supervise?: boolean; replicas?: Record<string, number>; openBus?: boolean; standby?: readonly string[] } = {},
 ): Promise<TestSystem> {
   let nats: TestNats | undefined;
   let system: RunningSystem | undefined;
@@ -42,7 +42,7 @@ export async function bootMode(
     embedded = await createEmbeddedSystem({ deadlineMs: opts.deadlineMs });
   } else {
     nats = await startTestNats({ open: opts.openBus });
-    system = await startSystem({ mode, nats: nats.url, keys: nats.keysDir, deadlineMs: opts.deadlineMs, routing: opts.routing, supervise: opts.supervise, replicas: opts.replicas });
+    system = await startSystem({ mode, nats: nats.url, keys: nats.keysDir, deadlineMs: opts.deadlineMs, routing: opts.routing, supervise: opts.supervise, replicas: opts.replicas, standby: opts.standby });
   }
   const procs: Proc[] = [];
   return {
