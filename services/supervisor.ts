@@ -78,8 +78,10 @@ export const RS_TIMING = {
   misses: 3,
   /** No heartbeat is expected this soon after starting. */
   graceMs: 3000,
-  /** A new standby starts this long after a start or takeover, not in the middle of recovery. */
+  /** A new standby starts this long after a takeover, not in the middle of the recovery... */
   standbyDelayMs: 300,
+  /** ...and this long after the component's first start, not in the middle of the boot. */
+  firstStandbyDelayMs: 1500,
 };
 export type RsTiming = typeof RS_TIMING;
 
@@ -139,7 +141,7 @@ export class Supervisor {
     inst.state = "running";
     inst.startedAt = Date.now();
     inst.missed = 0;
-    if (inst.spec.standby && inst.standby === undefined) this.scheduleStandby(inst, this.t.standbyDelayMs);
+    if (inst.spec.standby && inst.standby === undefined) this.scheduleStandby(inst, inst.restarts === 0 ? this.t.firstStandbyDelayMs : this.t.standbyDelayMs);
     return child;
   }
 
