@@ -39,7 +39,32 @@ function reply(status: number, value = 0, data?: Uint8Array): Uint8Array {
   return bytes;
 }
 
-/** The filesystem's side: a BlockDevice whose calls are messages to the driver. */
+/**
+ * Messages one read or write keeps in flight to the driver at once (each up to 512 KiB): enough
+ * to keep the bus, the driver and the disk busy together, few enough that none waits so long
+ * behind the others that the link sends it again. Per call, not per device: a filesystem
+ * operation's small read never queues behind a commit's large writes.
+ */
+export const MAX_IN_FLIGHT = 4;
+
+/** Runs `tasks` with at most `limit` of them running at once; waits for all, then fails if any did. */
+export async function inFlight(tasks: (() => Promise<void>)[], limit = MAX_IN_FLIGHT): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) await tasks[next++]();
+  };
+  const workers = Array.from({ length: Math.min(limit, tasks.length) }, worker);
+  const failed = (await Promise.allSettled(workers)).find((r) => r.status === "rejected");
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+}
+
+/**
+ * The filesystem's side: a BlockDevice whose calls are messages to the driver. A read or write
+ * larger than one message is cut into messages of MAX_BLOCKS_PER_MESSAGE, all sent at once (up
+ * to MAX_IN_FLIGHT at a time) and awaited together. The driver performs the messages
+ * it holds concurrently, in no particular order: a caller that needs order (the journal: log
+ * blocks before the flush before the commit block) awaits the writes before it sends the flush.
+ */
 export function blkOverLink(link: BlkLink, blockSize = 4096): BlockDevice {
   const call = async (message: Uint8Array, budgetMs?: number) => {
     let bytes: Uint8Array;
@@ -54,6 +79,18 @@ export function blkOverLink(link: BlkLink, blockSize = 4096): BlockDevice {
     if (status < 0) throw new DeviceError(`blk driver failed: errno ${-status}`);
     return { value: v.getUint32(4, true), data: bytes.subarray(REPLY_HEADER) };
   };
+  /** The budget counts from the call, including the wait of a message behind the others. */
+  const left = (until: number) => {
+    const ms = until - performance.now();
+    if (ms <= 0) throw new DeviceError("blk driver did not answer within the budget");
+    return ms;
+  };
+  /** The messages `count` blocks take: [first block offset, blocks] each. */
+  const pieces = (count: number): [number, number][] => {
+    const out: [number, number][] = [];
+    for (let done = 0; done < count; done += MAX_BLOCKS_PER_MESSAGE) out.push([done, Math.min(MAX_BLOCKS_PER_MESSAGE, count - done)]);
+    return out;
+  };
   return {
     blockSize,
     async blocks(budgetMs) {
@@ -61,20 +98,25 @@ export function blkOverLink(link: BlkLink, blockSize = 4096): BlockDevice {
     },
     async read(block, count, budgetMs) {
       const out = new Uint8Array(count * blockSize);
-      for (let done = 0; done < count; done += MAX_BLOCKS_PER_MESSAGE) {
-        const n = Math.min(MAX_BLOCKS_PER_MESSAGE, count - done);
-        const r = await call(encode(OP.READ, block + done, n), budgetMs);
-        if (r.data.length !== n * blockSize) throw new DeviceError("blk driver returned a short read");
-        out.set(r.data, done * blockSize);
-      }
+      const until = performance.now() + (budgetMs ?? Infinity);
+      await inFlight(
+        pieces(count).map(([done, n]) => async () => {
+          const r = await call(encode(OP.READ, block + done, n), budgetMs === undefined ? undefined : left(until));
+          if (r.data.length !== n * blockSize) throw new DeviceError("blk driver returned a short read");
+          // A copy: the reply may be a view into the transport's receive buffer.
+          out.set(r.data, done * blockSize);
+        }),
+      );
       return out;
     },
     async write(block, data, budgetMs) {
-      const count = data.length / blockSize;
-      for (let done = 0; done < count; done += MAX_BLOCKS_PER_MESSAGE) {
-        const n = Math.min(MAX_BLOCKS_PER_MESSAGE, count - done);
-        await call(encode(OP.WRITE, block + done, n, data.subarray(done * blockSize, (done + n) * blockSize)), budgetMs);
-      }
+      const until = performance.now() + (budgetMs ?? Infinity);
+      await inFlight(
+        pieces(data.length / blockSize).map(([done, n]) => async () => {
+          const piece = data.subarray(done * blockSize, (done + n) * blockSize);
+          await call(encode(OP.WRITE, block + done, n, piece), budgetMs === undefined ? undefined : left(until));
+        }),
+      );
     },
     async flush(budgetMs) {
       await call(encode(OP.FLUSH, 0, 0), budgetMs);

@@ -11,6 +11,7 @@ import { BlockCache } from "./cache.js";
 import { Journal } from "./journal.js";
 import { Inode, now } from "./inode.js";
 import { Mutex } from "./lock.js";
+import { ReadAheadPolicy } from "./readahead.js";
 
 export class NoSpaceError extends Error {
   constructor(what: string) {
@@ -23,6 +24,7 @@ export class FsCore {
   readonly cache: BlockCache;
   readonly journal: Journal;
   readonly lock = new Mutex();
+  readonly readAhead = new ReadAheadPolicy();
   /** performance.now() by which the running operation must be done with the device. */
   deadline = Infinity;
   /**
@@ -50,7 +52,7 @@ export class FsCore {
   }
 
   async block(b: number): Promise<Uint8Array> {
-    const data = await this.cache.get(b, this.budget());
+    const data = this.cache.hit(b) ?? (await this.cache.get(b, this.budget()));
     if (this.undo !== undefined && !this.undo.has(b)) this.undo.set(b, { array: data, content: new Uint8Array(data) });
     return data;
   }

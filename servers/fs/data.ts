@@ -62,18 +62,27 @@ export async function readData(fs: FsCore, node: Inode, offset: number, length: 
   const out = new Uint8Array(end - offset);
   const first = Math.floor(offset / BLOCK_SIZE);
   const last = Math.floor((end - 1) / BLOCK_SIZE);
-  const map: number[] = [];
-  for (let i = first; i <= last; i++) map.push(await bmap(fs, node, i, false));
+  const map = await mapRange(fs, node, first, last + 1);
   await fs.cache.prefetch(map, fs.budget());
+  const ahead = fs.readAhead.afterRead(node.ino, offset, end, node.size);
+  if (ahead !== undefined) fs.cache.readAhead(await mapRange(fs, node, ahead[0], ahead[1]), fs.budget());
   for (let i = first; i <= last; i++) {
     const b = map[i - first];
     const from = Math.max(offset, i * BLOCK_SIZE);
     const to = Math.min(end, (i + 1) * BLOCK_SIZE);
     if (b === 0) continue; // a hole: zeros
-    const block = await fs.block(b);
+    // Prefetched, so normally cached: no await per block.
+    const block = fs.cache.hit(b) ?? (await fs.block(b));
     out.set(block.subarray(from - i * BLOCK_SIZE, to - i * BLOCK_SIZE), from - offset);
   }
   return out;
+}
+
+/** The disk blocks of file blocks [from, to) (0 for holes). */
+async function mapRange(fs: FsCore, node: Inode, from: number, to: number): Promise<number[]> {
+  const map: number[] = [];
+  for (let i = from; i < to; i++) map.push(await bmap(fs, node, i, false));
+  return map;
 }
 
 /** Writes `data` at `offset`, growing the file as needed. */
@@ -139,6 +148,7 @@ async function freeTable(fs: FsCore, node: Inode, table: number, from: number, d
 
 /** Sets the size; frees blocks past the new end and zeroes the tail of the last one. */
 export async function truncateData(fs: FsCore, node: Inode, size: number): Promise<void> {
+  fs.readAhead.forget(node.ino);
   if (size < node.size) {
     const keep = Math.ceil(size / BLOCK_SIZE); // file blocks [0, keep) stay
     for (let i = keep; i < NDIRECT; i++) {

@@ -16,12 +16,12 @@ import { crc32 } from "node:zlib";
 import type { Logger } from "pino";
 import type { BlockDevice } from "../blk/device.js";
 import { DeviceError } from "../blk/device.js";
+import { inFlight } from "../blk/protocol.js";
 import { BLOCK_SIZE, LOG_CAPACITY, type Superblock } from "./layout.js";
 import type { BlockCache } from "./cache.js";
 
 const LOG_MAGIC = 0x474c584e; // "NXLG"
 const COMMIT_INTERVAL_MS = 1000;
-const MAX_RUN = 128;
 
 interface Commit {
   id: number;
@@ -60,16 +60,31 @@ function checksum(header: Uint8Array, data: Uint8Array): number {
   return crc32(data, crc32(header.subarray(16)));
 }
 
-/** Writes blocks (sorted by number) to the device in contiguous runs. */
+/**
+ * Writes blocks (sorted by number) to the device, one request per contiguous run, several at
+ * once: nothing orders writes before the flush that follows them. A run that is one contiguous stretch
+ * of a buffer already (a commit's snapshot) is sent as it is; others are gathered into one.
+ */
 async function writeRuns(dev: BlockDevice, entries: [number, Uint8Array][]): Promise<void> {
+  const runs: (() => Promise<void>)[] = [];
   for (let i = 0; i < entries.length; ) {
     let j = i + 1;
-    while (j < entries.length && entries[j][0] === entries[j - 1][0] + 1 && j - i < MAX_RUN) j++;
-    const run = new Uint8Array((j - i) * BLOCK_SIZE);
-    for (let k = i; k < j; k++) run.set(entries[k][1], (k - i) * BLOCK_SIZE);
-    await dev.write(entries[i][0], run, Infinity);
+    while (j < entries.length && entries[j][0] === entries[j - 1][0] + 1) j++;
+    const [first, parts] = [entries[i][0], entries.slice(i, j).map(([, data]) => data)];
+    runs.push(() => dev.write(first, gather(parts), Infinity));
     i = j;
   }
+  await inFlight(runs);
+}
+
+/** Adjacent views of one buffer as one view (no copy); anything else copied into one array. */
+function gather(parts: Uint8Array[]): Uint8Array {
+  const first = parts[0];
+  const adjacent = parts.every((p, k) => p.buffer === first.buffer && p.byteOffset === first.byteOffset + k * BLOCK_SIZE && p.length === BLOCK_SIZE);
+  if (adjacent) return new Uint8Array(first.buffer, first.byteOffset, parts.length * BLOCK_SIZE);
+  const out = new Uint8Array(parts.length * BLOCK_SIZE);
+  parts.forEach((p, k) => out.set(p, k * BLOCK_SIZE));
+  return out;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -191,15 +206,22 @@ export class Journal {
   /** Seals the open transaction and commits it in the background. */
   private commit(): Commit {
     const id = this.nextId++;
-    // Snapshot: later operations keep modifying the cached blocks.
-    const entries = [...this.open].map(([b, data]): [number, Uint8Array] => [b, new Uint8Array(data)]);
+    // Snapshot (later operations keep modifying the cached blocks), in block order into one
+    // buffer: it is the log's contents as they go to the device, and each run of adjacent block
+    // numbers is one contiguous stretch of it, sent home without another copy.
+    const numbers = [...this.open.keys()].sort((a, b) => a - b);
+    const logged = new Uint8Array(numbers.length * BLOCK_SIZE);
+    const entries = numbers.map((b, i): [number, Uint8Array] => {
+      logged.set(this.open.get(b)!, i * BLOCK_SIZE);
+      return [b, logged.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE)];
+    });
     this.open = new Map();
     let markDurable!: () => void;
     const durable = new Promise<void>((r) => (markDurable = r));
     const done = (async () => {
       for (let attempt = 0; !this.stopped; attempt++) {
         try {
-          await this.write(entries, markDurable);
+          await this.write(entries, logged, markDurable);
           this.cache.installedUpTo(id);
           return;
         } catch (err) {
@@ -216,21 +238,22 @@ export class Journal {
     return commit;
   }
 
-  private async write(entries: [number, Uint8Array][], markDurable: () => void): Promise<void> {
+  /**
+   * One commit, in the order recovery relies on; each step's writes are all in flight together
+   * and acknowledged before the flush that ends the step:
+   * log blocks → flush → commit record → flush (durable) → home blocks → flush → clear the record.
+   */
+  private async write(entries: [number, Uint8Array][], logged: Uint8Array, markDurable: () => void): Promise<void> {
     const sb = this.sb;
-    const logged = new Uint8Array(entries.length * BLOCK_SIZE);
-    entries.forEach(([, data], i) => logged.set(data, i * BLOCK_SIZE));
-    const numbers = entries.map(([b]) => b);
-    await writeRuns(this.dev, entries.map(([, data], i): [number, Uint8Array] => [sb.logStart + 1 + i, data]));
+    await this.dev.write(sb.logStart + 1, logged, Infinity);
     await this.dev.flush(Infinity);
     const sequence = this.sequence++;
-    const header = encodeHeader(sequence, numbers, 0);
+    const header = encodeHeader(sequence, entries.map(([b]) => b), 0);
     new DataView(header.buffer).setUint32(12, checksum(header, logged), true);
     await this.dev.write(sb.logStart, header, Infinity);
     await this.dev.flush(Infinity);
     markDurable();
-    const home = [...entries].sort((a, b) => a[0] - b[0]);
-    await writeRuns(this.dev, home);
+    await writeRuns(this.dev, entries);
     await this.dev.flush(Infinity);
     await this.dev.write(sb.logStart, new Uint8Array(BLOCK_SIZE), Infinity);
   }
