@@ -17,6 +17,7 @@ import { CorruptDirectoryError, entries, type DirEntry } from "./dir.js";
 import { lookupIn, resolve, resolveParent, readLinkTarget } from "./namei.js";
 import { MAY_READ, MAY_WRITE, permits, type Cred } from "./perm.js";
 import * as ns from "./namespace.js";
+import { KeyedMutex } from "./lock.js";
 
 export interface StatInfo {
   ino: number;
@@ -50,6 +51,10 @@ export interface MountOptions {
 
 /** Blocks one operation may modify at most (a 512 KiB write and its metadata fit). */
 const OP_BLOCKS = 200;
+/** Bytes of a write one operation takes: a larger write is several operations (write()). */
+const OP_BYTES = 512 * 1024;
+/** Bytes one read operation takes: within its device budget, and short enough to let others in. */
+const READ_OP_BYTES = 4 * 1024 * 1024;
 
 /**
  * The image holds no natixfs that can be mounted (bad superblock, unreplayable journal). A
@@ -62,6 +67,8 @@ export const UNMOUNTABLE_STATUS = 78;
 
 export class FileSystem {
   private readonly openCount = new Map<number, number>();
+  /** Each file's writers take turns, so a write split into operations is one write to them. */
+  private readonly writers = new KeyedMutex();
 
   private constructor(
     readonly core: FsCore,
@@ -221,21 +228,61 @@ export class FileSystem {
     return { ino: node.ino, mode: node.mode, rdev: node.type === S_IF.CHR ? node.rdev : 0 };
   }
 
-  read(ino: number, offset: number, length: number): Promise<Uint8Array | number> {
-    return this.op(async () => readData(this.core, await this.core.inode(ino), offset, length), false);
+  /**
+   * Up to `length` bytes from `offset`. A large read is several operations, each with its own
+   * device budget (and others' operations may run between them, as reads and writes interleave
+   * on Linux); an error after some bytes is a short read.
+   */
+  async read(ino: number, offset: number, length: number): Promise<Uint8Array | number> {
+    const parts: Uint8Array[] = [];
+    let got = 0;
+    for (;;) {
+      const want = Math.min(READ_OP_BYTES, length - got);
+      const r = await this.op(async () => readData(this.core, await this.core.inode(ino), offset + got, want), false);
+      if (typeof r === "number") {
+        if (got === 0) return r;
+        break;
+      }
+      parts.push(r);
+      got += r.length;
+      if (got === length || r.length < want) break;
+    }
+    if (parts.length === 1) return parts[0];
+    const out = new Uint8Array(got);
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
   }
 
-  /** Writes at `offset`, or at the end when `append`; the count and where the write ended. */
+  /**
+   * Writes at `offset`, or at the end when `append`; the count and where the write ended. A write
+   * larger than one journaled operation holds runs as several, back to back under the file's
+   * writer lock: other writers (an O_APPEND one in another process) see it whole, and a failure
+   * part-way (a full disk) is a short count, as on Linux.
+   */
   write(ino: number, offset: number, data: Uint8Array, append: boolean): Promise<{ count: number; end: number } | number> {
-    return this.op(async () => {
-      const node = await this.core.inode(ino);
-      const at = append ? node.size : offset;
-      if (at + data.length > MAX_FILE_SIZE) {
-        if (at >= MAX_FILE_SIZE) return -E.EFBIG;
-        data = data.subarray(0, MAX_FILE_SIZE - at);
+    return this.writers.run(ino, async () => {
+      let at: number | undefined;
+      let done = 0;
+      for (;;) {
+        let part = data.subarray(done, done + OP_BYTES);
+        const r = await this.op(async () => {
+          const node = await this.core.inode(ino);
+          const from = at ?? (append ? node.size : offset);
+          if (from + part.length > MAX_FILE_SIZE) {
+            if (from >= MAX_FILE_SIZE) return -E.EFBIG;
+            part = part.subarray(0, MAX_FILE_SIZE - from);
+          }
+          return { from, count: await writeData(this.core, node, from, part) };
+        });
+        if (typeof r === "number") return done > 0 ? { count: done, end: at! } : r;
+        at = r.from + r.count;
+        done += r.count;
+        if (done === data.length || r.count < OP_BYTES) return { count: done, end: at };
       }
-      const count = await writeData(this.core, node, at, data);
-      return { count, end: at + count };
     });
   }
 
@@ -244,11 +291,13 @@ export class FileSystem {
   }
 
   truncate(ino: number, size: number): Promise<number> {
-    return this.op(async () => {
-      if (size > MAX_FILE_SIZE) return -E.EFBIG;
-      await truncateData(this.core, await this.core.inode(ino), size);
-      return 0;
-    });
+    return this.writers.run(ino, () =>
+      this.op(async () => {
+        if (size > MAX_FILE_SIZE) return -E.EFBIG;
+        await truncateData(this.core, await this.core.inode(ino), size);
+        return 0;
+      }),
+    );
   }
 
   truncatePath(cred: Cred, start: number, path: string, size: number): Promise<number> {
