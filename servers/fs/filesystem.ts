@@ -18,6 +18,7 @@ import { lookupIn, resolve, resolveParent, readLinkTarget } from "./namei.js";
 import { MAY_READ, MAY_WRITE, permits, type Cred } from "./perm.js";
 import * as ns from "./namespace.js";
 import { KeyedMutex } from "./lock.js";
+import { readInParts, writeInParts } from "./parts.js";
 
 export interface StatInfo {
   ino: number;
@@ -49,12 +50,8 @@ export interface MountOptions {
   cacheBlocks?: number;
 }
 
-/** Blocks one operation may modify at most (a 512 KiB write and its metadata fit). */
+/** Blocks one operation may modify at most (a 512 KiB write and its metadata fit: parts.ts). */
 const OP_BLOCKS = 200;
-/** Bytes of a write one operation takes: a larger write is several operations (write()). */
-const OP_BYTES = 512 * 1024;
-/** Bytes one read operation takes: within its device budget, and short enough to let others in. */
-const READ_OP_BYTES = 4 * 1024 * 1024;
 
 /**
  * The image holds no natixfs that can be mounted (bad superblock, unreplayable journal). A
@@ -228,48 +225,20 @@ export class FileSystem {
     return { ino: node.ino, mode: node.mode, rdev: node.type === S_IF.CHR ? node.rdev : 0 };
   }
 
-  /**
-   * Up to `length` bytes from `offset`. A large read is several operations, each with its own
-   * device budget (and others' operations may run between them, as reads and writes interleave
-   * on Linux); an error after some bytes is a short read.
-   */
-  async read(ino: number, offset: number, length: number): Promise<Uint8Array | number> {
-    const parts: Uint8Array[] = [];
-    let got = 0;
-    for (;;) {
-      const want = Math.min(READ_OP_BYTES, length - got);
-      const r = await this.op(async () => readData(this.core, await this.core.inode(ino), offset + got, want), false);
-      if (typeof r === "number") {
-        if (got === 0) return r;
-        break;
-      }
-      parts.push(r);
-      got += r.length;
-      if (got === length || r.length < want) break;
-    }
-    if (parts.length === 1) return parts[0];
-    const out = new Uint8Array(got);
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+  /** Up to `length` bytes from `offset`; a large read is several operations (parts.ts). */
+  read(ino: number, offset: number, length: number): Promise<Uint8Array | number> {
+    return readInParts(length, (skip, want) => this.op(async () => readData(this.core, await this.core.inode(ino), offset + skip, want), false));
   }
 
   /**
-   * Writes at `offset`, or at the end when `append`; the count and where the write ended. A write
-   * larger than one journaled operation holds runs as several, back to back under the file's
-   * writer lock: other writers (an O_APPEND one in another process) see it whole, and a failure
-   * part-way (a full disk) is a short count, as on Linux.
+   * Writes at `offset`, or at the end when `append`; the count and where the write ended. A large
+   * write is several operations (parts.ts) back to back under the file's writer lock: other
+   * writers (an O_APPEND one in another process) see it whole.
    */
   write(ino: number, offset: number, data: Uint8Array, append: boolean): Promise<{ count: number; end: number } | number> {
-    return this.writers.run(ino, async () => {
-      let at: number | undefined;
-      let done = 0;
-      for (;;) {
-        let part = data.subarray(done, done + OP_BYTES);
-        const r = await this.op(async () => {
+    return this.writers.run(ino, () =>
+      writeInParts(data, (part, at) =>
+        this.op(async () => {
           const node = await this.core.inode(ino);
           const from = at ?? (append ? node.size : offset);
           if (from + part.length > MAX_FILE_SIZE) {
@@ -277,13 +246,9 @@ export class FileSystem {
             part = part.subarray(0, MAX_FILE_SIZE - from);
           }
           return { from, count: await writeData(this.core, node, from, part) };
-        });
-        if (typeof r === "number") return done > 0 ? { count: done, end: at! } : r;
-        at = r.from + r.count;
-        done += r.count;
-        if (done === data.length || r.count < OP_BYTES) return { count: done, end: at };
-      }
-    });
+        }),
+      ),
+    );
   }
 
   size(ino: number): Promise<number> {
