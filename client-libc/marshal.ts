@@ -14,7 +14,7 @@ import { LIMITS } from "../kernel-core/abi/limits.js";
 import { hasFlag, STRUCT_SIZES } from "../kernel-core/syscalls/table.js";
 import { encodeRemoteIov } from "../kernel-core/abi/mman.js";
 import { cString } from "../kernel-core/abi/strings.js";
-import { encodeIov } from "../kernel-core/abi/iov.js";
+import { IOV_MAX, encodeIov } from "../kernel-core/abi/iov.js";
 
 /** Anything a program may pass as one syscall argument. */
 export type SyscallArg =
@@ -45,7 +45,12 @@ function asBytes(value: string | Uint8Array): Uint8Array {
   return typeof value === "string" ? cString(value) : value;
 }
 
-export function marshal(nr: number, def: SyscallDef | undefined, argv: readonly SyscallArg[]): Marshalled {
+/**
+ * `maxXfer`: the most one buffer may carry (LIMITS.MAX_XFER; a batch entry LIMITS.BATCH_XFER). A
+ * partial call (read, write, ...) asking for more moves that much, as Linux caps a transfer at
+ * 0x7ffff000; the transport carries a frame over one message as pieces.
+ */
+export function marshal(nr: number, def: SyscallDef | undefined, argv: readonly SyscallArg[], maxXfer: number = LIMITS.MAX_XFER): Marshalled {
   const n = Math.min(argv.length, LIMITS.MAX_ARGS);
   const args = new Array<number>(n);
   const input = new Array<Uint8Array | undefined>(n);
@@ -61,7 +66,9 @@ export function marshal(nr: number, def: SyscallDef | undefined, argv: readonly 
     if (Array.isArray(v)) {
       // An iovec array: only where the table has one.
       if (spec?.kind === "iov-in" || spec?.kind === "iov-out") {
-        input[i] = encodeIov(v as readonly Uint8Array[], spec.kind === "iov-in", LIMITS.MAX_XFER);
+        // The lengths travel in the same buffer as writev's bytes: the bytes get what is left.
+        const head = 4 + 4 * Math.min((v as readonly Uint8Array[]).length, IOV_MAX);
+        input[i] = encodeIov(v as readonly Uint8Array[], spec.kind === "iov-in", spec.kind === "iov-in" ? maxXfer - head : maxXfer);
         if (spec.kind === "iov-out") targets[i] = v as readonly Uint8Array[];
       } else if (spec?.kind === "riov") {
         input[i] = encodeRemoteIov((v as unknown as { iov_base: number | bigint; iov_len: number }[]).map((r) => ({ base: Number(r.iov_base), len: r.iov_len })));
@@ -71,10 +78,10 @@ export function marshal(nr: number, def: SyscallDef | undefined, argv: readonly 
     if (typeof v !== "string" && !(v instanceof Uint8Array)) continue;
     if (spec?.kind === "out") {
       if (typeof v === "string") continue; // a string literal is not writable: NULL
-      outCap[i] = Math.min(v.length, LIMITS.MAX_XFER);
+      outCap[i] = Math.min(v.length, maxXfer);
       targets[i] = v;
-      if (spec.len >= 0 && def && hasFlag(def, "partial") && args[spec.len] > LIMITS.MAX_XFER && args[spec.len] <= v.length) {
-        args[spec.len] = LIMITS.MAX_XFER;
+      if (spec.len >= 0 && def && hasFlag(def, "partial") && args[spec.len] > maxXfer && args[spec.len] <= v.length) {
+        args[spec.len] = maxXfer;
       }
       continue;
     }
@@ -86,15 +93,15 @@ export function marshal(nr: number, def: SyscallDef | undefined, argv: readonly 
       // Send what the length argument asks for, up to what the buffer has: a longer claim
       // stays visible to the kernel as a bad pointer.
       let want = args[spec.len];
-      if (def && hasFlag(def, "partial") && want > LIMITS.MAX_XFER && want <= bytes.length) {
-        want = args[spec.len] = LIMITS.MAX_XFER;
+      if (def && hasFlag(def, "partial") && want > maxXfer && want <= bytes.length) {
+        want = args[spec.len] = maxXfer;
       }
-      input[i] = bytes.subarray(0, Math.max(0, Math.min(bytes.length, want, LIMITS.MAX_XFER)));
+      input[i] = bytes.subarray(0, Math.max(0, Math.min(bytes.length, want, maxXfer)));
     } else if (spec?.kind === "path") {
       const nul = bytes.indexOf(0);
       input[i] = bytes.subarray(0, nul >= 0 ? Math.min(nul + 1, LIMITS.PATH_MAX) : Math.min(bytes.length, LIMITS.PATH_MAX));
     } else {
-      input[i] = bytes.subarray(0, Math.min(bytes.length, LIMITS.MAX_XFER));
+      input[i] = bytes.subarray(0, Math.min(bytes.length, maxXfer));
     }
   }
   return { request: { nr, args, input, outCap }, targets };

@@ -86,7 +86,7 @@ export class Process {
     if (calls.length > LIMITS.MAX_BATCH) throw new RangeError(`a batch holds at most ${LIMITS.MAX_BATCH} calls`);
     // Table calls marshal at once; only a module's number waits to learn its entry.
     const marshalled: ReturnType<typeof marshal>[] = [];
-    for (const [nr, ...args] of calls) marshalled.push(marshal(nr, syscallByNr(nr) ?? (await this.learned(nr)), args));
+    for (const [nr, ...args] of calls) marshalled.push(marshal(nr, syscallByNr(nr) ?? (await this.learned(nr)), args, LIMITS.BATCH_XFER));
     const replies = await this.port.callBatch(marshalled.map((m) => m.request));
     return replies.map((r, i) => (unmarshal(r, marshalled[i].targets) ? r.ret : -E.EFAULT));
   }

@@ -9,11 +9,15 @@
  * resend. Only requests that may safely run twice should be given a slice. An unbounded
  * deadline (Infinity) waits for as long as it takes; its attempts then stay open ten slices each.
  *
+ * A payload or reply over one NATS message travels as pieces (pieces.ts); an attempt that
+ * fails before its last piece was answered had no effect either, and is sent again whole.
+ *
  * libc gives it the deadline the kernel set for the call (requestResending); the kernel, the
  * servers and the drivers' links give it a budget from now (requestWithRetry).
  */
 import type { NatsConnection } from "@nats-io/transport-node";
 import { classifyRequestError, retryDelay, type RequestFailure } from "./nats-errors.js";
+import { exchange } from "./pieces.js";
 
 /** setTimeout's largest delay (a larger one, or Infinity, fires at once). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -91,8 +95,9 @@ export function requestResending(
       if (left() <= 0) return finish({ ok: false, why: "timeout" });
       unheard = false;
       open++;
-      nc.request(subject, payload, { timeout: Math.ceil(timerMs(Math.min(left(), sliceMs * 10))) }).then(
-        (m) => finish({ ok: true, data: m.data }),
+      // A payload over one message goes as pieces, each attempt under a new transfer id.
+      exchange(nc, subject, payload, Math.ceil(timerMs(Math.min(left(), sliceMs * 10)))).then(
+        (data) => finish({ ok: true, data }),
         (err) => {
           open--;
           const why = classifyRequestError(err);

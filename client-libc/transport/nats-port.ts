@@ -34,6 +34,8 @@ import { E } from "../../kernel-core/errno.js";
 import type { KernelPort } from "./port.js";
 import { ServerReturns, requestResending } from "../../transport/resend.js";
 import { classifyRequestError } from "../../transport/nats-errors.js";
+import { deadlineFor, transferBytes } from "../../kernel-core/abi/xfer.js";
+import { syscallByNr } from "../../kernel-core/syscalls/table.js";
 import { connectNats } from "../../transport/nats-connect.js";
 
 export interface NatsSpawnOptions {
@@ -219,10 +221,12 @@ class NatsPort implements KernelPort {
   }
 
   private send(subject: string, request: SyscallRequest, idempotent: boolean): Promise<SyscallReply> {
-    // An idempotent call is sent again each fifth of the deadline while unanswered (its answer
-    // may have died with a killed server or replica), earlier attempts staying open.
-    const slice = idempotent ? Math.max(250, this.info.deadlineMs / 5) : Infinity;
-    return requestResending(this.nc, subject, encodeRequest(request), performance.now() + this.info.deadlineMs, slice, this.subject, this.returns).then((r): SyscallReply => {
+    // A call moving many bytes has a deadline to match (kernel-core/abi/xfer.ts). An idempotent
+    // call is sent again each fifth of it while unanswered (its answer may have died with a
+    // killed server or replica), earlier attempts staying open.
+    const deadlineMs = deadlineFor(this.info.deadlineMs, transferBytes(request, syscallByNr(request.nr)));
+    const slice = idempotent ? Math.max(250, deadlineMs / 5) : Infinity;
+    return requestResending(this.nc, subject, encodeRequest(request), performance.now() + deadlineMs, slice, this.subject, this.returns).then((r): SyscallReply => {
       if (!r.ok) return { ret: r.why === "timeout" ? -E.ETIMEDOUT : -E.EIO };
       const reply = decodeReply(r.data);
       return typeof reply === "number" ? { ret: -E.EIO } : reply;

@@ -17,6 +17,8 @@ import { CorruptDirectoryError, entries, type DirEntry } from "./dir.js";
 import { lookupIn, resolve, resolveParent, readLinkTarget } from "./namei.js";
 import { MAY_READ, MAY_WRITE, permits, type Cred } from "./perm.js";
 import * as ns from "./namespace.js";
+import { KeyedMutex } from "./lock.js";
+import { readInParts, writeInParts } from "./parts.js";
 
 export interface StatInfo {
   ino: number;
@@ -48,7 +50,7 @@ export interface MountOptions {
   cacheBlocks?: number;
 }
 
-/** Blocks one operation may modify at most (a 512 KiB write and its metadata fit). */
+/** Blocks one operation may modify at most (a 512 KiB write and its metadata fit: parts.ts). */
 const OP_BLOCKS = 200;
 
 /**
@@ -62,6 +64,8 @@ export const UNMOUNTABLE_STATUS = 78;
 
 export class FileSystem {
   private readonly openCount = new Map<number, number>();
+  /** Each file's writers take turns, so a write split into operations is one write to them. */
+  private readonly writers = new KeyedMutex();
 
   private constructor(
     readonly core: FsCore,
@@ -221,22 +225,30 @@ export class FileSystem {
     return { ino: node.ino, mode: node.mode, rdev: node.type === S_IF.CHR ? node.rdev : 0 };
   }
 
+  /** Up to `length` bytes from `offset`; a large read is several operations (parts.ts). */
   read(ino: number, offset: number, length: number): Promise<Uint8Array | number> {
-    return this.op(async () => readData(this.core, await this.core.inode(ino), offset, length), false);
+    return readInParts(length, (skip, want) => this.op(async () => readData(this.core, await this.core.inode(ino), offset + skip, want), false));
   }
 
-  /** Writes at `offset`, or at the end when `append`; the count and where the write ended. */
+  /**
+   * Writes at `offset`, or at the end when `append`; the count and where the write ended. A large
+   * write is several operations (parts.ts) back to back under the file's writer lock: other
+   * writers (an O_APPEND one in another process) see it whole.
+   */
   write(ino: number, offset: number, data: Uint8Array, append: boolean): Promise<{ count: number; end: number } | number> {
-    return this.op(async () => {
-      const node = await this.core.inode(ino);
-      const at = append ? node.size : offset;
-      if (at + data.length > MAX_FILE_SIZE) {
-        if (at >= MAX_FILE_SIZE) return -E.EFBIG;
-        data = data.subarray(0, MAX_FILE_SIZE - at);
-      }
-      const count = await writeData(this.core, node, at, data);
-      return { count, end: at + count };
-    });
+    return this.writers.run(ino, () =>
+      writeInParts(data, (part, at) =>
+        this.op(async () => {
+          const node = await this.core.inode(ino);
+          const from = at ?? (append ? node.size : offset);
+          if (from + part.length > MAX_FILE_SIZE) {
+            if (from >= MAX_FILE_SIZE) return -E.EFBIG;
+            part = part.subarray(0, MAX_FILE_SIZE - from);
+          }
+          return { from, count: await writeData(this.core, node, from, part) };
+        }),
+      ),
+    );
   }
 
   size(ino: number): Promise<number> {
@@ -244,11 +256,13 @@ export class FileSystem {
   }
 
   truncate(ino: number, size: number): Promise<number> {
-    return this.op(async () => {
-      if (size > MAX_FILE_SIZE) return -E.EFBIG;
-      await truncateData(this.core, await this.core.inode(ino), size);
-      return 0;
-    });
+    return this.writers.run(ino, () =>
+      this.op(async () => {
+        if (size > MAX_FILE_SIZE) return -E.EFBIG;
+        await truncateData(this.core, await this.core.inode(ino), size);
+        return 0;
+      }),
+    );
   }
 
   truncatePath(cred: Cred, start: number, path: string, size: number): Promise<number> {

@@ -9,7 +9,6 @@ import type { Caller } from "../../kernel-core/abi/routed.js";
 import type { PeerCall, ServerCall } from "../../kernel-core/server-runtime.js";
 import { SYS } from "../../kernel-core/syscalls/table.js";
 import { STAT_SIZE, decodeStat } from "../../kernel-core/abi/stat.js";
-import { LIMITS } from "../../kernel-core/abi/limits.js";
 
 
 export interface MappedFile {
@@ -19,6 +18,9 @@ export interface MappedFile {
   size: number;
   path: string;
 }
+
+/** Bytes of a file one pread asks for: one message each way, within a server link's budget. */
+const READ_CHUNK = 512 * 1024;
 
 const request = (nr: number, args: number[], outCap: number[] = []): SyscallRequest => ({
   nr,
@@ -41,7 +43,7 @@ export function fileSource(call: ServerCall, peer: PeerCall) {
     async read(caller: Caller, fd: number, offset: number, length: number): Promise<Uint8Array | number> {
       const out = new Uint8Array(length);
       for (let done = 0; done < length; ) {
-        const n = Math.min(LIMITS.MAX_XFER, length - done);
+        const n = Math.min(READ_CHUNK, length - done);
         const r = await call("vfs", caller, request(SYS.pread64, [fd, 0, n, offset + done], [-1, n]));
         if (r.ret < 0) return r.ret;
         if (r.ret === 0) break;

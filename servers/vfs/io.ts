@@ -2,6 +2,8 @@
  * Moving bytes through a description, whatever it refers to: the console (tty driver), a
  * device, a regular file (the filesystem), or a directory (EISDIR). `at` null means "at the
  * description's offset, and advance it" (read/write); a number is pread/pwrite's offset.
+ * A regular file moves everything asked (up to LIMITS.MAX_XFER) in one call; the console moves
+ * at most LIMITS.TERMINAL_XFER, as a terminal's partial transfers.
  */
 import { E } from "../../kernel-core/errno.js";
 import { O } from "../../kernel-core/abi/fcntl.js";
@@ -13,7 +15,7 @@ export async function readFrom(vfs: VfsState, pid: number, file: OpenFile, at: n
   const n = Math.min(count, LIMITS.MAX_XFER);
   switch (file.kind) {
     case "console":
-      return vfs.tty.read(pid, n);
+      return vfs.tty.read(pid, Math.min(n, LIMITS.TERMINAL_XFER));
     case "device":
       return file.device!.read(pid, n);
     case "dir":
@@ -39,7 +41,8 @@ export async function readFrom(vfs: VfsState, pid: number, file: OpenFile, at: n
 export async function writeTo(vfs: VfsState, pid: number, file: OpenFile, at: number | null, data: Uint8Array): Promise<number> {
   switch (file.kind) {
     case "console":
-      return vfs.tty.write(pid, file.stream, data);
+      // A terminal takes what fits one message and says how much: a partial write, as a pty's.
+      return vfs.tty.write(pid, file.stream, data.subarray(0, LIMITS.TERMINAL_XFER));
     case "device":
       return file.device!.write(pid, data);
     case "dir":

@@ -20,6 +20,8 @@ import { KnownProcesses, directRouter, parseProcessRecord, type KernelEvent } fr
 import { NATIX_VERSION } from "../../kernel-core/version.js";
 import { answerPeer } from "./links.js";
 import { requestWithRetry } from "../../transport/resend.js";
+import { PieceDoor, isPieceMessage } from "../../transport/pieces.js";
+import { deadlineFromEnv } from "../../system/timing.js";
 import { replyGuard } from "./reply-guard.js";
 import { decodeRouted, routedCallerPid } from "../../kernel-core/abi/routed.js";
 import { FRAME_TYPE, decodeRequest, encodeReply, encodeResult } from "../../kernel-core/abi/frame.js";
@@ -47,6 +49,8 @@ export interface EndpointOptions {
   processExited?(pid: number): void | Promise<void>;
   /** Every kernel event this server hears (after its own bookkeeping). */
   onKernelEvent?(event: KernelEvent): void;
+  /** How long a call may take (the kernel's deadline): how long pieces of a large frame are kept. */
+  deadlineMs?: number;
   /** Peer questions it answers (on natix.srv.<name>.peer). */
   peer?: Readonly<Record<string, (args: Record<string, unknown>) => unknown>>;
 }
@@ -66,9 +70,12 @@ export async function hostEndpoint(opts: EndpointOptions): Promise<HostedEndpoin
   const accepts = dispatcher
     ? (data: Uint8Array, reply: string, on: string) => guard.forCaller(routedCallerPid(data), reply, on)
     : (_data: Uint8Array, reply: string, on: string) => guard.fromComponent(reply, on);
+  // A syscall frame over one NATS message arrives, or leaves, as pieces: the door reassembles
+  // it before it is decoded and stages a large reply until the caller fetches it.
+  const door = new PieceDoor({ ttlMs: opts.deadlineMs ?? deadlineFromEnv() });
   const respond = (msg: ServiceMsg, out: Uint8Array | Promise<Uint8Array>) => {
-    if (out instanceof Uint8Array) msg.respond(out);
-    else out.then((bytes) => msg.respond(bytes), (e) => log.error({ err: e }, "request handler failed"));
+    if (out instanceof Uint8Array) door.respond(msg, out);
+    else out.then((bytes) => door.respond(msg, bytes), (e) => log.error({ err: e }, "request handler failed"));
   };
   // What the kernel says of the processes that may call directly (credentials, tracing).
   const known = new KnownProcesses(async (pid) => {
@@ -86,7 +93,14 @@ export async function hostEndpoint(opts: EndpointOptions): Promise<HostedEndpoin
   svc.addEndpoint(dispatcher ? "syscall" : "request", {
     subject: opts.subject,
     handler: (err, msg) => {
-      if (err === null && msg.reply && accepts(msg.data, msg.reply, msg.subject)) respond(msg, handle(msg.data));
+      if (err !== null || !msg.reply) return;
+      // Pieces and fetches of a routed call come from kernel-side components only (the kernel
+      // mediates a call that needs them); a whole frame names its caller in its envelope.
+      if (dispatcher && isPieceMessage(msg)) {
+        if (!guard.fromComponent(msg.reply, msg.subject)) return;
+        const whole = door.take(msg);
+        if (whole !== undefined) respond(msg, handle(whole));
+      } else if (accepts(msg.data, msg.reply, msg.subject)) respond(msg, handle(msg.data));
     },
   });
   if (dispatcher) {
@@ -95,7 +109,9 @@ export async function hostEndpoint(opts: EndpointOptions): Promise<HostedEndpoin
       subject: SUBJECTS.directAll(opts.name),
       handler: (err, msg) => {
         const pid = pidOfSubject(msg.subject);
-        if (err === null && msg.reply && pid !== 0 && guard.fromProcess(pid, msg.reply, msg.subject)) respond(msg, handleDirect(delivery, pid, msg.data));
+        if (err !== null || !msg.reply || pid === 0 || !guard.fromProcess(pid, msg.reply, msg.subject)) return;
+        const whole = door.take(msg);
+        if (whole !== undefined) respond(msg, handleDirect(delivery, pid, whole));
       },
     });
   }

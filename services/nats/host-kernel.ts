@@ -16,7 +16,7 @@ import { hostname } from "node:os";
 import type { Kernel, RouteTable } from "../../kernel-core/kernel.js";
 import type { KernelEvents } from "../../kernel-core/kernel.js";
 import type { Dispatcher } from "../../kernel-core/server-runtime.js";
-import type { SyscallReply } from "../../kernel-core/abi/frame.js";
+import type { SyscallReply, SyscallRequest } from "../../kernel-core/abi/frame.js";
 import type { ProcessRecord } from "../../kernel-core/direct-router.js";
 import { FRAME_TYPE, decodeReply, decodeRequest, encodeReply, encodeRequest, encodeResult } from "../../kernel-core/abi/frame.js";
 import { encodeRouted } from "../../kernel-core/abi/routed.js";
@@ -26,6 +26,8 @@ import { deliver, deliverBatch, type Delivery, type RemoteServers } from "../../
 import { E } from "../../kernel-core/errno.js";
 import { NATIX_VERSION } from "../../kernel-core/version.js";
 import { requestWithRetry } from "../../transport/resend.js";
+import { PIECE_BYTES, PieceDoor } from "../../transport/pieces.js";
+import { deadlineFor, transferBytes } from "../../kernel-core/abi/xfer.js";
 import { watchProcesses } from "./liveness.js";
 import { replyGuard } from "./reply-guard.js";
 import { hostKernelControl } from "./kernel-control.js";
@@ -57,12 +59,16 @@ export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Pro
 
   // Calls for servers in other processes: forwarded (the server answers the caller; not while
   // traced — the kernel must see the reply) or mediated, through requestWithRetry.
-  const remote: RemoteServers<Msg> = {
-    one(server, caller, request, msg, traced) {
-      const routed = encodeRouted(caller, msg.data);
-      if (kernel.routing !== "mediate" && !traced) return void nc.publish(SUBJECTS.server(server), routed, { reply: msg.reply });
-      const idempotent = kernel.registry.definition(request.nr)?.flags?.includes("idempotent") ?? false;
-      return requestWithRetry(nc, SUBJECTS.server(server), routed, kernel.deadlineMs, idempotent ? Math.max(250, kernel.deadlineMs / 5) : Infinity).then((r) => {
+  // A call whose frame or reply is over one message is mediated too: its pieces are exchanged
+  // with whoever sent them, and the caller fetches a large reply from the kernel's door.
+  const remote: RemoteServers<Incoming> = {
+    one(server, caller, request, via, traced) {
+      const routed = encodeRouted(caller, via.data);
+      if (kernel.routing !== "mediate" && !traced && fitsOneMessage(kernel, request, routed)) return void nc.publish(SUBJECTS.server(server), routed, { reply: via.msg.reply });
+      const def = kernel.registry.definition(request.nr);
+      const idempotent = def?.flags?.includes("idempotent") ?? false;
+      const deadlineMs = deadlineFor(kernel.deadlineMs, transferBytes(request, def));
+      return requestWithRetry(nc, SUBJECTS.server(server), routed, deadlineMs, idempotent ? Math.max(250, deadlineMs / 5) : Infinity).then((r) => {
         const reply = r.ok ? decodeReply(r.data) : -E.ETIMEDOUT;
         return typeof reply === "number" ? { ret: reply === -E.ETIMEDOUT ? reply : -E.EIO } : reply;
       });
@@ -76,11 +82,13 @@ export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Pro
       });
     },
   };
-  const delivery: Delivery<Msg> = { router: kernel, linked: opts.local ?? new Map<string, Dispatcher>(), remote };
+  const delivery: Delivery<Incoming> = { router: kernel, linked: opts.local ?? new Map<string, Dispatcher>(), remote };
 
+  // Frames over one NATS message arrive as pieces and large replies leave as pieces.
+  const door = new PieceDoor({ ttlMs: kernel.deadlineMs });
   const answer = (msg: Msg, reply: SyscallReply | Promise<SyscallReply> | undefined) => {
-    if (reply instanceof Promise) reply.then((r) => msg.respond(encodeReply(r)));
-    else if (reply !== undefined) msg.respond(encodeReply(reply));
+    if (reply instanceof Promise) reply.then((r) => door.respond(msg, encodeReply(r)));
+    else if (reply !== undefined) door.respond(msg, encodeReply(reply));
   };
 
   function onSyscall(msg: ServiceMsg): void {
@@ -89,14 +97,16 @@ export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Pro
     // Not a process's subject (only reachable on an open bus): ESRCH, but only to an inbox.
     if (pid === 0) return void (msg.reply.startsWith("_INBOX.") && msg.respond(encodeResult(-E.ESRCH)));
     if (!guard.fromProcess(pid, msg.reply, msg.subject)) return;
-    if (frameType(msg.data) === FRAME_TYPE.BATCH_REQUEST) {
-      const entries = decodeBatch(msg.data);
+    const data = door.take(msg);
+    if (data === undefined) return; // a piece or a fetch, answered by the door
+    if (frameType(data) === FRAME_TYPE.BATCH_REQUEST) {
+      const entries = decodeBatch(data);
       if (typeof entries === "number") return void msg.respond(encodeResult(entries));
-      return void deliverBatch(delivery, pid, entries).then((replies) => msg.respond(encodeBatchReply(replies.map(encodeReply))));
+      return void deliverBatch(delivery, pid, entries).then((replies) => door.respond(msg, encodeBatchReply(replies.map(encodeReply))));
     }
-    const request = decodeRequest(msg.data);
+    const request = decodeRequest(data);
     if (typeof request === "number") return void msg.respond(encodeResult(request));
-    answer(msg, deliver(delivery, pid, request, msg));
+    answer(msg, deliver(delivery, pid, request, { msg, data }));
   }
 
   const svc = await new Svcm(nc).add({
@@ -118,6 +128,24 @@ export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Pro
     },
   };
 }
+
+/** A call as the kernel's edge received it: the message (for its reply subject) and the whole frame. */
+interface Incoming {
+  msg: Msg;
+  data: Uint8Array;
+}
+
+/**
+ * Can the routed call and its largest possible reply each travel as one message (the reply is
+ * bounded by what the call may move, in or out)? Reply forwarding needs both: the server's reply goes to the caller, who could fetch the rest of a
+ * large one only from the kernel.
+ */
+function fitsOneMessage(kernel: Kernel, request: SyscallRequest, routed: Uint8Array): boolean {
+  return routed.length <= PIECE_BYTES && REPLY_HEADER_BOUND + transferBytes(request, kernel.registry.definition(request.nr)) <= PIECE_BYTES;
+}
+
+/** A reply frame's bytes besides its buffers: header and a descriptor per argument. */
+const REPLY_HEADER_BOUND = 16 + 8 * 6;
 
 /**
  * Kernel events as NATS messages, for servers in other processes: a process's end, its

@@ -118,8 +118,9 @@ export function frameFuzzer(seed: number): FrameFuzzer {
       const batch = encodeBatch(Array.from({ length: 1 + int(12) }, () => (int(2) ? pick(CORPUS) : mutate(pick(CORPUS)))));
       return int(3) === 0 ? mutate(batch) : batch;
     }
-    // Around the size limit: just under (a real frame padded) and just over.
-    const size = int(2) ? LIMITS.MAX_FRAME + 1 + int(4000) : LIMITS.MAX_FRAME - int(4000);
+    // Around one message's size (a larger frame travels as pieces, tests/whole-xfer.test.ts):
+    // just under (a real frame padded) and just over.
+    const size = int(2) ? LIMITS.MAX_MESSAGE + 1 + int(4000) : LIMITS.MAX_MESSAGE - int(4000);
     const f = new Uint8Array(size);
     f.set(pick(CORPUS).subarray(0, 12));
     return f;

@@ -1,0 +1,277 @@
+/**
+ * Frames larger than one NATS message, carried as pieces (docs/abi.md, "Pieces").
+ *
+ * A frame (one call, or its reply) may be up to LIMITS.MAX_FRAME, but NATS carries at most its
+ * max_payload in one message. Rather than make every handler and the kernel's routing and strace
+ * deal in fragments, the transport cuts a large frame into pieces and puts it back together at
+ * the door that decodes frames: handlers see one whole frame, as before.
+ *
+ * Request: pieces 0..k−2 go as requests on the call's own subject, each with a Natix-Piece header
+ * and each answered by an empty ack; the last piece goes the same way and is answered by the
+ * call's reply. The subject carries the caller's pid (natix.sys.<pid>, natix.srv.<name>.<pid>),
+ * and only process <pid> may publish there, so assemblies are keyed by (subject, transfer id) and
+ * nobody can inject into another's transfer. Pieces are sent one after another, so they arrive
+ * in order; one that breaks the rules is answered with a Natix-Error header and an errno reply,
+ * and its assembly is dropped. Nothing runs until the last piece is in: a sender that loses a
+ * piece (a server killed part-way) sends the whole frame again under a new id, and the first
+ * attempt can never apply.
+ *
+ * Reply: a reply over one message is answered with its first piece and a Natix-Reply header
+ * announcing the total; the rest stay staged at the door until fetched (Natix-Fetch requests on
+ * the same subject, one piece each) or until the deadline.
+ *
+ * A transfer must reach one instance: servers that hold state (vfs, mem) run one; a replicated
+ * server's calls (hello) are small and never travel as pieces.
+ */
+import { headers, type Msg, type MsgHdrs, type NatsConnection } from "@nats-io/transport-node";
+import { randomBytes } from "node:crypto";
+import { LIMITS } from "../kernel-core/abi/limits.js";
+import { encodeResult } from "../kernel-core/abi/frame.js";
+import { E } from "../kernel-core/errno.js";
+import { classifyRequestError } from "./nats-errors.js";
+
+/** A request piece: `<id> <index> <count> <total>`. */
+export const PIECE_HEADER = "Natix-Piece";
+/** The first piece of a large reply: `<id> <total>`. */
+export const REPLY_HEADER = "Natix-Reply";
+/** A request for the staged piece of a reply at `<offset>`: `<id> <offset>`. */
+export const FETCH_HEADER = "Natix-Fetch";
+/** A refused piece or fetch: `<errno>`; the body is a reply frame with −errno. */
+export const ERROR_HEADER = "Natix-Error";
+
+/** Bytes of every piece but the last. */
+export const PIECE_BYTES = LIMITS.MAX_MESSAGE;
+
+const EMPTY = new Uint8Array(0);
+const ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+const newId = () => randomBytes(9).toString("base64url");
+const piecesOf = (total: number) => Math.ceil(total / PIECE_BYTES);
+const pieceSize = (total: number, index: number) => Math.min(PIECE_BYTES, total - index * PIECE_BYTES);
+
+/** A message a door answers: a core NATS message or a service's. */
+export interface DoorMsg {
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly headers?: MsgHdrs;
+  respond(data?: Uint8Array, opts?: { headers?: MsgHdrs }): boolean;
+}
+
+function header(name: string, value: string): MsgHdrs {
+  const h = headers();
+  h.set(name, value);
+  return h;
+}
+
+/** A refusal: the errno in a header (so a sender tells it from an ack) and as a reply frame. */
+function refuse(msg: DoorMsg, errno: number): void {
+  msg.respond(encodeResult(-errno), { headers: header(ERROR_HEADER, String(errno)) });
+}
+
+/** Is it a piece of a request, or a fetch of a reply's (rather than a whole frame)? */
+export function isPieceMessage(msg: DoorMsg): boolean {
+  const h = msg.headers;
+  return h !== undefined && (h.has(PIECE_HEADER) || h.has(FETCH_HEADER));
+}
+
+// ---- the sender's side -------------------------------------------------------------------
+
+/** Thrown when a reply's pieces could not be fetched: the call ran, so it must not be sent again. */
+export class LostReply extends Error {}
+
+/**
+ * One request of any size, and its whole reply. Rejects as nc.request does (no responders,
+ * timeout) while nothing can have run — before the last piece is answered — so a resend is safe;
+ * once the reply has begun it resolves, with an errno reply if the rest cannot be fetched.
+ */
+export async function exchange(nc: NatsConnection, subject: string, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+  const until = performance.now() + timeoutMs;
+  const left = () => Math.max(1, Math.ceil(until - performance.now()));
+  let reply: Msg;
+  if (payload.length <= PIECE_BYTES) reply = await nc.request(subject, payload, { timeout: timeoutMs });
+  else {
+    const id = newId();
+    const count = piecesOf(payload.length);
+    for (let i = 0; ; i++) {
+      const piece = payload.subarray(i * PIECE_BYTES, i * PIECE_BYTES + pieceSize(payload.length, i));
+      reply = await nc.request(subject, piece, { timeout: left(), headers: header(PIECE_HEADER, `${id} ${i} ${count} ${payload.length}`) });
+      if (i === count - 1 || reply.headers?.has(ERROR_HEADER)) break;
+    }
+  }
+  if (reply.headers?.has(ERROR_HEADER)) return reply.data;
+  const announced = reply.headers?.get(REPLY_HEADER);
+  return announced ? fetchRest(nc, subject, reply.data, announced, left) : reply.data;
+}
+
+/** The rest of a reply announced as `<id> <total>`, one piece per request. */
+async function fetchRest(nc: NatsConnection, subject: string, first: Uint8Array, announced: string, left: () => number): Promise<Uint8Array> {
+  const [id, totalText] = announced.split(" ");
+  const total = Number(totalText);
+  if (!ID.test(id ?? "") || !Number.isSafeInteger(total) || total > LIMITS.MAX_FRAME || first.length !== pieceSize(total, 0) || total <= PIECE_BYTES) {
+    return encodeResult(-E.EIO);
+  }
+  const whole = new Uint8Array(total);
+  whole.set(first);
+  for (let at = first.length; at < total; ) {
+    let m: Msg;
+    try {
+      m = await nc.request(subject, EMPTY, { timeout: left(), headers: header(FETCH_HEADER, `${id} ${at}`) });
+    } catch (err) {
+      return encodeResult(classifyRequestError(err) === "timeout" ? -E.ETIMEDOUT : -E.EIO);
+    }
+    if (m.headers?.has(ERROR_HEADER) || m.data.length !== pieceSize(total, at / PIECE_BYTES)) return encodeResult(-E.EIO);
+    whole.set(m.data, at);
+    at += m.data.length;
+  }
+  return whole;
+}
+
+// ---- the receiver's side -----------------------------------------------------------------
+
+export interface PieceDoorOptions {
+  /** How long an assembly or a staged reply is kept after its last piece: the call's deadline. */
+  ttlMs: number;
+  /** Transfers one subject may have under way at once, each way. */
+  perSubject?: number;
+  /** Bytes the door holds at most, assemblies and staged replies together. */
+  maxHeldBytes?: number;
+}
+
+interface Held {
+  readonly subject: string;
+  bytes: number;
+  timer: NodeJS.Timeout;
+}
+interface Assembly extends Held {
+  readonly total: number;
+  readonly parts: Uint8Array[];
+}
+interface Staged extends Held {
+  readonly frame: Uint8Array;
+}
+
+/**
+ * Reassembles the pieces of requests and stages large replies, for one door (a server's or the
+ * kernel's). `take` is called with every message after the reply-subject check; `respond` with
+ * every reply frame.
+ */
+export class PieceDoor {
+  private readonly assemblies = new Map<string, Assembly>();
+  private readonly staged = new Map<string, Staged>();
+  private readonly perSubject: number;
+  private readonly maxHeld: number;
+  private held = 0;
+
+  constructor(private readonly opts: PieceDoorOptions) {
+    this.perSubject = opts.perSubject ?? 8;
+    this.maxHeld = opts.maxHeldBytes ?? 4 * LIMITS.MAX_FRAME;
+  }
+
+  /**
+   * The whole frame `msg` completes — its data when it is no piece at all — or undefined when it
+   * was a piece or a fetch, already answered here.
+   */
+  take(msg: DoorMsg): Uint8Array | undefined {
+    const h = msg.headers;
+    if (h === undefined) return msg.data;
+    const fetch = h.get(FETCH_HEADER);
+    if (fetch) return void this.fetch(msg, fetch);
+    const piece = h.get(PIECE_HEADER);
+    return piece ? this.piece(msg, piece) : msg.data;
+  }
+
+  /** Answers with `frame`, as pieces when it is over one message (or ENOMEM when the door is full). */
+  respond(msg: DoorMsg, frame: Uint8Array): void {
+    if (frame.length <= PIECE_BYTES) return void msg.respond(frame);
+    if (this.countOn(this.staged, msg.subject) >= this.perSubject || this.held + frame.length > this.maxHeld) {
+      return void msg.respond(encodeResult(-E.ENOMEM));
+    }
+    const id = newId();
+    const key = `${msg.subject} ${id}`;
+    this.staged.set(key, { subject: msg.subject, frame, bytes: frame.length, timer: this.expire(this.staged, key) });
+    this.held += frame.length;
+    msg.respond(frame.subarray(0, PIECE_BYTES), { headers: header(REPLY_HEADER, `${id} ${frame.length}`) });
+  }
+
+  /** Bytes held now (assemblies and staged replies), for tests and metrics. */
+  get heldBytes(): number {
+    return this.held;
+  }
+
+  private piece(msg: DoorMsg, value: string): Uint8Array | undefined {
+    const [id, ...numbers] = value.split(" ");
+    const [index, count, total] = numbers.map(Number);
+    if (!ID.test(id ?? "") || numbers.length !== 3 || ![index, count, total].every(Number.isSafeInteger)) return void refuse(msg, E.EINVAL);
+    const key = `${msg.subject} ${id}`;
+    const fail = (errno: number) => {
+      this.drop(this.assemblies, key);
+      refuse(msg, errno);
+      return undefined;
+    };
+    // Every check comes before anything is kept: a claimed total costs nothing until it arrives.
+    if (total > LIMITS.MAX_FRAME) return fail(E.E2BIG);
+    if (total <= PIECE_BYTES || count !== piecesOf(total) || index >= count || msg.data.length !== pieceSize(total, index)) return fail(E.EINVAL);
+    let a = this.assemblies.get(key);
+    if (index === 0) {
+      if (a !== undefined) return fail(E.EINVAL);
+      if (this.countOn(this.assemblies, msg.subject) >= this.perSubject) return fail(E.EAGAIN);
+      a = { subject: msg.subject, total, parts: [], bytes: 0, timer: this.expire(this.assemblies, key) };
+      this.assemblies.set(key, a);
+    } else if (a === undefined || a.total !== total || a.parts.length !== index) return fail(E.EINVAL);
+    else this.refresh(this.assemblies, key, a);
+    if (this.held + msg.data.length > this.maxHeld) return fail(E.ENOMEM);
+    a.parts.push(msg.data);
+    a.bytes += msg.data.length;
+    this.held += msg.data.length;
+    if (index < count - 1) return void msg.respond(EMPTY);
+    this.drop(this.assemblies, key);
+    const whole = new Uint8Array(total);
+    let at = 0;
+    for (const part of a.parts) {
+      whole.set(part, at);
+      at += part.length;
+    }
+    return whole;
+  }
+
+  private fetch(msg: DoorMsg, value: string): void {
+    const [id, offsetText, extra] = value.split(" ");
+    const offset = Number(offsetText);
+    if (!ID.test(id ?? "") || extra !== undefined || !Number.isSafeInteger(offset)) return refuse(msg, E.EINVAL);
+    const key = `${msg.subject} ${id}`;
+    const s = this.staged.get(key);
+    // Keyed by subject too: another process's transfer id names nothing here.
+    if (s === undefined) return refuse(msg, E.ENOENT);
+    if (offset <= 0 || offset % PIECE_BYTES !== 0 || offset >= s.frame.length) return refuse(msg, E.EINVAL);
+    const end = Math.min(offset + PIECE_BYTES, s.frame.length);
+    msg.respond(s.frame.subarray(offset, end));
+    if (end === s.frame.length) this.drop(this.staged, key);
+    else this.refresh(this.staged, key, s);
+  }
+
+  private expire(map: Map<string, Held>, key: string): NodeJS.Timeout {
+    const timer = setTimeout(() => this.drop(map, key), this.opts.ttlMs);
+    timer.unref();
+    return timer;
+  }
+
+  /** A transfer that is moving is kept: its time counts from its last piece. */
+  private refresh(map: Map<string, Held>, key: string, entry: Held): void {
+    clearTimeout(entry.timer);
+    entry.timer = this.expire(map, key);
+  }
+
+  private drop(map: Map<string, Held>, key: string): void {
+    const entry = map.get(key);
+    if (entry === undefined) return;
+    clearTimeout(entry.timer);
+    map.delete(key);
+    this.held -= entry.bytes;
+  }
+
+  private countOn(map: Map<string, Held>, subject: string): number {
+    let n = 0;
+    for (const entry of map.values()) if (entry.subject === subject) n++;
+    return n;
+  }
+}
