@@ -73,14 +73,25 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     for (let k = 0; k < o.kills && (performance.now() - started) / 1000 < o.durationS; k++) {
       await sleep(1200 + random() * 1300);
       const at = performance.now();
-      if (o.fault === "crash") nc.publish(faultSubject(o.target), "");
-      else sys.supervisor.child(process)?.kill("SIGKILL");
+      // The fault counts from the moment it is dealt, but the target is back only with a call
+      // that started after its process died: an injected crash takes effect when the message
+      // arrives, and a call answered in between proves nothing.
+      const victim = sys.supervisor.child(process);
+      const died = new Promise<number>((r) => (victim ? victim.once("exit", () => r(performance.now())) : r(at)));
+      let deathAt: number | undefined;
+      for (let attempt = 0; deathAt === undefined && attempt < 5; attempt++) {
+        // A fault published while the target's process is still starting reaches nobody: again.
+        if (o.fault === "crash") nc.publish(faultSubject(o.target), "");
+        else victim?.kill("SIGKILL");
+        deathAt = await Promise.race([died, sleep(2000).then(() => undefined)]);
+      }
       killTimes.push(at);
       // Back when a call that needs it succeeds again (the supervisor restarts it).
       let back: number | undefined;
+      const since = deathAt ?? at;
       while (back === undefined && performance.now() - at < 60_000) {
         await sleep(20);
-        back = rec.firstSuccessAfter(at, (c) => c.t0 > at && needsTarget(c.needs))?.t1;
+        back = rec.firstSuccessAfter(at, (c) => c.t0 > since && needsTarget(c.needs))?.t1;
       }
       const recovered = (back ?? performance.now()) - at;
       recoveries.push(recovered);
