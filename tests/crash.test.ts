@@ -153,8 +153,17 @@ describe("crash consistency (embedded): kill -9 of the program that holds the ke
         stdio: ["ignore", "pipe", "inherit"],
       });
       let out = "";
-      child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-      await sleep(600 + random() * 600);
+      // Killed at a random moment once it writes (not a fixed time from its start: how long a
+      // node process takes to start and mount is the machine's business, not the journal's).
+      const writing = new Promise<void>((resolve) => {
+        child.stdout!.on("data", (d: Buffer) => {
+          out += d.toString();
+          if (/^ack \d+$/m.test(out)) resolve();
+        });
+        child.once("exit", () => resolve());
+      });
+      await Promise.race([writing, sleep(20_000)]);
+      await sleep(random() * 600);
       child.kill("SIGKILL");
       await new Promise((r) => child.once("exit", r));
       for (const m of out.matchAll(/^ack (\d+)$/gm)) acked.add(Number(m[1]));
