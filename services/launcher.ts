@@ -62,6 +62,12 @@ export interface SystemOptions {
 /** The components that have a warm standby unless told otherwise: the disk driver. */
 export const DEFAULT_STANDBY: readonly string[] = ["blk"];
 
+/** A --standby option as the CLI and the chaos runner take it: NAME,NAME (repeatable), or none. */
+export function standbyList(items: readonly string[]): string[] {
+  const names = items.flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
+  return names.length === 1 && names[0] === "none" ? [] : names;
+}
+
 export interface RunningSystem {
   readonly natsUrl: string;
   readonly mode: Mode;

@@ -145,6 +145,11 @@ export class Supervisor {
     return child;
   }
 
+  /** The wait before the next start after `deaths` quick deaths in a row: doubling, capped. */
+  private backoff(deaths: number): number {
+    return Math.min(this.t.maxBackoffMs, this.t.backoffMs * 2 ** deaths);
+  }
+
   private label(inst: Instance, pid = inst.child?.pid): string {
     return `${inst.spec.name}${inst.spec.replicas > 1 ? `#${inst.replica}` : ""} (pid ${pid})`;
   }
@@ -169,7 +174,7 @@ export class Supervisor {
     inst.standby = undefined;
     if (this.stopping || this.hold || inst.state === "stopped" || inst.state === "failed") return;
     inst.standbyDeaths++;
-    const delay = Math.min(this.t.maxBackoffMs, this.t.backoffMs * 2 ** inst.standbyDeaths);
+    const delay = this.backoff(inst.standbyDeaths);
     this.log.warn(`rs: ${inst.spec.name} standby (pid ${child.pid}) died (${how}); starting another in ${delay} ms`);
     this.scheduleStandby(inst, delay);
   }
@@ -218,7 +223,7 @@ export class Supervisor {
       inst.standby.child.kill("SIGKILL");
       inst.standby = undefined;
     }
-    const delay = inst.quickDeaths === 0 ? this.t.restartMs : Math.min(this.t.maxBackoffMs, this.t.backoffMs * 2 ** inst.quickDeaths);
+    const delay = inst.quickDeaths === 0 ? this.t.restartMs : this.backoff(inst.quickDeaths);
     inst.state = "backoff";
     this.log.info(`rs: ${label} died (${how}); restarting in ${delay} ms`);
     inst.timer = setTimeout(() => {

@@ -8,6 +8,7 @@
 import { parseArgs } from "node:util";
 import { writeFileSync } from "node:fs";
 import { runChaos, TARGETS, type Target } from "./run.js";
+import { standbyList } from "../launcher.js";
 import { markdown } from "./report.js";
 import { ROUTING_MODES, type RoutingMode } from "../../kernel-core/kernel.js";
 
@@ -33,7 +34,7 @@ if (values.mode !== "micro" && values.mode !== "mono") fail("--mode is micro or 
 if (!ROUTING_MODES.includes(values.routing as RoutingMode)) fail(`--routing is one of ${ROUTING_MODES.join(", ")}`);
 if (!TARGETS.includes(values.target as Target)) fail(`--target is one of ${TARGETS.join(", ")}`);
 if (values.fault !== "kill" && values.fault !== "crash") fail("--fault is kill or crash");
-const standby = values.standby === undefined ? undefined : values.standby === "none" ? [] : values.standby.split(",").map((s) => s.trim());
+const standby = values.standby === undefined ? undefined : standbyList([values.standby]);
 if (standby?.some((s) => !TARGETS.includes(s as Target))) fail(`--standby takes components (${TARGETS.join(", ")}) or none`);
 const kills = Number(values.kills);
 if (!Number.isInteger(kills) || kills < 1) fail("--kills is a positive integer");

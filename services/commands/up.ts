@@ -11,7 +11,7 @@
  * and natix up exits 1 naming `natix fsck`.
  */
 import { parseArgs } from "node:util";
-import { startSystem, type Mode } from "../launcher.js";
+import { standbyList, startSystem, type Mode } from "../launcher.js";
 import { ROUTING_MODES, type RoutingMode } from "../../kernel-core/kernel.js";
 import { DISK_MIB, MICRO_COMPONENTS, parseSizeMiB } from "../../system/server-catalog.js";
 
@@ -86,8 +86,7 @@ export class UsageError extends Error {}
 
 /** --standby blk,hello (or none): components of micro mode that get a warm standby. */
 function standbyOf(items: string[], mode: Mode): string[] {
-  const names = items.flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
-  if (names.length === 1 && names[0] === "none") return [];
+  const names = standbyList(items);
   const known = MICRO_COMPONENTS.map((c) => c.name);
   for (const n of names) if (!known.includes(n)) throw new UsageError(`--standby takes components of micro mode (${known.join(", ")}) or none, not ${n}`);
   if (mode !== "micro" && names.length > 0) throw new UsageError("--standby is for micro mode: in mono mode the kernel process holds every component");
