@@ -2,55 +2,55 @@
  * The natix command line: up, run, demo, strace, dmesg, ps, insmod, rmmod, lsmod, fsck, mkfs,
  * keys, gateway, kill, restart.
  */
-import { up, usage as upUsage, UsageError } from "./commands/up.js";
-import { run, usage as runUsage } from "./commands/run.js";
-import { demo } from "./commands/demo.js";
-import { fsck, usage as fsckUsage } from "./commands/fsck.js";
-import { dmesg, usage as dmesgUsage } from "./commands/dmesg.js";
-import { ps, usage as psUsage } from "./commands/ps.js";
-import { insmod, rmmod, lsmod, usages as moduleUsages } from "./commands/modules.js";
-import { strace, usage as straceUsage } from "./commands/strace.js";
-import { kill, restart, usages as rsUsages } from "./commands/services.js";
-import { keys, usage as keysUsage } from "./commands/keys.js";
-import { mkfsCommand, usage as mkfsUsage } from "./commands/mkfs.js";
-import { gateway, usage as gatewayUsage } from "./commands/gateway.js";
-import { component, health, usages as componentUsages } from "./commands/component.js";
+import { UsageError } from "./commands/usage-error.js";
 
-const COMMANDS: Record<string, { usage: string; main: (argv: string[]) => Promise<number> }> = {
-  up: { usage: upUsage, main: up },
-  run: { usage: runUsage, main: run },
-  demo: { usage: "natix demo", main: () => demo() },
-  fsck: { usage: fsckUsage, main: fsck },
-  mkfs: { usage: mkfsUsage, main: mkfsCommand },
-  keys: { usage: keysUsage, main: keys },
-  gateway: { usage: gatewayUsage, main: gateway },
-  component: { usage: componentUsages.component, main: component },
-  health: { usage: componentUsages.health, main: health },
-  dmesg: { usage: dmesgUsage, main: dmesg },
-  ps: { usage: psUsage, main: ps },
-  insmod: { usage: moduleUsages.insmod, main: insmod },
-  rmmod: { usage: moduleUsages.rmmod, main: rmmod },
-  lsmod: { usage: moduleUsages.lsmod, main: lsmod },
-  strace: { usage: straceUsage, main: strace },
-  kill: { usage: rsUsages.kill, main: kill },
-  restart: { usage: rsUsages.restart, main: restart },
+interface Command {
+  usage: string;
+  main: (argv: string[]) => Promise<number>;
+}
+
+/**
+ * Each command's module is loaded when that command runs: a component's container or a health
+ * check starts without loading the gateway's web server or the launcher (half a second of a busy
+ * machine's time that a restarted driver would otherwise spend before it serves).
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  up: async () => { const m = await import("./commands/up.js"); return { usage: m.usage, main: m.up }; },
+  run: async () => { const m = await import("./commands/run.js"); return { usage: m.usage, main: m.run }; },
+  demo: async () => { const m = await import("./commands/demo.js"); return { usage: "natix demo", main: () => m.demo() }; },
+  fsck: async () => { const m = await import("./commands/fsck.js"); return { usage: m.usage, main: m.fsck }; },
+  mkfs: async () => { const m = await import("./commands/mkfs.js"); return { usage: m.usage, main: m.mkfsCommand }; },
+  keys: async () => { const m = await import("./commands/keys.js"); return { usage: m.usage, main: m.keys }; },
+  gateway: async () => { const m = await import("./commands/gateway.js"); return { usage: m.usage, main: m.gateway }; },
+  component: async () => { const m = await import("./commands/component.js"); return { usage: m.usages.component, main: m.component }; },
+  health: async () => { const m = await import("./commands/component.js"); return { usage: m.usages.health, main: m.health }; },
+  dmesg: async () => { const m = await import("./commands/dmesg.js"); return { usage: m.usage, main: m.dmesg }; },
+  ps: async () => { const m = await import("./commands/ps.js"); return { usage: m.usage, main: m.ps }; },
+  insmod: async () => { const m = await import("./commands/modules.js"); return { usage: m.usages.insmod, main: m.insmod }; },
+  rmmod: async () => { const m = await import("./commands/modules.js"); return { usage: m.usages.rmmod, main: m.rmmod }; },
+  lsmod: async () => { const m = await import("./commands/modules.js"); return { usage: m.usages.lsmod, main: m.lsmod }; },
+  strace: async () => { const m = await import("./commands/strace.js"); return { usage: m.usage, main: m.strace }; },
+  kill: async () => { const m = await import("./commands/services.js"); return { usage: m.usages.kill, main: m.kill }; },
+  restart: async () => { const m = await import("./commands/services.js"); return { usage: m.usages.restart, main: m.restart }; },
 };
 
-function help(): string {
-  return ["usage:", ...Object.values(COMMANDS).map((c) => `  ${c.usage}`)].join("\n") + "\n";
+async function help(): Promise<string> {
+  const commands = await Promise.all(Object.values(COMMANDS).map((load) => load()));
+  return ["usage:", ...commands.map((c) => `  ${c.usage}`)].join("\n") + "\n";
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
-    process.stdout.write(help());
+    process.stdout.write(await help());
     return name === undefined ? 2 : 0;
   }
-  const command = COMMANDS[name];
-  if (command === undefined) {
-    process.stderr.write(`natix: unknown command ${JSON.stringify(name)}\n${help()}`);
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (load === undefined) {
+    process.stderr.write(`natix: unknown command ${JSON.stringify(name)}\n${await help()}`);
     return 2;
   }
+  const command = await load();
   try {
     return await command.main(rest);
   } catch (err) {

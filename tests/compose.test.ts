@@ -66,13 +66,13 @@ describe.skipIf(!DOCKER && !REQUIRED)("docker compose, local images, host networ
 
   it("every component is a healthy container of its own; the gateway answers /healthz", async () => {
     // The gateway is last: nothing waits for its health, so up -d may return before it is.
-    await expect.poll(async () => (await compose(["ps"])).stdout.match(/gateway[-_]1 .*\(healthy\)/) !== null, { timeout: 60_000, interval: 1000 }).toBe(true);
+    await expect.poll(async () => (await compose(["ps"])).stdout.match(/gateway[-_]1 .*\(healthy\)/) !== null, { timeout: 90_000, interval: 1000 }).toBe(true);
     const ps = await compose(["ps"]);
     for (const name of ["nats", "kernel", "vfs", "blk", "mem", "hello", "tty", "gateway"]) expect(ps.stdout).toMatch(new RegExp(`${name}[-_]1 .*\\(healthy\\)`));
     const health = await fetch(`${HTTP}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: "ok" });
-  });
+  }, 120_000);
 
   it("docker compose run --rm natix run examples/ex11_2.mjs Kam prints the chapter's line", async () => {
     const r = await compose(["run", "--rm", "natix", "run", "examples/ex11_2.mjs", "Kam"]);

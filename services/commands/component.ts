@@ -12,7 +12,7 @@ import { connectNats } from "../../transport/nats-connect.js";
 import { INBOX, serviceName } from "../../kernel-core/abi/subjects.js";
 import { SERVERS } from "../../system/server-catalog.js";
 import { natsUrlFrom } from "./target.js";
-import { UsageError } from "./up.js";
+import { UsageError } from "./usage-error.js";
 
 export const usages = { component: "natix component kernel|vfs|mem|hello|tty|blk|mono|gateway", health: "natix health NAME" };
 

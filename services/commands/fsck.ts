@@ -7,7 +7,7 @@ import { join } from "node:path";
 import pino from "pino";
 import { openImage, IMAGE_NAME } from "../../servers/blk/image.js";
 import { fsck as check } from "../../servers/fs/fsck.js";
-import { UsageError } from "./up.js";
+import { UsageError } from "./usage-error.js";
 
 export const usage = "natix fsck DIR | --data DIR";
 

@@ -10,7 +10,7 @@ import { findCredentials } from "../../transport/credentials.js";
 import { createLogger } from "../../system/logger.js";
 import { startGateway } from "../gateway/start.js";
 import { TARGET_OPTIONS, natsUrlFrom, useCreds } from "./target.js";
-import { UsageError } from "./up.js";
+import { UsageError } from "./usage-error.js";
 
 export const usage = "natix gateway [--nats URL] [--creds FILE] [--host HOST] [--port PORT]";
 

@@ -10,7 +10,7 @@ import { generateKeys, hasKeys, loadOrCreateKeys, saveKeys } from "../bus/keys.j
 import { credsText, mintUser, operatorModeConfig } from "../bus/account.js";
 import { grantOf, roleOfComponent, type RoleName } from "../../kernel-core/bus-roles.js";
 import { readdirSync, statSync } from "node:fs";
-import { UsageError } from "./up.js";
+import { UsageError } from "./usage-error.js";
 
 export const usage = "natix keys init DIR | natix keys provision ROOT";
 

@@ -11,7 +11,7 @@ import { createLogger } from "../../system/logger.js";
 import { IMAGE_NAME } from "../../servers/blk/image.js";
 import { makeFilesystem, superblockProblem, unmountableMessage } from "../../system/disk.js";
 import { DISK_MIB, diskSizeMiB, parseSizeMiB } from "../../system/server-catalog.js";
-import { UsageError } from "./up.js";
+import { UsageError } from "./usage-error.js";
 
 export const usage = "natix mkfs DIR [--size SIZE] [--force | --if-missing]   (SIZE: MiB, or 64M, 2G, ...)";
 

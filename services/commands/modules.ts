@@ -11,7 +11,7 @@ import { SUBJECTS } from "../../kernel-core/abi/subjects.js";
 import { O } from "../../kernel-core/abi/fcntl.js";
 import { resolveModule } from "../../system/modules.js";
 import { TARGET_OPTIONS, natsUrlFrom, useCreds } from "./target.js";
-import { UsageError } from "./up.js";
+import { UsageError } from "./usage-error.js";
 
 export const usages = {
   insmod: "natix insmod PATH|NAME [--nats URL] [--creds FILE]",

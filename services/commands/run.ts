@@ -13,7 +13,7 @@ import { resolve as resolvePath } from "node:path";
 import { pathToFileURL } from "node:url";
 import { connect, type ConnectOptions } from "../../client-libc/connect.js";
 import { setCurrentProcess } from "../../client-libc/current.js";
-import { UsageError } from "./up.js";
+import { UsageError } from "./usage-error.js";
 
 export const usage = "natix run [--nats URL | --embedded [--data DIR]] [--creds FILE] [--uid N] [--gid N] PROGRAM [ARGS...]";
 

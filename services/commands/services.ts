@@ -9,7 +9,7 @@ import { connectNats } from "../../transport/nats-connect.js";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { killService, restartService } from "../nats/service-control.js";
 import { TARGET_OPTIONS, natsUrlFrom, useCreds } from "./target.js";
-import { UsageError } from "./up.js";
+import { UsageError } from "./usage-error.js";
 
 export const usages = {
   kill: "natix kill SERVICE [--signal KILL] [--replica N] [--nats URL] [--creds FILE]",

@@ -16,7 +16,7 @@ import { connect } from "../../client-libc/connect.js";
 import { SUBJECTS } from "../../kernel-core/abi/subjects.js";
 import { createEmbeddedSystem } from "../../system/embedded.js";
 import { runProgram } from "./run.js";
-import { UsageError } from "./up.js";
+import { UsageError } from "./usage-error.js";
 
 export const usage =
   "natix strace [-f] [-o FILE] [-s STRSIZE] [-a COLUMN] [--nats URL [--creds FILE] | --embedded [--data DIR]] (PROGRAM [ARGS...] | -p PID)";

@@ -3,7 +3,7 @@
  * NATIX_CREDS, or the administrator's credentials `natix up` left for that URL in the per-user
  * runtime directory — see transport/credentials.ts).
  */
-import { UsageError } from "./up.js";
+import { UsageError } from "./usage-error.js";
 
 export function natsUrlFrom(value: string | undefined): string {
   const url = value ?? process.env.NATS_URL;

@@ -14,6 +14,9 @@ import { parseArgs } from "node:util";
 import { standbyList, startSystem, type Mode } from "../launcher.js";
 import { ROUTING_MODES, type RoutingMode } from "../../kernel-core/kernel.js";
 import { DISK_MIB, MICRO_COMPONENTS, parseSizeMiB } from "../../system/server-catalog.js";
+import { UsageError } from "./usage-error.js";
+
+export { UsageError };
 
 export const usage =
   "natix up [--mode micro|mono] [--nats URL [--keys DIR]] [--data DIR] [--deadline-ms N] [--routing direct|forward|mediate] [--disk-size SIZE] [--replicas NAME=N] [--standby NAME,...|none] [--chaos] [--http PORT] [--log-level LEVEL]";
@@ -82,7 +85,6 @@ export async function up(argv: string[]): Promise<number> {
   return 0;
 }
 
-export class UsageError extends Error {}
 
 /** --standby blk,hello (or none): components of micro mode that get a warm standby. */
 function standbyOf(items: string[], mode: Mode): string[] {
