@@ -4,7 +4,10 @@
  * request began and ended. Several requests are in flight at once (log blocks, home blocks, a
  * sequential reader's read-ahead), yet no commit record is written before a flush that ended
  * after every log block it names was written, and no home block before a flush that ended after
- * the commit record was written. Read-ahead and write coalescing are checked by their bytes.
+ * the commit record was written. Blocks written in place (fresh blocks, not logged) are on disk
+ * before the record; a block a file had on disk and gave up in a transaction not yet installed is
+ * never written in place; a transaction is sealed between operations only. Read-ahead and write
+ * coalescing are checked by their bytes.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -71,10 +74,16 @@ const find = (events: Event[], from: number, pred: (e: Event) => boolean) => {
   return -1;
 };
 
-/** Checks the journal's order on a recorded trace; returns how many commits it saw. */
-function checkCommitOrder(events: Event[]): number {
+/**
+ * Checks the journal's order on a recorded trace; returns how many commits it saw, and how many
+ * writes of blocks written in place (fresh blocks, not logged) came before their commit record.
+ */
+function checkCommitOrder(events: Event[]): { commits: number; inPlace: number } {
   let commits = 0;
+  let inPlace = 0;
+  let lastCleared = -1;
   events.forEach((e, i) => {
+    if (e.at === "begin" && e.op === "write" && e.block === LOG_START && e.names?.length === 0) lastCleared = i;
     if (!(e.at === "begin" && e.op === "write" && e.block === LOG_START && e.names && e.names.length > 0)) return;
     commits++;
     const logged = e.names.length;
@@ -94,6 +103,16 @@ function checkCommitOrder(events: Event[]): number {
       const rewritten = find(events, flushBegin, (x) => x.op === "write" && x.block <= b && b < x.block + x.count && x.block !== LOG_START);
       expect(rewritten === -1 || rewritten > i, `log block ${b} is not written again before its commit record`).toBe(true);
     }
+    // Blocks written in place (outside the log, since the previous record was cleared) are on
+    // disk before the record that makes a file point at them: written before that same flush.
+    for (let k = lastCleared + 1; k < i; k++) {
+      const x = events[k];
+      if (!(x.at === "begin" && x.op === "write" && x.block > LOG_START + 1020)) continue;
+      inPlace++;
+      expect(e.names.some((b) => x.block <= b && b < x.block + x.count), `in-place block ${x.block} is not also logged`).toBe(false);
+      const ended = find(events, k, (y) => y.at === "end" && y.op === "write" && y.block === x.block && y.count === x.count);
+      expect(ended >= 0 && ended < flushBegin, `in-place block ${x.block} is written before the flush that precedes its commit record`).toBe(true);
+    }
     // Home blocks of this transaction wait for a flush that began after the record was written.
     const recordEnd = find(events, i, (x) => x.at === "end" && x.op === "write" && x.block === LOG_START);
     const durable = find(events, find(events, recordEnd, (x) => x.at === "begin" && x.op === "flush"), (x) => x.at === "end" && x.op === "flush");
@@ -106,13 +125,15 @@ function checkCommitOrder(events: Event[]): number {
     for (let k = i + 1; k < cleared; k++) {
       const x = events[k];
       if (x.at === "begin" && touchesHome(x)) expect(k, `home block ${x.block} after the commit is durable`).toBeGreaterThan(durable);
+      // Between the record and its clearing, only this transaction's logged blocks go home.
+      if (x.at === "begin" && x.op === "write" && x.block > LOG_START + 1020) expect(touchesHome(x), `block ${x.block} written after its commit record is one it names`).toBe(true);
       if (x.at === "end" && touchesHome(x)) lastHome = k;
     }
     expect(lastHome, "home blocks are written").toBeGreaterThan(durable);
     const homeFlush = find(events, lastHome, (x) => x.at === "begin" && x.op === "flush");
     expect(homeFlush >= 0 && find(events, homeFlush, (x) => x.at === "end" && x.op === "flush") < cleared, "a flush of the home blocks ends before the record is cleared").toBe(true);
   });
-  return commits;
+  return { commits, inPlace };
 }
 
 /** Pseudo-random bytes: a misplaced or stale block shows. */
@@ -174,8 +195,18 @@ describe("blk requests in flight over NATS keep the journal's order", () => {
       }
     }
     expect(await fs.sync()).toBe(0);
+    // The big file's blocks were fresh: written in place, not logged. Overwritten now, its
+    // blocks are a file's on disk, so they go through the log: more than one commit's worth.
+    const big = files[0];
+    big.data = pattern(big.data.length, 11);
+    const opened = await fs.open(root, ROOT_INO, big.path, O.WRONLY, 0, 0o022);
+    if (typeof opened === "number") throw new Error(`open: ${opened}`);
+    for (let at = 0; at < big.data.length; at += 512 * 1024) await fs.write(opened.ino, at, big.data.subarray(at, at + 512 * 1024), false);
+    expect(await fs.sync()).toBe(0);
     await fs.unmount();
-    expect(checkCommitOrder(events)).toBeGreaterThanOrEqual(2);
+    const order = checkCommitOrder(events);
+    expect(order.commits).toBeGreaterThanOrEqual(3);
+    expect(order.inPlace).toBeGreaterThan(0);
     // Some log writes really were in flight together (one began before another ended).
     const overlapping = events.some((e, i) => e.at === "begin" && e.op === "write" && events[i + 1]?.at === "begin" && events[i + 1]?.op === "write");
     expect(overlapping).toBe(true);
@@ -200,6 +231,138 @@ describe("blk requests in flight over NATS keep the journal's order", () => {
     expect(reads.some((e) => e.count > 12)).toBe(true);
     expect(reads.length).toBeLessThan(files[0].data.length / (48 * 1024));
     await again.unmount();
+  });
+});
+
+describe("a block freed by a transaction not yet installed is never written in place", () => {
+  it("a file's freed blocks, reused at once by another file, go through the log, not over the first file's bytes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "natix-reuse-"));
+    try {
+      await makeFilesystem(dir, 16, log);
+      const image = await openImage({ dataDir: dir });
+      const events: Event[] = [];
+      const fs = await FileSystem.mount(recording(image, events), { log, budgetMs: 5000 });
+      const create = async (path: string) => {
+        const opened = await fs.open(root, ROOT_INO, path, O.CREAT | O.WRONLY, 0o644, 0o022);
+        if (typeof opened === "number") throw new Error(`open ${path}: ${opened}`);
+        return opened.ino;
+      };
+      // A: fresh blocks, written in place (their block numbers read off the trace).
+      const a = await create("/a");
+      expect(await fs.write(a, 0, pattern(2 * 1024 * 1024, 3), false)).toMatchObject({ count: 2 * 1024 * 1024 });
+      expect(await fs.sync()).toBe(0);
+      const aBlocks = new Set<number>();
+      for (const e of events) if (e.at === "begin" && e.op === "write" && e.block > LOG_START + 1020) for (let b = e.block; b < e.block + e.count; b++) aBlocks.add(b);
+      expect(aBlocks.size).toBeGreaterThanOrEqual(512);
+      // The rest of the disk filled, so the only free blocks are the ones A gives up next.
+      const c = await create("/c");
+      for (let at = 0; ; at += 512 * 1024) {
+        const r = await fs.write(c, at, pattern(512 * 1024, at), false);
+        if (typeof r === "number" || r.count < 512 * 1024) break;
+      }
+      expect(await fs.sync()).toBe(0);
+      // A is truncated and B written in the same open transaction: B gets A's blocks.
+      events.length = 0;
+      expect(await fs.truncate(a, 0)).toBe(0);
+      const b = await create("/b");
+      const bData = pattern(1024 * 1024, 5);
+      expect(await fs.write(b, 0, bData, false)).toMatchObject({ count: 1024 * 1024 });
+      expect(await fs.sync()).toBe(0);
+      const record = events.findIndex((e) => e.at === "begin" && e.op === "write" && e.block === LOG_START && (e.names?.length ?? 0) > 0);
+      expect(record).toBeGreaterThan(0);
+      const named = new Set(events[record].names);
+      // Before the record: nothing of A's is overwritten (a crash there leaves A whole).
+      for (const e of events.slice(0, record)) {
+        if (!(e.at === "begin" && e.op === "write" && e.block > LOG_START + 1020)) continue;
+        for (let k = e.block; k < e.block + e.count; k++) expect(aBlocks.has(k), `A's block ${k} written before the commit record`).toBe(false);
+      }
+      // B really reused A's blocks, through the log.
+      expect([...named].filter((k) => aBlocks.has(k)).length).toBeGreaterThanOrEqual(256);
+      await fs.unmount();
+      expect((await fsck(image, log)).problems).toEqual([]);
+      await image.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("a transaction is sealed between operations, never in the middle of one", () => {
+  it("an fsync that waited for a commit under way seals after the write that waits for the disk half-way, not in its middle", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "natix-seal-"));
+    try {
+      await makeFilesystem(dir, 32, log);
+      const image = await openImage({ dataDir: dir });
+      const events: Event[] = [];
+      const recorded = recording(image, events);
+      // Reads of chosen blocks, and flushes, wait for their gates (a driver slow to answer them).
+      const gates = new Map<number, Promise<void>>();
+      let flushGate: Promise<void> | undefined;
+      const device: BlockDevice = {
+        ...recorded,
+        read: async (b, n) => {
+          for (let k = b; k < b + n; k++) await gates.get(k);
+          return recorded.read(b, n);
+        },
+        flush: async () => {
+          await flushGate;
+          return recorded.flush();
+        },
+      };
+      // Two files reaching their indirect block (file block 12 on), synced, then a fresh mount:
+      // nothing cached, so a write across blocks 11 and 12 dirties block 11 and then reads the
+      // indirect block from the device.
+      let fs = await FileSystem.mount(device, { log, budgetMs: 5000 });
+      const inos: number[] = [];
+      for (const path of ["/f", "/g"]) {
+        const opened = await fs.open(root, ROOT_INO, path, O.CREAT | O.WRONLY, 0o644, 0o022);
+        if (typeof opened === "number") throw new Error(`open: ${opened}`);
+        expect(await fs.write(opened.ino, 0, pattern(16 * 4096, opened.ino), false)).toMatchObject({ count: 16 * 4096 });
+        inos.push(opened.ino);
+      }
+      expect(await fs.sync()).toBe(0);
+      await fs.unmount();
+      fs = await FileSystem.mount(device, { log, budgetMs: 5000 });
+      for (const path of ["/f", "/g"]) expect(typeof (await fs.open(root, ROOT_INO, path, O.WRONLY, 0, 0o022))).not.toBe("number");
+      const [f, g] = inos;
+      const gInd = (await fs.core.inode(g)).indirect;
+      const across = (ino: number) => fs.write(ino, 11 * 4096, pattern(2 * 4096, 99), false);
+      // A commit under way (its first flush held back)...
+      let openFlush!: () => void;
+      flushGate = new Promise<void>((r) => (openFlush = r));
+      expect(await fs.write(f, 0, pattern(4096, 5), false)).toMatchObject({ count: 4096 });
+      const first = fs.sync();
+      await new Promise((r) => setTimeout(r, 20));
+      // ...an fsync that must wait for it, with f's write in the open transaction...
+      expect(await fs.write(f, 4096, pattern(4096, 6), false)).toMatchObject({ count: 4096 });
+      const second = fs.sync();
+      await new Promise((r) => setTimeout(r, 20));
+      // ...and g's write, which dirties g's block 11 and waits for g's indirect block.
+      let openG!: () => void;
+      gates.set(gInd, new Promise<void>((r) => (openG = r)));
+      events.length = 0;
+      const w2 = across(g);
+      await new Promise((r) => setTimeout(r, 50));
+      flushGate = undefined;
+      openFlush(); // the first commit ends; the second fsync may seal now — but not inside w2
+      await new Promise((r) => setTimeout(r, 100));
+      openG();
+      expect(await w2).toMatchObject({ count: 2 * 4096 });
+      expect(await first).toBe(0);
+      expect(await second).toBe(0);
+      expect(await fs.sync()).toBe(0);
+      // Every commit record holds all of w2 (g's blocks 11 and 12) or none of it.
+      const table = await fs.core.block(gInd);
+      const gBlocks = [(await fs.core.inode(g)).direct(11), new DataView(table.buffer, table.byteOffset).getUint32(0, true)];
+      const records = events.filter((e) => e.at === "begin" && e.op === "write" && e.block === LOG_START && (e.names?.length ?? 0) > 0);
+      expect(records.length).toBeGreaterThan(0);
+      for (const r of records) expect(gBlocks.filter((b) => r.names!.includes(b)).length, `a record holding half of a write: ${r.names}`).not.toBe(1);
+      await fs.unmount();
+      expect((await fsck(image, log)).problems).toEqual([]);
+      await image.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -43,7 +43,7 @@ export class FsCore {
     cacheBlocks = 8192,
   ) {
     this.cache = new BlockCache(dev, cacheBlocks);
-    this.journal = new Journal(dev, sb, this.cache, log);
+    this.journal = new Journal(dev, sb, this.cache, log, this.lock);
     this.blockHint = sb.dataStart;
   }
 
@@ -144,18 +144,20 @@ export class FsCore {
     this.dirty(blockNo, map);
   }
 
-  /** Allocates a data block; its cached contents start zeroed. */
-  async allocBlock(): Promise<number> {
+  /** Allocates a data block; its cached contents start zeroed, unless the caller puts a whole block next. */
+  async allocBlock(zeroed = true): Promise<number> {
     const b = await this.allocBit(this.sb.bmapStart, this.sb.totalBlocks, this.blockHint);
     if (b < 0) throw new NoSpaceError("blocks");
     this.blockHint = b + 1;
-    this.fresh(b);
+    if (zeroed) this.fresh(b);
+    this.journal.inPlace(b);
     return b;
   }
 
   async freeBlock(b: number): Promise<void> {
     if (b < this.sb.dataStart || b >= this.sb.totalBlocks) throw new RangeError(`freeing block ${b} outside the data area`);
     await this.freeBit(this.sb.bmapStart, b);
+    this.journal.freed(b);
   }
 
   /** Allocates an inode with the given mode and owner; nlink starts at 0. */

@@ -14,24 +14,26 @@ const ptr = (block: Uint8Array, i: number) => new DataView(block.buffer, block.b
 const setPtr = (block: Uint8Array, i: number, v: number) => new DataView(block.buffer, block.byteOffset).setUint32(i * 4, v, true);
 
 /** The disk block holding file block `index`; 0 for a hole unless `alloc`. */
-export async function bmap(fs: FsCore, node: Inode, index: number, alloc: boolean): Promise<number> {
-  const grab = async (): Promise<number> => {
-    const b = await fs.allocBlock();
+export async function bmap(fs: FsCore, node: Inode, index: number, alloc: boolean, zeroed = true): Promise<number> {
+  // `zeroed` false: the caller puts a whole block there at once, so the data block needs no
+  // zeroed contents in the cache first (pointer tables always start zeroed).
+  const grab = async (leaf = false): Promise<number> => {
+    const b = await fs.allocBlock(zeroed || !leaf);
     node.blocks = node.blocks + 1;
     return b;
   };
   if (index < NDIRECT) {
     let b = node.direct(index);
-    if (b === 0 && alloc) node.setDirect(index, (b = await grab()));
+    if (b === 0 && alloc) node.setDirect(index, (b = await grab(true)));
     return b;
   }
   index -= NDIRECT;
   // Follows (or builds) one level of pointers.
-  const step = async (table: number, i: number): Promise<number> => {
+  const step = async (table: number, i: number, leaf: boolean): Promise<number> => {
     const block = await fs.block(table);
     let b = ptr(block, i);
     if (b === 0 && alloc) {
-      b = await grab();
+      b = await grab(leaf);
       setPtr(block, i, b);
       fs.dirty(table, block);
     }
@@ -42,7 +44,7 @@ export async function bmap(fs: FsCore, node: Inode, index: number, alloc: boolea
       if (!alloc) return 0;
       node.indirect = await grab();
     }
-    return step(node.indirect, index);
+    return step(node.indirect, index, true);
   }
   index -= PTRS_PER_BLOCK;
   if (index >= PTRS_PER_BLOCK * PTRS_PER_BLOCK) throw new RangeError("file block index past the double-indirect range");
@@ -50,9 +52,9 @@ export async function bmap(fs: FsCore, node: Inode, index: number, alloc: boolea
     if (!alloc) return 0;
     node.dindirect = await grab();
   }
-  const middle = await step(node.dindirect, Math.floor(index / PTRS_PER_BLOCK));
+  const middle = await step(node.dindirect, Math.floor(index / PTRS_PER_BLOCK), false);
   if (middle === 0) return 0;
-  return step(middle, index % PTRS_PER_BLOCK);
+  return step(middle, index % PTRS_PER_BLOCK, true);
 }
 
 /** Up to `length` bytes from `offset` (fewer at end of file). */
@@ -104,17 +106,26 @@ export async function writeData(fs: FsCore, node: Inode, offset: number, data: U
 }
 
 async function writeBlocks(fs: FsCore, node: Inode, offset: number, data: Uint8Array, end: number, progress: (pos: number) => void): Promise<void> {
+  // One copy of the bytes for all the whole blocks, each block a view of it — never a view of
+  // the caller's bytes, which may be a transport's message buffer.
+  let own: Uint8Array | undefined;
+  let ownFrom = 0;
   for (let pos = offset; pos < end; ) {
     const index = Math.floor(pos / BLOCK_SIZE);
     const within = pos - index * BLOCK_SIZE;
     const n = Math.min(BLOCK_SIZE - within, end - pos);
+    const whole = n === BLOCK_SIZE;
     const existing = await bmap(fs, node, index, false);
     let b = existing;
-    if (b === 0) b = await bmap(fs, node, index, true); // fresh blocks start zeroed in the cache
+    if (b === 0) b = await bmap(fs, node, index, true, !whole); // a partly written fresh block starts zeroed
     let block: Uint8Array;
-    // A copy, never a view: the caller's bytes may be a view into a transport's message buffer.
-    if (n === BLOCK_SIZE) block = fs.replace(b, new Uint8Array(data.subarray(pos - offset, pos - offset + n)));
-    else {
+    if (whole) {
+      if (own === undefined) {
+        ownFrom = pos - offset;
+        own = data.slice(ownFrom, end - offset);
+      }
+      block = fs.replace(b, own.subarray(pos - offset - ownFrom, pos - offset - ownFrom + n));
+    } else {
       block = await fs.block(b);
       block.set(data.subarray(pos - offset, pos - offset + n), within);
     }

@@ -1,11 +1,14 @@
 /**
- * The write-ahead log. Every block an operation modifies joins the open transaction (data as
- * well as metadata: full data journaling). A commit seals the transaction and, with the fs
- * lock free again, writes its blocks to the log area, flushes, writes the header that lists
- * them (with a CRC-32 over header and blocks), flushes — the commit point — then copies them
- * home, flushes, and clears the header. Recovery at mount replays a header whose CRC checks,
- * so a crash of the fs server, the blk driver or the whole system at any point leaves either
- * all of a transaction or none of it.
+ * The write-ahead log. Every block an operation modifies joins the open transaction. Blocks that
+ * a file had on disk go through the log (full data journaling of overwrites); blocks allocated in
+ * the transaction from space free on disk are written in place instead (inPlace), as ext4's
+ * data=ordered writes new blocks. A commit seals the transaction between operations and, with
+ * the fs lock free again, writes its logged blocks to the log area and its in-place blocks home,
+ * flushes, writes the header that lists the logged ones (with a CRC-32 over header and blocks),
+ * flushes — the commit point — then copies the logged blocks home, flushes, and clears the
+ * header. Recovery at mount replays a header whose CRC checks, so a crash of the fs server, the
+ * blk driver or the whole system at any point leaves either all of a transaction or none of it,
+ * and never one file's bytes in another's block.
  *
  * Commits happen on fsync/fdatasync/sync, when the open transaction nears the log's capacity,
  * and every second otherwise (so un-synced writes may lose at most about a second).
@@ -19,9 +22,22 @@ import { DeviceError } from "../blk/device.js";
 import { inFlight } from "../blk/protocol.js";
 import { BLOCK_SIZE, LOG_CAPACITY, type Superblock } from "./layout.js";
 import type { BlockCache } from "./cache.js";
+import type { Mutex } from "./lock.js";
 
 const LOG_MAGIC = 0x474c584e; // "NXLG"
 const COMMIT_INTERVAL_MS = 1000;
+/**
+ * Blocks one transaction holds at most, logged and written in place together: every one stays
+ * pinned in the cache until installed, so this keeps two transactions (one committing, one
+ * open) within the cache's default 8192 blocks.
+ */
+const MAX_OPEN = 4096;
+/**
+ * A transaction this large is committed as soon as no other commit is under way, without waiting
+ * for fsync or the timer: the device writes the first megabytes of a long write while the rest
+ * is still arriving (write-behind), rather than all of it at the final fsync.
+ */
+const WRITE_BEHIND = 512;
 
 interface Commit {
   id: number;
@@ -91,7 +107,18 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class Journal {
   private open = new Map<number, Uint8Array>();
+  /**
+   * Blocks of the open transaction written in place rather than logged: allocated in it from
+   * space that is free in every state recovery can produce (see inPlace). They go to their home
+   * before the commit record, so the record never points at bytes that are not on disk.
+   */
+  private direct = new Set<number>();
+  /** Blocks freed by transactions not yet installed, each → the transaction that freed it. */
+  private readonly freedBy = new Map<number, number>();
+  /** The open transaction's id. */
   private nextId = 1;
+  /** Transactions up to this id are committed (their commit point is on disk). */
+  private durableUpTo = 0;
   private sequence = 1;
   private inFlight: Commit | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -102,6 +129,12 @@ export class Journal {
     private readonly sb: Superblock,
     private readonly cache: BlockCache,
     private readonly log: Logger,
+    /**
+     * The filesystem lock: a transaction is sealed only between operations, never in the middle
+     * of one (an operation waiting for the disk half-way must not have half its blocks sealed
+     * into one commit and the rest into the next).
+     */
+    private readonly lock: Mutex,
   ) {}
 
   /** Blocks the open transaction holds. */
@@ -115,9 +148,30 @@ export class Journal {
     this.cache.pin(block, this.nextId);
   }
 
+  /**
+   * `block` was just allocated in the open transaction: it may be written in place (ordered
+   * data, as ext4's data=ordered writes new blocks) unless a transaction not yet installed
+   * freed it. A block free now and freed by no such transaction is free at home and in the
+   * last committed transaction, which are the states a crash can leave: writing it before the
+   * commit shows its bytes in no file, while a block freed since could still be a file's.
+   */
+  inPlace(block: number): void {
+    if (!this.freedBy.has(block)) this.direct.add(block);
+  }
+
+  /**
+   * `block` was freed in the open transaction: not reused in place until that is installed — if
+   * a file had it on disk. One allocated in this same transaction from free space had no owner
+   * in any state a crash can leave, before or after it: it stays written in place, not logged.
+   */
+  freed(block: number): void {
+    if (!this.direct.has(block)) this.freedBy.set(block, this.nextId);
+  }
+
   /** Undo of an operation: the block is no longer part of the open transaction. */
   forget(block: number): void {
     this.open.delete(block);
+    this.direct.delete(block);
   }
 
   /** Undo of an operation: the open transaction refers to the restored array, if it held the block. */
@@ -125,30 +179,56 @@ export class Journal {
     if (this.open.has(block)) this.open.set(block, data);
   }
 
+  /** Blocks of the open transaction that go through the log (what its commit record lists). */
+  private logged(): number {
+    let n = 0;
+    for (const b of this.open.keys()) if (!this.direct.has(b)) n++;
+    return n;
+  }
+
   /** Makes room for an operation that may modify up to `blocks` blocks. */
   async reserve(blocks: number, budgetMs: number): Promise<void> {
     const until = performance.now() + budgetMs;
-    while (this.open.size + blocks > LOG_CAPACITY) {
+    while (this.logged() + blocks > LOG_CAPACITY || this.open.size + blocks > MAX_OPEN) {
       if (this.inFlight) await this.within(this.inFlight.done, until - performance.now());
       else this.commit();
     }
+    // Called between operations (under the fs lock): a safe moment to seal.
+    if (!this.inFlight && this.open.size >= WRITE_BEHIND) this.commit();
   }
 
   /** Commits everything modified so far and waits until it is durable (fsync). */
   async sync(budgetMs: number): Promise<void> {
     const until = performance.now() + budgetMs;
-    if (this.open.size > 0) {
-      if (this.inFlight) await this.within(this.inFlight.done, until - performance.now());
-      // Another caller may have committed the open transaction while we waited.
-      if (this.open.size > 0 && !this.inFlight) this.commit();
+    // The last transaction holding anything modified so far: the open one, if it holds anything.
+    const want = this.open.size > 0 ? this.nextId : this.nextId - 1;
+    while (this.durableUpTo < want) {
+      if (this.nextId === want) {
+        // Still open: seal it (between operations) once the commit before it is done.
+        if (this.inFlight) await this.within(this.inFlight.done, until - performance.now());
+        else await this.sealBetweenOperations(until - performance.now());
+      } else {
+        const committing = this.inFlight;
+        if (committing === undefined) throw new DeviceError("the journal stopped before the commit was durable");
+        await this.within(committing.durable, until - performance.now());
+      }
     }
-    if (this.inFlight) await this.within(this.inFlight.durable, until - performance.now());
+  }
+
+  /** Seals the open transaction (if it holds anything and no commit is under way) under the lock. */
+  private sealBetweenOperations(budgetMs: number): Promise<void> {
+    return this.within(
+      this.lock.run(async () => {
+        if (this.open.size > 0 && !this.inFlight) this.commit();
+      }),
+      budgetMs,
+    );
   }
 
   /** Starts the background commit timer. */
   start(): void {
     this.timer = setInterval(() => {
-      if (this.open.size > 0 && !this.inFlight) this.commit();
+      if (this.open.size > 0 && !this.inFlight) void this.sealBetweenOperations(Infinity);
     }, COMMIT_INTERVAL_MS);
     this.timer.unref();
   }
@@ -207,22 +287,34 @@ export class Journal {
   private commit(): Commit {
     const id = this.nextId++;
     // Snapshot (later operations keep modifying the cached blocks), in block order into one
-    // buffer: it is the log's contents as they go to the device, and each run of adjacent block
-    // numbers is one contiguous stretch of it, sent home without another copy.
-    const numbers = [...this.open.keys()].sort((a, b) => a - b);
-    const logged = new Uint8Array(numbers.length * BLOCK_SIZE);
+    // buffer: the logged blocks first — the log's contents as they go to the device — then those
+    // written in place. Each run of adjacent block numbers is one contiguous stretch of it, sent
+    // home without another copy.
+    const all = [...this.open.keys()].sort((a, b) => a - b);
+    const loggedNumbers = all.filter((b) => !this.direct.has(b));
+    const numbers = [...loggedNumbers, ...all.filter((b) => this.direct.has(b))];
+    const loggedCount = loggedNumbers.length;
+    // Every byte of it is written next: no need to zero it first.
+    const snapshot: Uint8Array = Buffer.allocUnsafe(numbers.length * BLOCK_SIZE);
     const entries = numbers.map((b, i): [number, Uint8Array] => {
-      logged.set(this.open.get(b)!, i * BLOCK_SIZE);
-      return [b, logged.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE)];
+      snapshot.set(this.open.get(b)!, i * BLOCK_SIZE);
+      return [b, snapshot.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE)];
     });
+    const logged = snapshot.subarray(0, loggedCount * BLOCK_SIZE);
+    const home = entries.slice(0, loggedCount);
+    const inPlace = entries.slice(loggedCount);
+    this.direct = new Set();
     this.open = new Map();
     let markDurable!: () => void;
-    const durable = new Promise<void>((r) => (markDurable = r));
+    const durable = new Promise<void>((r) => (markDurable = r)).then(() => {
+      this.durableUpTo = Math.max(this.durableUpTo, id);
+    });
     const done = (async () => {
       for (let attempt = 0; !this.stopped; attempt++) {
         try {
-          await this.write(entries, logged, markDurable);
+          await this.write(home, logged, inPlace, markDurable);
           this.cache.installedUpTo(id);
+          for (const [block, by] of this.freedBy) if (by <= id) this.freedBy.delete(block);
           return;
         } catch (err) {
           if (attempt % 10 === 0) this.log.warn({ err: String(err) }, `log: commit of transaction ${id} failed; retrying`);
@@ -241,12 +333,14 @@ export class Journal {
   /**
    * One commit, in the order recovery relies on; each step's writes are all in flight together
    * and acknowledged before the flush that ends the step:
-   * log blocks → flush → commit record → flush (durable) → home blocks → flush → clear the record.
+   * log blocks and blocks written in place → flush → commit record → flush (durable) →
+   * home blocks → flush → clear the record.
    */
-  private async write(entries: [number, Uint8Array][], logged: Uint8Array, markDurable: () => void): Promise<void> {
+  private async write(entries: [number, Uint8Array][], logged: Uint8Array, inPlace: [number, Uint8Array][], markDurable: () => void): Promise<void> {
     const sb = this.sb;
-    await this.dev.write(sb.logStart + 1, logged, Infinity);
+    await Promise.all([logged.length > 0 ? this.dev.write(sb.logStart + 1, logged, Infinity) : undefined, writeRuns(this.dev, inPlace)]);
     await this.dev.flush(Infinity);
+    if (entries.length === 0) return markDurable();
     const sequence = this.sequence++;
     const header = encodeHeader(sequence, entries.map(([b]) => b), 0);
     new DataView(header.buffer).setUint32(12, checksum(header, logged), true);
