@@ -5,10 +5,27 @@
  * code does the same as SIGKILL.
  */
 import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
 import { runChaos } from "../build/services/chaos/run.js";
 import { markdown } from "../build/services/chaos/report.js";
 
 const SEED = Number(process.env.NATIX_CHAOS_SEED ?? 424242);
+
+describe("npm run chaos: its command line", () => {
+  const chaos = (...args: string[]) => spawnSync(process.execPath, ["build/services/chaos/main.js", ...args], { encoding: "utf8", timeout: 20_000 });
+  it("refuses an unknown option or a missing value with the usage and exit 2, not a stack trace; --help prints the usage", () => {
+    for (const [args, said] of [[["--bogus"], "Unknown option '--bogus'"], [["--kills"], "argument missing"], [["--kills", "0"], "--kills is a positive integer"], [["--mode", "nano"], "--mode is micro or mono"]] as const) {
+      const r = chaos(...args);
+      expect(r.status, args.join(" ")).toBe(2);
+      expect(r.stderr).toContain(said);
+      expect(r.stderr).toContain("usage: npm run chaos");
+      expect(r.stderr).not.toContain("    at ");
+    }
+    const help = chaos("--help");
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^usage: npm run chaos -- \[--mode micro\|mono\]/);
+  });
+});
 
 describe("chaos (CI size)", () => {
   it(`micro: 20 kills of the blk driver lose nothing and fail no syscall (seed ${SEED})`, async () => {

@@ -12,24 +12,38 @@ import { standbyList } from "../launcher.js";
 import { markdown } from "./report.js";
 import { ROUTING_MODES, type RoutingMode } from "../../kernel-core/kernel.js";
 
-const { values } = parseArgs({
-  options: {
-    mode: { type: "string", default: "micro" },
-    routing: { type: "string", default: "direct" },
-    kills: { type: "string", default: "20" },
-    duration: { type: "string", default: "3600" },
-    target: { type: "string", default: "blk" },
-    fault: { type: "string", default: "kill" },
-    seed: { type: "string", default: String(Date.now() % 1_000_000) },
-    json: { type: "string" },
-    quiet: { type: "boolean", default: false },
-    standby: { type: "string" },
-  },
-});
-const fail = (text: string) => {
-  process.stderr.write(`natix chaos: ${text}\n`);
+const USAGE =
+  "usage: npm run chaos -- [--mode micro|mono] [--routing direct|forward|mediate] [--kills N] [--duration S]\n" +
+  "         [--target blk|vfs|tty|hello|mem] [--fault kill|crash] [--standby NAME,...|none] [--seed N] [--json FILE] [--quiet]\n";
+const fail = (text: string): never => {
+  process.stderr.write(`natix chaos: ${text}\n${USAGE}`);
   process.exit(2);
 };
+if (process.argv.includes("--help") || process.argv.includes("-h")) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+const OPTIONS = {
+  mode: { type: "string", default: "micro" },
+  routing: { type: "string", default: "direct" },
+  kills: { type: "string", default: "20" },
+  duration: { type: "string", default: "3600" },
+  target: { type: "string", default: "blk" },
+  fault: { type: "string", default: "kill" },
+  seed: { type: "string", default: String(Date.now() % 1_000_000) },
+  json: { type: "string" },
+  quiet: { type: "boolean", default: false },
+  standby: { type: "string" },
+} as const;
+const parsed = (() => {
+  try {
+    return parseArgs({ options: OPTIONS });
+  } catch (err) {
+    // An unknown option or a missing value: said plainly, with the usage, not as a stack trace.
+    return fail((err as Error).message);
+  }
+})();
+const values = parsed.values;
 if (values.mode !== "micro" && values.mode !== "mono") fail("--mode is micro or mono");
 if (!ROUTING_MODES.includes(values.routing as RoutingMode)) fail(`--routing is one of ${ROUTING_MODES.join(", ")}`);
 if (!TARGETS.includes(values.target as Target)) fail(`--target is one of ${TARGETS.join(", ")}`);
