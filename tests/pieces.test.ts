@@ -3,14 +3,16 @@
  * only its own bus connection sends malformed, oversized and out-of-order pieces, floods
  * assemblies, fetches transfers that are not its own, and sends pieces on another pid's subject:
  * each gets a precise errno (or the bus refuses it), nothing crashes, and the door keeps only
- * the bytes that really arrived — never what a piece claims.
+ * the bytes that really arrived — never what a piece claims. A sender keeps at most a window of
+ * pieces (and of fetches) unanswered.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { headers, type MsgHdrs, type NatsConnection } from "@nats-io/transport-node";
 import { bootMode, type TestSystem } from "./helpers/modes.js";
 import { E, O_CREAT, O_RDWR, O_TRUNC, SYS } from "../build/client-libc/mod.js";
 import { decodeReply, encodeRequest, encodeResult } from "../build/kernel-core/abi/frame.js";
-import { ERROR_HEADER, FETCH_HEADER, PIECE_BYTES, PIECE_HEADER, PieceDoor, REPLY_HEADER, type DoorMsg } from "../build/transport/pieces.js";
+import { ERROR_HEADER, FETCH_HEADER, PIECE_BYTES, PIECE_HEADER, PIECE_WINDOW, PieceDoor, REPLY_HEADER, exchange, type DoorMsg } from "../build/transport/pieces.js";
+import { startTestNats, type TestNats } from "./helpers/nats.js";
 import { LIMITS } from "../build/kernel-core/abi/limits.js";
 
 const MiB = 1024 * 1024;
@@ -212,5 +214,68 @@ describe("PieceDoor keeps what arrived, never what is claimed", () => {
     roomy.take(doorMsg("s.1", new Uint8Array(0), FETCH_HEADER, `${id} ${PIECE_BYTES}`, answers));
     expect(answers.pop()!.data.length).toBe(3);
     expect(roomy.heldBytes).toBe(0);
+  });
+});
+
+describe("a sender keeps a window of pieces in flight, over a real nats-server", () => {
+  let nats: TestNats;
+  let nc: NatsConnection;
+  beforeAll(async () => {
+    nats = await startTestNats({ open: true });
+    nc = await nats.connect("sender");
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await nats?.stop();
+  });
+
+  /** A door on `subject` whose every answer leaves 30 ms late; counts what is unanswered. */
+  async function slowDoor(subject: string, door: PieceDoor, handle: (frame: Uint8Array) => Uint8Array) {
+    const doorNc = await nats.connect("door");
+    const seen = { unanswered: 0, most: 0, pieces: 0 };
+    doorNc.subscribe(subject, {
+      callback: (err, m) => {
+        if (err !== null) return;
+        seen.unanswered++;
+        seen.most = Math.max(seen.most, seen.unanswered);
+        if (m.headers?.has(PIECE_HEADER)) seen.pieces++;
+        const late: DoorMsg = {
+          subject: m.subject,
+          data: m.data,
+          headers: m.headers,
+          respond: (data, opts) => {
+            setTimeout(() => {
+              seen.unanswered--;
+              m.respond(data, opts);
+            }, 30);
+            return true;
+          },
+        };
+        const whole = door.take(late);
+        if (whole !== undefined) door.respond(late, handle(whole));
+      },
+    });
+    await doorNc.flush();
+    return { seen, close: () => doorNc.close() };
+  }
+
+  it("up to four pieces and four fetches unanswered at once, never more; the frame and its reply arrive whole", async () => {
+    const door = new PieceDoor({ ttlMs: 10_000 });
+    const echo = await slowDoor("t.window", door, (frame) => frame);
+    const frame = new Uint8Array(9 * PIECE_BYTES + 77).map((_, i) => (i * 7) & 255);
+    const back = await exchange(nc, "t.window", frame, 20_000);
+    expect(Buffer.compare(back, frame)).toBe(0);
+    expect(echo.seen.pieces).toBe(10);
+    expect(echo.seen.most).toBe(PIECE_WINDOW);
+    expect(door.heldBytes).toBe(0);
+    await echo.close();
+  });
+
+  it("a first piece refused (EAGAIN) is the call's answer, not the EINVAL of the pieces behind it", async () => {
+    const door = new PieceDoor({ ttlMs: 10_000, perSubject: 0 });
+    const refusing = await slowDoor("t.refuse", door, (frame) => frame);
+    const reply = decodeReply(await exchange(nc, "t.refuse", new Uint8Array(3 * PIECE_BYTES), 10_000));
+    expect(typeof reply === "number" ? reply : reply.ret).toBe(-E.EAGAIN);
+    await refusing.close();
   });
 });

@@ -10,8 +10,8 @@
  * and each answered by an empty ack; the last piece goes the same way and is answered by the
  * call's reply. The subject carries the caller's pid (natix.sys.<pid>, natix.srv.<name>.<pid>),
  * and only process <pid> may publish there, so assemblies are keyed by (subject, transfer id) and
- * nobody can inject into another's transfer. Pieces are sent one after another, so they arrive
- * in order; one that breaks the rules is answered with a Natix-Error header and an errno reply,
+ * nobody can inject into another's transfer. Pieces go on one connection, up to PIECE_WINDOW
+ * unanswered at once, so they arrive in order; one that breaks the rules is answered with a Natix-Error header and an errno reply,
  * and its assembly is dropped. Nothing runs until the last piece is in: a sender that loses a
  * piece (a server killed part-way) sends the whole frame again under a new id, and the first
  * attempt can never apply.
@@ -87,23 +87,44 @@ export class LostReply extends Error {}
 export async function exchange(nc: NatsConnection, subject: string, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
   const until = performance.now() + timeoutMs;
   const left = () => Math.max(1, Math.ceil(until - performance.now()));
-  let reply: Msg;
-  if (payload.length <= PIECE_BYTES) reply = await nc.request(subject, payload, { timeout: timeoutMs });
-  else {
-    const id = newId();
-    const count = piecesOf(payload.length);
-    for (let i = 0; ; i++) {
-      const piece = payload.subarray(i * PIECE_BYTES, i * PIECE_BYTES + pieceSize(payload.length, i));
-      reply = await nc.request(subject, piece, { timeout: left(), headers: header(PIECE_HEADER, `${id} ${i} ${count} ${payload.length}`) });
-      if (i === count - 1 || reply.headers?.has(ERROR_HEADER)) break;
-    }
-  }
+  const reply = payload.length <= PIECE_BYTES ? await nc.request(subject, payload, { timeout: timeoutMs }) : await sendPieces(nc, subject, payload, left);
   if (reply.headers?.has(ERROR_HEADER)) return reply.data;
   const announced = reply.headers?.get(REPLY_HEADER);
   return announced ? fetchRest(nc, subject, reply.data, announced, left) : reply.data;
 }
 
-/** The rest of a reply announced as `<id> <total>`, one piece per request. */
+/**
+ * Pieces (or fetches) one transfer keeps unanswered at once: the bus carries the next while the
+ * receiver takes the last, and a 64 MiB frame still never sits whole in nats-server's buffers
+ * (a receiver that far behind would be cut off as a slow consumer).
+ */
+export const PIECE_WINDOW = 4;
+
+/**
+ * A frame's pieces, up to PIECE_WINDOW unanswered at once. One connection's messages reach the
+ * door in the order they were sent, so the door still assembles them in order. The reply is the
+ * last piece's (the call's), or the first refusal: a refused piece ends the assembly, and the
+ * pieces behind it are refused too.
+ */
+async function sendPieces(nc: NatsConnection, subject: string, payload: Uint8Array, left: () => number): Promise<Msg> {
+  const id = newId();
+  const count = piecesOf(payload.length);
+  const replies: Promise<Msg>[] = [];
+  const send = (i: number) => {
+    const piece = payload.subarray(i * PIECE_BYTES, i * PIECE_BYTES + pieceSize(payload.length, i));
+    const reply = nc.request(subject, piece, { timeout: left(), headers: header(PIECE_HEADER, `${id} ${i} ${count} ${payload.length}`) });
+    reply.catch(() => {}); // awaited in order below; one that fails behind an earlier failure is moot
+    replies.push(reply);
+  };
+  for (let i = 0; i < Math.min(PIECE_WINDOW, count); i++) send(i);
+  for (let i = 0; ; i++) {
+    const reply = await replies[i];
+    if (i === count - 1 || reply.headers?.has(ERROR_HEADER)) return reply;
+    if (replies.length < count) send(replies.length);
+  }
+}
+
+/** The rest of a reply announced as `<id> <total>`, one piece per request, up to PIECE_WINDOW at once. */
 async function fetchRest(nc: NatsConnection, subject: string, first: Uint8Array, announced: string, left: () => number): Promise<Uint8Array> {
   const [id, totalText] = announced.split(" ");
   const total = Number(totalText);
@@ -112,16 +133,25 @@ async function fetchRest(nc: NatsConnection, subject: string, first: Uint8Array,
   }
   const whole = new Uint8Array(total);
   whole.set(first);
-  for (let at = first.length; at < total; ) {
+  const offsets: number[] = [];
+  for (let at = first.length; at < total; at += PIECE_BYTES) offsets.push(at);
+  const fetches: Promise<Msg>[] = [];
+  const fetchAt = (at: number) => {
+    const m = nc.request(subject, EMPTY, { timeout: left(), headers: header(FETCH_HEADER, `${id} ${at}`) });
+    m.catch(() => {}); // awaited in order below
+    fetches.push(m);
+  };
+  for (let k = 0; k < Math.min(PIECE_WINDOW, offsets.length); k++) fetchAt(offsets[k]);
+  for (let k = 0; k < offsets.length; k++) {
     let m: Msg;
     try {
-      m = await nc.request(subject, EMPTY, { timeout: left(), headers: header(FETCH_HEADER, `${id} ${at}`) });
+      m = await fetches[k];
     } catch (err) {
       return encodeResult(classifyRequestError(err) === "timeout" ? -E.ETIMEDOUT : -E.EIO);
     }
-    if (m.headers?.has(ERROR_HEADER) || m.data.length !== pieceSize(total, at / PIECE_BYTES)) return encodeResult(-E.EIO);
-    whole.set(m.data, at);
-    at += m.data.length;
+    if (m.headers?.has(ERROR_HEADER) || m.data.length !== pieceSize(total, offsets[k] / PIECE_BYTES)) return encodeResult(-E.EIO);
+    whole.set(m.data, offsets[k]);
+    if (fetches.length < offsets.length) fetchAt(offsets[fetches.length]);
   }
   return whole;
 }
