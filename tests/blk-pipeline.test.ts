@@ -136,6 +136,22 @@ function checkCommitOrder(events: Event[]): { commits: number; inPlace: number }
   return { commits, inPlace };
 }
 
+/** A new filesystem image of `mib` MiB in a temporary directory, open for `use`, removed after. */
+async function withImage(mib: number, use: (image: Awaited<ReturnType<typeof openImage>>) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "natix-image-"));
+  try {
+    await makeFilesystem(dir, mib, log);
+    const image = await openImage({ dataDir: dir });
+    try {
+      await use(image);
+    } finally {
+      await image.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Pseudo-random bytes: a misplaced or stale block shows. */
 function pattern(length: number, seed: number): Uint8Array {
   const out = new Uint8Array(length);
@@ -236,10 +252,7 @@ describe("blk requests in flight over NATS keep the journal's order", () => {
 
 describe("a block freed by a transaction not yet installed is never written in place", () => {
   it("a file's freed blocks, reused at once by another file, go through the log, not over the first file's bytes", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "natix-reuse-"));
-    try {
-      await makeFilesystem(dir, 16, log);
-      const image = await openImage({ dataDir: dir });
+    await withImage(16, async (image) => {
       const events: Event[] = [];
       const fs = await FileSystem.mount(recording(image, events), { log, budgetMs: 5000 });
       const create = async (path: string) => {
@@ -280,19 +293,13 @@ describe("a block freed by a transaction not yet installed is never written in p
       expect([...named].filter((k) => aBlocks.has(k)).length).toBeGreaterThanOrEqual(256);
       await fs.unmount();
       expect((await fsck(image, log)).problems).toEqual([]);
-      await image.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe("a transaction is sealed between operations, never in the middle of one", () => {
   it("an fsync that waited for a commit under way seals after the write that waits for the disk half-way, not in its middle", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "natix-seal-"));
-    try {
-      await makeFilesystem(dir, 32, log);
-      const image = await openImage({ dataDir: dir });
+    await withImage(32, async (image) => {
       const events: Event[] = [];
       const recorded = recording(image, events);
       // Reads of chosen blocks, and flushes, wait for their gates (a driver slow to answer them).
@@ -359,19 +366,13 @@ describe("a transaction is sealed between operations, never in the middle of one
       for (const r of records) expect(gBlocks.filter((b) => r.names!.includes(b)).length, `a record holding half of a write: ${r.names}`).not.toBe(1);
       await fs.unmount();
       expect((await fsck(image, log)).problems).toEqual([]);
-      await image.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe("read-ahead never puts an older copy over a newer block", () => {
   it("a block written (and installed, and evicted) while its read-ahead was out reads back as written", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "natix-readahead-"));
-    try {
-      await makeFilesystem(dir, 16, log);
-      const image = await openImage({ dataDir: dir });
+    await withImage(16, async (image) => {
       const X = 3000;
       await image.write(X, pattern(8192, 1));
       let release!: () => void;
@@ -390,9 +391,6 @@ describe("read-ahead never puts an older copy over a newer block", () => {
       release();
       expect(Buffer.compare(await cache.get(X + 1, 5000), pattern(8192, 1).subarray(4096))).toBe(0); // waited for the read-ahead
       expect(Buffer.compare(await cache.get(X, 5000), newer)).toBe(0);
-      await image.close();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
