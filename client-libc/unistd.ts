@@ -23,6 +23,17 @@ const lengthOf = (buf: Bytes | null) => (buf === null ? 0 : typeof buf === "stri
 // write(fd, "text") sends the text's bytes without a NUL, as C's write(fd, s, strlen(s)).
 const bytesOf = (buf: Bytes | null) => (typeof buf === "string" ? utf8(buf) : buf);
 
+/** Fills the caller's int[2] from the kernel's, as C's pipe() does; untouched on failure. */
+async function pipeCall(p: Process, nr: number, pipefd: Int32Array | number[], ...flags: number[]): Promise<number> {
+  const buf = new Uint8Array(STRUCT_SIZES.fds);
+  const r = await p.syscall(nr, buf, ...flags);
+  if (r < 0) return r;
+  const view = new DataView(buf.buffer);
+  pipefd[0] = view.getInt32(0, true);
+  pipefd[1] = view.getInt32(4, true);
+  return r;
+}
+
 export function unistd(p: Process) {
   return {
     write: (fd: number, buf: Bytes | null, count?: number) => p.syscall(SYS.write, fd, bytesOf(buf), count ?? lengthOf(buf)),
@@ -30,6 +41,10 @@ export function unistd(p: Process) {
     close: (fd: number) => p.syscall(SYS.close, fd),
     dup: (fd: number) => p.syscall(SYS.dup, fd),
     dup2: (oldfd: number, newfd: number) => p.syscall(SYS.dup2, oldfd, newfd),
+    /** pipe(2): 0 with pipefd[0] the read end and pipefd[1] the write end, or −1 with errno. */
+    pipe: (pipefd: Int32Array | number[]) => pipeCall(p, SYS.pipe, pipefd),
+    /** pipe2(2): as pipe, with O_CLOEXEC and/or O_NONBLOCK on both ends. */
+    pipe2: (pipefd: Int32Array | number[], flags: number) => pipeCall(p, SYS.pipe2, pipefd, flags),
     getpid: () => p.syscall(SYS.getpid),
     getppid: () => p.syscall(SYS.getppid),
     getuid: () => p.syscall(SYS.getuid),

@@ -31,6 +31,8 @@ const NAMED: Record<string, ReadonlyArray<readonly [number, string]>> = {
   prot: pairs({ PROT_READ: PROT.READ, PROT_WRITE: PROT.WRITE, PROT_EXEC: PROT.EXEC }),
   map: pairs({ MAP_FIXED: MAP.FIXED, MAP_ANONYMOUS: MAP.ANONYMOUS, MAP_NORESERVE: MAP.NORESERVE, MAP_POPULATE: MAP.POPULATE, MAP_STACK: MAP.STACK, MAP_FIXED_NOREPLACE: MAP.FIXED_NOREPLACE }),
   mremap: pairs({ MREMAP_MAYMOVE: MREMAP.MAYMOVE, MREMAP_FIXED: MREMAP.FIXED }),
+  // pipe2's flags, as strace names them: no access mode (0 is "0").
+  pipe2: pairs({ O_NONBLOCK: O.NONBLOCK, O_DIRECT: O.DIRECT, O_CLOEXEC: O.CLOEXEC }),
 };
 /** Each value of a constants table by its C name (SEEK.SET → "SEEK_SET"). */
 const namesOf = (o: Record<string, number>, prefix: string): Record<number, string> => Object.fromEntries(Object.entries(o).map(([k, v]) => [v, prefix + k]));
@@ -87,6 +89,10 @@ function struct(kind: string, bytes: Uint8Array, style: TraceStyle): string {
       const r = decodeRlimit(bytes);
       const n = (x: number) => (x === Infinity ? "RLIM64_INFINITY" : String(x));
       return `{rlim_cur=${n(r.cur)}, rlim_max=${n(r.max)}}`;
+    }
+    case "fds": {
+      const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      return `[${v.getInt32(0, true)}, ${v.getInt32(4, true)}]`;
     }
     case "dirents":
       return `${standIn(1)} /* ${decodeDirents64(bytes).length} entries */`;

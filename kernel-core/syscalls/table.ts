@@ -52,6 +52,7 @@ export const SYSCALL_TABLE: readonly SyscallDef[] = [
   sc(19, "readv", "vfs", [fd(), iov("iov-out", 2), int("iovcnt")], ["partial", "restart"]),
   sc(20, "writev", "vfs", [fd(), iov("iov-in", 2), int("iovcnt")], ["partial"]),
   sc(21, "access", "vfs", [path(), int("mode", { flags: "access" })], ["idempotent"]),
+  sc(22, "pipe", "vfs", [outBuf("pipefd", -1, "fds")]),
   sc(25, "mremap", "mem", [addr("old_address"), ulong("old_size"), ulong("new_size"), int("flags", { flags: "mremap" }), addr("new_address")], [], { ret: "hex" }),
   sc(28, "madvise", "mem", [addr(), ulong("length"), int("advice")]),
   sc(32, "dup", "vfs", [fd("oldfd")]),
@@ -105,6 +106,7 @@ export const SYSCALL_TABLE: readonly SyscallDef[] = [
   sc(268, "fchmodat", "vfs", [dirfd(), path(), mode()], ["idempotent"]),
   sc(269, "faccessat", "vfs", [dirfd(), path(), int("mode", { flags: "access" })], ["idempotent"]),
   sc(292, "dup3", "vfs", [fd("oldfd"), fd("newfd"), int("flags", { flags: "open" })]),
+  sc(293, "pipe2", "vfs", [outBuf("pipefd", -1, "fds"), int("flags", { flags: "pipe2" })]),
   sc(302, "prlimit64", "mem", [int("pid"), int("resource", { flags: "rlimit" }), inBuf("new_limit", -1, "rlimit"), outBuf("old_limit", -1, "rlimit")], [], {
     target: { arg: 0, zeroIsSelf: true },
   }),
@@ -125,6 +127,8 @@ export const STRUCT_SIZES: Readonly<Record<string, number>> = {
   stat: 144,
   termios: 60,
   rlimit: 16,
+  /** pipe's int[2]. */
+  fds: 8,
 };
 
 const byNr = new Map<number, SyscallDef>(SYSCALL_TABLE.map((d) => [d.nr, d]));

@@ -233,7 +233,8 @@ export function fdCalls(vfs: VfsState): Record<string, SyscallHandler> {
   const inodeOf = (ctx: SyscallContext): OpenFile | number => {
     const file = fileOf(ctx);
     if (file === undefined) return -E.EBADF;
-    return file.ino === 0 ? -E.EINVAL : file;
+    // A pipe's inode is not natixfs's: its mode and owner stay as pipe() made them.
+    return file.ino === 0 || file.kind === "pipe" ? -E.EINVAL : file;
   };
 
   return {

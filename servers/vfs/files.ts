@@ -6,8 +6,9 @@
 import { Mutex } from "../fs/lock.js";
 import type { Device } from "./devices.js";
 import type { ProcStat } from "../../kernel-core/procfs.js";
+import type { Pipe } from "./pipe.js";
 
-export type FileKind = "console" | "file" | "dir" | "device" | "procfile" | "procdir";
+export type FileKind = "console" | "file" | "dir" | "device" | "procfile" | "procdir" | "pipe";
 
 export interface OpenFile {
   kind: FileKind;
@@ -16,6 +17,8 @@ export interface OpenFile {
   /** The console stream (0 stdin, 1 stdout, 2 stderr). */
   stream: number;
   device?: Device;
+  /** A pipe's end (which one: readable or writable). */
+  pipe?: Pipe;
   /** Access mode and status flags, as F_GETFL reports them. */
   flags: number;
   readable: boolean;

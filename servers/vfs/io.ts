@@ -1,6 +1,6 @@
 /**
  * Moving bytes through a description, whatever it refers to: the console (tty driver), a
- * device, a regular file (the filesystem), or a directory (EISDIR). `at` null means "at the
+ * device, a pipe, a regular file (the filesystem), or a directory (EISDIR). `at` null means "at the
  * description's offset, and advance it" (read/write); a number is pread/pwrite's offset.
  * A regular file moves everything asked (up to LIMITS.MAX_XFER) in one call; the console moves
  * at most LIMITS.TERMINAL_XFER, as a terminal's partial transfers.
@@ -16,6 +16,8 @@ export async function readFrom(vfs: VfsState, pid: number, file: OpenFile, at: n
   switch (file.kind) {
     case "console":
       return vfs.tty.read(pid, Math.min(n, LIMITS.TERMINAL_XFER));
+    case "pipe":
+      return file.pipe!.read(n, (file.flags & O.NONBLOCK) !== 0, vfs.pipeSliceMs);
     case "device":
       return file.device!.read(pid, n);
     case "dir":
@@ -45,6 +47,8 @@ export async function writeTo(vfs: VfsState, pid: number, file: OpenFile, at: nu
       return vfs.tty.write(pid, file.stream, data.subarray(0, LIMITS.TERMINAL_XFER));
     case "device":
       return file.device!.write(pid, data);
+    case "pipe":
+      return file.pipe!.write(data, (file.flags & O.NONBLOCK) !== 0, vfs.pipeSliceMs);
     case "dir":
     case "procdir":
       return -E.EISDIR;
@@ -71,5 +75,5 @@ export async function writeTo(vfs: VfsState, pid: number, file: OpenFile, at: nu
 
 /** Can pread/pwrite/lseek address it by offset? */
 export function seekable(file: OpenFile): boolean {
-  return file.kind !== "console" && (file.kind !== "device" || file.device!.seekable);
+  return file.kind !== "console" && file.kind !== "pipe" && (file.kind !== "device" || file.device!.seekable);
 }

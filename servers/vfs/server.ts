@@ -1,6 +1,6 @@
 /**
  * The vfs server: every process's descriptors, working directory and umask, and the
- * filesystem (natixfs over the blk driver) behind them, plus the console and /dev devices.
+ * filesystem (natixfs over the blk driver) behind them, plus the console, /dev devices and pipes.
  * Its handlers are the file syscalls of the table; a process's files are released when the
  * kernel says it exited.
  */
@@ -15,6 +15,7 @@ import type { PeerCall } from "../../kernel-core/server-runtime.js";
 import { VfsState } from "./state.js";
 import { fdCalls } from "./fd-calls.js";
 import { pathCalls } from "./path-calls.js";
+import { pipeCalls } from "./pipe-calls.js";
 
 export interface VfsDeps {
   log: Logger;
@@ -28,10 +29,11 @@ export interface VfsDeps {
 
 export async function createVfsServer(deps: VfsDeps): Promise<ServerDefinition> {
   const fs = await FileSystem.mount(deps.blk, { log: deps.log, budgetMs: deps.diskBudgetMs });
-  const vfs = new VfsState(fs, deps.tty, deviceTable(deps.tty), new ProcfsClient(deps.peer), deps.log);
+  // A pipe's wait is a slice well inside the disk budget (so inside the syscall's deadline).
+  const vfs = new VfsState(fs, deps.tty, deviceTable(deps.tty), new ProcfsClient(deps.peer), deps.log, Math.min(1000, Math.floor(deps.diskBudgetMs / 4)));
   return {
     name: "vfs",
-    handlers: { ...fdCalls(vfs), ...pathCalls(vfs) },
+    handlers: { ...fdCalls(vfs), ...pathCalls(vfs), ...pipeCalls(vfs) },
     processExited: (pid) => vfs.exit(pid),
     peer: {
       fdpath: async ({ pid, fd }) => ({ path: await vfs.describeFd(Number(pid), Number(fd)) }),

@@ -16,10 +16,12 @@ import { ROOT_INO } from "../fs/layout.js";
 import { FdTable, MAX_FDS, openFile, type OpenFile } from "./files.js";
 import { procLinuxStat, type ProcfsClient } from "./procfs.js";
 import { normalize } from "./path.js";
+import { Pipes } from "./pipe.js";
 
-/** st_dev of natixfs (as makedev(8, 1)) and of the console (a devpts-like 0:22). */
+/** st_dev of natixfs (as makedev(8, 1)), of the console (a devpts-like 0:22), of pipes (pipefs-like 0:14). */
 export const FS_DEV = 0x801;
 const CONSOLE_DEV = 0x16;
+const PIPE_DEV = 0x0e;
 
 export interface ProcessFiles {
   fds: FdTable;
@@ -29,6 +31,7 @@ export interface ProcessFiles {
 
 export class VfsState {
   private readonly procs = new Map<number, ProcessFiles>();
+  readonly pipes = new Pipes();
 
   constructor(
     readonly fs: FileSystem,
@@ -36,6 +39,8 @@ export class VfsState {
     readonly devices: Map<number, Device>,
     readonly procfs: ProcfsClient,
     readonly log: Logger,
+    /** How long a pipe read or write waits before asking libc to issue it again (ERESTARTSYS). */
+    readonly pipeSliceMs = 1000,
   ) {}
 
   /** A process's files, made on its first call: 0-2 on the console, cwd "/", umask 022. */
@@ -93,6 +98,11 @@ export class VfsState {
   /** A description lost a descriptor; when none is left the filesystem hears of it. */
   async release(file: OpenFile | undefined): Promise<void> {
     if (file === undefined || file.refs > 0 || file.ino === 0) return;
+    if (file.kind === "pipe") {
+      file.pipe!.close(file.readable ? "read" : "write");
+      this.pipes.closed(file.pipe!);
+      return;
+    }
     await this.fs.closed(file.ino);
   }
 
@@ -106,6 +116,13 @@ export class VfsState {
       };
     }
     if (file.proc !== undefined) return procLinuxStat(file.proc.stat);
+    if (file.kind === "pipe") {
+      const t = { sec: Math.floor(Date.now() / 1000), nsec: 0 };
+      return {
+        dev: PIPE_DEV, ino: file.ino, nlink: 1, mode: S_IF.IFO | 0o600, uid: ctx.caller.euid, gid: ctx.caller.egid,
+        rdev: 0, size: 0, blksize: 4096, blocks: 0, atime: t, mtime: t, ctime: t,
+      };
+    }
     const st = await this.fs.statIno(file.ino);
     return typeof st === "number" ? st : toLinuxStat(st);
   }
@@ -120,6 +137,7 @@ export class VfsState {
     const file = this.procs.get(pid)?.fds.file(fd);
     if (file === undefined) return undefined;
     if (file.kind === "console") return "/dev/console";
+    if (file.kind === "pipe") return `pipe:[${file.ino}]`;
     if (file.proc !== undefined) return file.proc.path;
     const o = file.openedAs;
     if (o === undefined) return "?";
