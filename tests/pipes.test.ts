@@ -122,6 +122,21 @@ for (const mode of MODES) {
       expect(text(link, m)).toBe(`pipe:[${st.st_ino}]`);
     });
 
+    it("another process, even one with the same number in hand, reaches nothing of it (its own table: EBADF)", async () => {
+      const { proc: owner } = await sys.spawn();
+      const { proc: other } = await sys.spawn({ uid: 1000, gid: 1000 });
+      const fds = [0, 0];
+      expect(await owner.pipe(fds)).toBe(0);
+      expect(await owner.write(fds[1], "secret")).toBe(6);
+      const buf = new Uint8Array(16);
+      expect(await other.read(fds[0], buf, 16)).toBe(-1);
+      expect(other.errno).toBe(E.EBADF);
+      expect(await other.write(fds[1], "forged")).toBe(-1);
+      expect(other.errno).toBe(E.EBADF);
+      expect(await owner.read(fds[0], buf, 16)).toBe(6);
+      expect(text(buf, 6)).toBe("secret");
+    });
+
     it("refuses what Linux refuses: unknown pipe2 flags (EINVAL), a bad address (EFAULT, no descriptors made), a full table (EMFILE)", async () => {
       const { proc: p } = await sys.spawn();
       const fds = [0, 0];
