@@ -25,8 +25,17 @@ export interface RunOptions {
   args: string[];
 }
 
-/** Options come before PROGRAM; everything after it belongs to the program. */
-export function parseRunArgs(argv: string[]): RunOptions {
+/** Where a command's process lives and who it is: the options natix run and natix cp share. */
+export interface TargetOptions {
+  connect: ConnectOptions;
+  /** Embedded only: keep the disk image in this directory. */
+  dataDir?: string;
+  /** The arguments after the options. */
+  rest: string[];
+}
+
+/** --nats URL | --embedded [--data DIR], --creds FILE, --uid N, --gid N; up to the first non-option. */
+export function parseTargetArgs(argv: string[]): TargetOptions {
   const opts: ConnectOptions = {};
   let dataDir: string | undefined;
   let i = 0;
@@ -55,11 +64,17 @@ export function parseRunArgs(argv: string[]): RunOptions {
     else if (arg === "--gid") opts.gid = id(arg);
     else throw new UsageError(`unknown option ${arg}`);
   }
-  const program = argv[i];
-  if (program === undefined) throw new UsageError("PROGRAM is missing");
   if (opts.nats && opts.embedded) throw new UsageError("--nats and --embedded exclude each other");
   if (dataDir !== undefined && !opts.embedded) throw new UsageError("--data goes with --embedded (the system's disk belongs to `natix up --data`)");
-  return { connect: opts, program, args: argv.slice(i + 1), dataDir };
+  return { connect: opts, dataDir, rest: argv.slice(i) };
+}
+
+/** Options come before PROGRAM; everything after it belongs to the program. */
+export function parseRunArgs(argv: string[]): RunOptions {
+  const { connect: opts, dataDir, rest } = parseTargetArgs(argv);
+  const program = rest[0];
+  if (program === undefined) throw new UsageError("PROGRAM is missing");
+  return { connect: opts, program, args: rest.slice(1), dataDir };
 }
 
 export async function run(argv: string[]): Promise<number> {
