@@ -30,7 +30,7 @@ export const SERVERS: readonly ServerRow[] = [
   {
     name: "vfs",
     create: (env) =>
-      createVfsServer({ log: env.log, tty: env.drivers.tty, blk: env.drivers.blk, diskBudgetMs: env.timings.driverMs, peer: env.links.peer }),
+      createVfsServer({ log: env.log, tty: env.drivers.tty, blk: env.drivers.blk, diskBudgetMs: env.timings.driverMs, readSliceMs: env.timings.readSliceMs, peer: env.links.peer }),
   },
   { name: "mem", create: (env) => createMemServer({ log: env.log, totalBytes: memTotalMiB() * 1024 * 1024, ...env.links }) },
 ];

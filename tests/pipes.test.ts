@@ -48,7 +48,7 @@ for (const mode of MODES) {
       expect(extra).toBeGreaterThan(fds[1]);
       const buf = new Uint8Array(16);
       const reading = p.read(fds[0], buf, 16);
-      // Longer than one slice (a quarter of the 4 s deadline's disk budget: 800 ms).
+      // Longer than one slice (a quarter of the 4 s deadline: 1 s).
       await new Promise((r) => setTimeout(r, 1200));
       expect(await p.write(extra, "late")).toBe(4);
       expect(await reading).toBe(4);

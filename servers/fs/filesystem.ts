@@ -11,7 +11,8 @@ import { E } from "../../kernel-core/errno.js";
 import { O, S_IF } from "../../kernel-core/abi/fcntl.js";
 import { BLOCK_SIZE, decodeSuperblock, encodeSuperblock, type Superblock } from "./layout.js";
 import { FsCore, NoSpaceError } from "./core.js";
-import type { Inode, Timestamp } from "./inode.js";
+import type { Inode } from "./inode.js";
+import { statOf, type StatInfo } from "./stat.js";
 import { readData, truncateData, writeData, MAX_FILE_SIZE } from "./data.js";
 import { CorruptDirectoryError, entries, type DirEntry } from "./dir.js";
 import { lookupIn, resolve, resolveParent, readLinkTarget } from "./namei.js";
@@ -19,22 +20,6 @@ import { MAY_READ, MAY_WRITE, permits, type Cred } from "./perm.js";
 import * as ns from "./namespace.js";
 import { KeyedMutex } from "./lock.js";
 import { readInParts, writeInParts } from "./parts.js";
-
-export interface StatInfo {
-  ino: number;
-  mode: number;
-  nlink: number;
-  uid: number;
-  gid: number;
-  rdev: number;
-  size: number;
-  /** 512-byte units allocated. */
-  blocks: number;
-  blksize: number;
-  atime: Timestamp;
-  mtime: Timestamp;
-  ctime: Timestamp;
-}
 
 export interface Opened {
   ino: number;
@@ -155,31 +140,14 @@ export class FileSystem {
     if (orphans.length > 0) core.log.info(`fs: freed ${orphans.length} orphan inode(s)`);
   }
 
-  stat(node: Inode): StatInfo {
-    return {
-      ino: node.ino,
-      mode: node.mode,
-      nlink: node.nlink,
-      uid: node.uid,
-      gid: node.gid,
-      rdev: node.type === S_IF.CHR || node.type === S_IF.BLK ? node.rdev : 0,
-      size: node.size,
-      blocks: node.blocks * (BLOCK_SIZE / 512),
-      blksize: BLOCK_SIZE,
-      atime: node.atime,
-      mtime: node.mtime,
-      ctime: node.ctime,
-    };
-  }
-
   statIno(ino: number): Promise<StatInfo | number> {
-    return this.op(async () => this.stat(await this.core.inode(ino)), false);
+    return this.op(async () => statOf(await this.core.inode(ino)), false);
   }
 
   statPath(cred: Cred, start: number, path: string, follow: boolean): Promise<StatInfo | number> {
     return this.op(async () => {
       const node = await resolve(this.core, cred, start, path, follow);
-      return typeof node === "number" ? node : this.stat(node);
+      return typeof node === "number" ? node : statOf(node);
     }, false);
   }
 

@@ -5,6 +5,7 @@
 import type { SyscallContext, SyscallHandler } from "../../kernel-core/server-runtime.js";
 import { E } from "../../kernel-core/errno.js";
 import { O } from "../../kernel-core/abi/fcntl.js";
+import { STRUCT_SIZES } from "../../kernel-core/syscalls/table.js";
 import { openFile } from "./files.js";
 import type { VfsState } from "./state.js";
 
@@ -18,23 +19,18 @@ export function pipeCalls(vfs: VfsState): Record<string, SyscallHandler> {
     const readFd = fds.lowestFree(0);
     const writeFd = readFd < 0 ? -1 : fds.lowestFree(readFd + 1);
     if (writeFd < 0) return -E.EMFILE;
+    // Nothing is made unless the caller's array can take the numbers (EFAULT leaves no fds).
+    if (!ctx.fits(0, STRUCT_SIZES.fds)) return -E.EFAULT;
     const p = vfs.pipes.create();
     if (p === undefined) return -E.ENFILE;
     const status = flags & O.NONBLOCK;
     const cloexec = (flags & O.CLOEXEC) !== 0;
-    const out = new Uint8Array(8);
+    fds.install(readFd, openFile("pipe", { ino: p.ino, pipe: p, flags: O.RDONLY | status, readable: true }), cloexec);
+    fds.install(writeFd, openFile("pipe", { ino: p.ino, pipe: p, flags: O.WRONLY | status, writable: true }), cloexec);
+    const out = new Uint8Array(STRUCT_SIZES.fds);
     const view = new DataView(out.buffer);
     view.setInt32(0, readFd, true);
     view.setInt32(4, writeFd, true);
-    // Nothing is installed unless the caller's array can take the numbers (EFAULT leaves no fds).
-    if (!ctx.fits(0, out.length)) {
-      p.close("read");
-      p.close("write");
-      vfs.pipes.closed(p);
-      return -E.EFAULT;
-    }
-    fds.install(readFd, openFile("pipe", { ino: p.ino, pipe: p, flags: O.RDONLY | status, readable: true }), cloexec);
-    fds.install(writeFd, openFile("pipe", { ino: p.ino, pipe: p, flags: O.WRONLY | status, writable: true }), cloexec);
     ctx.copyOut(0, out);
     return 0;
   }

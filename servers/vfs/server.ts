@@ -23,14 +23,15 @@ export interface VfsDeps {
   blk: BlockDevice;
   /** How long a filesystem call may wait for the disk before failing with EIO. */
   diskBudgetMs: number;
+  /** How long a blocked pipe read or write waits before libc issues it again (the console's slice). */
+  readSliceMs: number;
   /** Peer questions to kernel-core (procfs). */
   peer: PeerCall;
 }
 
 export async function createVfsServer(deps: VfsDeps): Promise<ServerDefinition> {
   const fs = await FileSystem.mount(deps.blk, { log: deps.log, budgetMs: deps.diskBudgetMs });
-  // A pipe's wait is a slice well inside the disk budget (so inside the syscall's deadline).
-  const vfs = new VfsState(fs, deps.tty, deviceTable(deps.tty), new ProcfsClient(deps.peer), deps.log, Math.min(1000, Math.floor(deps.diskBudgetMs / 4)));
+  const vfs = new VfsState(fs, deps.tty, deviceTable(deps.tty), new ProcfsClient(deps.peer), deps.log, deps.readSliceMs);
   return {
     name: "vfs",
     handlers: { ...fdCalls(vfs), ...pathCalls(vfs), ...pipeCalls(vfs) },

@@ -6,7 +6,8 @@
 import type { Logger } from "pino";
 import type { SyscallContext } from "../../kernel-core/server-runtime.js";
 import type { TtyDevice } from "../tty/driver.js";
-import type { FileSystem, StatInfo } from "../fs/filesystem.js";
+import type { FileSystem } from "../fs/filesystem.js";
+import type { StatInfo } from "../fs/stat.js";
 import type { Cred } from "../fs/perm.js";
 import type { Device } from "./devices.js";
 import type { LinuxStat } from "../../kernel-core/abi/stat.js";
@@ -40,7 +41,7 @@ export class VfsState {
     readonly procfs: ProcfsClient,
     readonly log: Logger,
     /** How long a pipe read or write waits before asking libc to issue it again (ERESTARTSYS). */
-    readonly pipeSliceMs = 1000,
+    readonly pipeSliceMs: number,
   ) {}
 
   /** A process's files, made on its first call: 0-2 on the console, cwd "/", umask 022. */

@@ -16,8 +16,6 @@ import { ROUTING_MODES, type RoutingMode } from "../../kernel-core/kernel.js";
 import { DISK_MIB, MICRO_COMPONENTS, parseSizeMiB } from "../../system/server-catalog.js";
 import { UsageError } from "./usage-error.js";
 
-export { UsageError };
-
 export const usage =
   "natix up [--mode micro|mono] [--nats URL [--keys DIR]] [--data DIR] [--deadline-ms N] [--routing direct|forward|mediate] [--disk-size SIZE] [--replicas NAME=N] [--standby NAME,...|none] [--chaos] [--http PORT] [--log-level LEVEL]";
 
@@ -84,7 +82,6 @@ export async function up(argv: string[]): Promise<number> {
   await system.stop();
   return 0;
 }
-
 
 /** --standby blk,hello (or none): components of micro mode that get a warm standby. */
 function standbyOf(items: string[], mode: Mode): string[] {
