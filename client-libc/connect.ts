@@ -13,6 +13,9 @@ import { files } from "./files.js";
 import { dirent } from "./dirent.js";
 import { mman } from "./mman.js";
 import { createStdio } from "./stdio.js";
+import { spawnCalls } from "./spawn.js";
+import { signalCalls } from "./signal-calls.js";
+import { envCalls } from "./env.js";
 import type { KernelPort } from "./transport/port.js";
 import type { EmbeddedSystem } from "../system/embedded.js";
 
@@ -45,7 +48,14 @@ export interface ConnectOptions {
 
 /** The libc functions a process has, each group from its header. */
 function libc(p: Process) {
-  return { ...unistd(p), ...files(p), ...dirent(p), ...mman(p), ...createStdio(() => p) };
+  return { ...unistd(p), ...files(p), ...dirent(p), ...mman(p), ...spawnCalls(p), ...signalCalls(p), ...envCalls(p), ...createStdio(() => p) };
+}
+
+/** A process with its libc, on a port the kernel gave it (a spawned child's, too). */
+export function processFor(port: KernelPort, terminal: { close(): void }): Proc {
+  const proc = new Process(port);
+  proc.hooks.afterExit = () => terminal.close();
+  return Object.assign(proc, libc(proc));
 }
 
 export type Proc = Process & ReturnType<typeof libc>;
@@ -72,7 +82,10 @@ export async function connect(opts: ConnectOptions = {}): Promise<Proc> {
     const { spawnOverNats } = await import("./transport/nats-port.js");
     port = await spawnOverNats({ url, ...spawn, credsPath: opts.creds });
   }
-  const proc = new Process(port);
-  proc.hooks.afterExit = () => terminal.close();
-  return Object.assign(proc, libc(proc));
+  const proc = processFor(port, terminal);
+  // The first process of a program starts with the host's environment, as a login shell would.
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) proc.env.set(k, v);
+  // Killed by a signal: the program ends as a killed process does (status 128 + N).
+  proc.signals.onTerminate = (sig) => process.exit(128 + sig);
+  return proc;
 }

@@ -4,12 +4,27 @@
  * `natix run` installs the process; a program started some other way gets one on its first
  * call, from NATS_URL (or NATIX_EMBEDDED=1).
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { connect, type Proc } from "./connect.js";
+import type { Process } from "./process.js";
 
 export let errno = 0;
 
 let current: Proc | undefined;
 let pending: Promise<Proc> | undefined;
+
+/**
+ * Several emulated processes may share one OS process (embedded mode's children): the process a
+ * program's calls act on is the one whose code is running, carried across awaits.
+ */
+const running: AsyncLocalStorage<Proc> = ((globalThis as Record<symbol, unknown>)[Symbol.for("natix.libc.running")] ??= new AsyncLocalStorage<Proc>()) as AsyncLocalStorage<Proc>;
+// (Shared through globalThis: a program loaded from the filesystem may get its own copy of this
+// module — under a test runner's module loader, say — and must still see the process it runs as.)
+
+/** Runs `fn` (a program's main) as process `p`: the named exports act on it. */
+export function runAs<T>(p: Process, fn: () => T): T {
+  return running.run(p as Proc, fn);
+}
 
 /** Installs the process the named exports act on (used by `natix run`). */
 export function setCurrentProcess(proc: Proc): void {
@@ -17,6 +32,8 @@ export function setCurrentProcess(proc: Proc): void {
 }
 
 export function currentProcess(): Proc | Promise<Proc> {
+  const scoped = running.getStore();
+  if (scoped) return scoped;
   if (current) return current;
   pending ??= connect(process.env.NATIX_EMBEDDED === "1" ? { embedded: true } : {}).then((p) => (current = p));
   return pending;
@@ -44,8 +61,18 @@ export function forCurrent<K extends Methods>(name: K): Proc[K] {
  */
 function syncOnCurrent<K extends "feof" | "ferror" | "clearerr" | "fileno" | "setvbuf" | "setbuf" | "ungetc">(name: K): Proc[K] {
   return ((...args: unknown[]) => {
-    if (current === undefined) throw new Error(`natix/libc: ${name}() before the process exists`);
-    return (current[name] as (...a: unknown[]) => unknown)(...args);
+    const p = running.getStore() ?? current;
+    if (p === undefined) throw new Error(`natix/libc: ${name}() before the process exists`);
+    return (p[name] as (...a: unknown[]) => unknown)(...args);
+  }) as Proc[K];
+}
+
+/** A function that makes no syscall (the environment), on the running process. */
+export function onRunning<K extends "getenv" | "setenv" | "unsetenv" | "environ">(name: K): Proc[K] {
+  return ((...args: unknown[]) => {
+    const p = running.getStore() ?? current;
+    if (p === undefined) throw new Error(`natix/libc: ${name}() before the process exists`);
+    return (p[name] as (...a: unknown[]) => unknown)(...args);
   }) as Proc[K];
 }
 
@@ -62,12 +89,14 @@ export const ungetc = syncOnCurrent("ungetc");
  * `natix run` creates the process before the program runs, so it is there from the start.
  */
 export function busConnection(): ReturnType<Proc["busConnection"]> {
-  if (current === undefined) throw new Error("natix/libc: busConnection() before the process exists");
-  return current.busConnection();
+  const p = running.getStore() ?? current;
+  if (p === undefined) throw new Error("natix/libc: busConnection() before the process exists");
+  return p.busConnection();
 }
 
 /** Sets errno directly (C lets programs write errno = 0 before a call). */
 export function setErrno(value: number): void {
   errno = value;
-  if (current) current.errno = value;
+  const p = running.getStore() ?? current;
+  if (p) p.errno = value;
 }

@@ -186,17 +186,92 @@ export const rewind = forCurrent("rewind");
 
 /** Stream functions that need no syscall, on the program's own streams. */
 export { feof, ferror, clearerr, fileno, setvbuf, setbuf, ungetc } from "./current.js";
+import { onRunning } from "./current.js";
+import { SA, SIG } from "../kernel-core/abi/signal.js";
 
-/** C's exit(): flushes stdio, ends the process, and ends this program's OS process with `status`. */
+/**
+ * C's exit(): flushes stdio, ends the process, and ends this program's OS process with `status`
+ * (an embedded child shares its OS process: its program just stops here).
+ */
 export async function exit(status = 0): Promise<never> {
   const p = await currentProcess();
   await p.exit(status);
-  process.exit(status & 0xff);
+  if (p.ownsHostProcess) process.exit(status & 0xff);
+  return new Promise<never>(() => {});
 }
 
 /** C's _exit(): as exit() without flushing stdio. */
 export async function _exit(status = 0): Promise<never> {
   const p = await currentProcess();
   await p._exit(status);
-  process.exit(status & 0xff);
+  if (p.ownsHostProcess) process.exit(status & 0xff);
+  return new Promise<never>(() => {});
 }
+
+// <spawn.h>, <sys/wait.h>, <unistd.h>'s exec and process groups
+export const posix_spawn = forCurrent("posix_spawn");
+export const posix_spawnp = forCurrent("posix_spawnp");
+export const wait4 = forCurrent("wait4");
+export const waitpid = forCurrent("waitpid");
+export const wait = forCurrent("wait");
+export const execve = forCurrent("execve");
+export const execv = forCurrent("execv");
+export const execvp = forCurrent("execvp");
+export const setpgid = forCurrent("setpgid");
+export const getpgid = forCurrent("getpgid");
+export const getpgrp = forCurrent("getpgrp");
+export const setsid = forCurrent("setsid");
+export const getsid = forCurrent("getsid");
+export {
+  posix_spawn_file_actions_init,
+  posix_spawn_file_actions_destroy,
+  posix_spawn_file_actions_addopen,
+  posix_spawn_file_actions_addclose,
+  posix_spawn_file_actions_adddup2,
+  posix_spawn_file_actions_addchdir_np,
+  posix_spawnattr_init,
+  posix_spawnattr_destroy,
+  posix_spawnattr_setflags,
+  posix_spawnattr_getflags,
+  posix_spawnattr_setpgroup,
+  posix_spawnattr_setsigmask,
+  posix_spawnattr_setsigdefault,
+  POSIX_SPAWN_RESETIDS,
+  POSIX_SPAWN_SETPGROUP,
+  POSIX_SPAWN_SETSIGDEF,
+  POSIX_SPAWN_SETSIGMASK,
+  POSIX_SPAWN_SETSID,
+  WIFEXITED,
+  WEXITSTATUS,
+  WIFSIGNALED,
+  WTERMSIG,
+  WCOREDUMP,
+  WIFSTOPPED,
+  WSTOPSIG,
+  WIFCONTINUED,
+  WNOHANG,
+  WUNTRACED,
+  WCONTINUED,
+  type SpawnFileActions,
+  type SpawnAttr,
+} from "./spawn.js";
+// <signal.h>
+export const kill = forCurrent("kill");
+export const raise = forCurrent("raise");
+export const sigaction = forCurrent("sigaction");
+export const signal = forCurrent("signal");
+export const sigprocmask = forCurrent("sigprocmask");
+export const pause = forCurrent("pause");
+export { SigSet, sigemptyset, sigfillset, sigaddset, sigdelset, sigismember, strsignal, SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK, type SigAction, type Handler } from "./signal-calls.js";
+export { SIG_DFL, SIG_IGN, SIG, signalName, signalByName } from "../kernel-core/abi/signal.js";
+export const { NOCLDSTOP: SA_NOCLDSTOP, NOCLDWAIT: SA_NOCLDWAIT, RESTART: SA_RESTART, NODEFER: SA_NODEFER, RESETHAND: SA_RESETHAND } = SA;
+export const {
+  HUP: SIGHUP, INT: SIGINT, QUIT: SIGQUIT, ILL: SIGILL, TRAP: SIGTRAP, ABRT: SIGABRT, BUS: SIGBUS, FPE: SIGFPE, KILL: SIGKILL, USR1: SIGUSR1,
+  SEGV: SIGSEGV, USR2: SIGUSR2, PIPE: SIGPIPE, ALRM: SIGALRM, TERM: SIGTERM, CHLD: SIGCHLD, CONT: SIGCONT, STOP: SIGSTOP, TSTP: SIGTSTP,
+  TTIN: SIGTTIN, TTOU: SIGTTOU, URG: SIGURG, WINCH: SIGWINCH,
+} = SIG;
+// <stdlib.h>'s environment
+export const getenv = onRunning("getenv");
+export const setenv = onRunning("setenv");
+export const unsetenv = onRunning("unsetenv");
+export const environ = onRunning("environ");

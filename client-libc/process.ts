@@ -10,6 +10,7 @@ import { SYS, hasFlag, syscallByNr } from "../kernel-core/syscalls/table.js";
 import { E } from "../kernel-core/errno.js";
 import { marshal, unmarshal, type SyscallArg } from "./marshal.js";
 import { LIMITS } from "../kernel-core/abi/limits.js";
+import { SignalState } from "./signals.js";
 
 export interface ProcessHooks {
   /** Runs before the process ends (stdio flushes its buffers here). */
@@ -23,8 +24,19 @@ export class Process {
   errno = 0;
   private exited = false;
   readonly hooks: ProcessHooks = { beforeExit: [] };
+  /** Handler functions and the kernel's signal notices. */
+  readonly signals = new SignalState();
+  /**
+   * This OS process is the emulated process's alone, so ending the process ends it (false for
+   * embedded mode's children, which share their parent's OS process).
+   */
+  ownsHostProcess = true;
+  /** Its environment ("NAME=value" semantics; a spawned child receives its parent's envp). */
+  readonly env = new Map<string, string>();
 
-  constructor(private readonly port: KernelPort) {}
+  constructor(readonly port: KernelPort) {
+    port.onSignal?.((sig, notice) => this.signals.notice(sig, notice));
+  }
 
   get pid(): number {
     return this.port.info.pid;
@@ -54,9 +66,20 @@ export class Process {
     const { request, targets } = marshal(nr, def, args);
     const idempotent = def !== undefined && hasFlag(def, "idempotent");
     for (;;) {
-      const reply = await this.port.call(request, idempotent);
-      // A blocking call that gave up its slice: issue it again, as Linux restarts it.
-      if (reply.ret === -E.ERESTARTSYS) continue;
+      await this.signals.enter();
+      let reply;
+      try {
+        reply = await this.port.call(request, idempotent);
+      } finally {
+        this.signals.leave();
+      }
+      if (reply.ret === -E.ERESTARTSYS) {
+        // A blocking call that gave up its slice: issue it again, as Linux restarts it — unless
+        // a signal's handler ran meanwhile without SA_RESTART: then EINTR.
+        if (this.signals.pending && !(await this.signals.runQueued())) return -E.EINTR;
+        continue;
+      }
+      if (this.signals.pending) await this.signals.runQueued();
       if (reply.ret === -E.ENOSYS) this.known.delete(nr); // its module may have gone
       if (!unmarshal(reply, targets)) return -E.EFAULT;
       return reply.ret;

@@ -14,6 +14,9 @@ export interface TerminalStreams {
   stderr?: Writable;
 }
 
+/** Host streams whose errors are answered as write results, not thrown. */
+const QUIET = new WeakSet<Writable>();
+
 export class LocalTerminal implements Terminal {
   private readonly stdin?: Readable;
   private readonly stdout: Writable;
@@ -36,7 +39,14 @@ export class LocalTerminal implements Terminal {
     // Copy: the caller's frame buffer may be reused once this returns.
     const chunk = Buffer.from(data);
     return new Promise((resolve) => {
-      target.write(chunk, (err) => resolve(err ? -E.EIO : data.length));
+      // A host stream whose reader has gone (natix run ... | head) fails the write with EPIPE, as
+      // a pipe would; without a listener its 'error' event would end this OS process.
+      if (!QUIET.has(target)) {
+        QUIET.add(target);
+        target.on("error", () => {});
+      }
+      if (target.destroyed) return resolve(-E.EPIPE);
+      target.write(chunk, (err) => resolve(err ? ((err as NodeJS.ErrnoException).code === "EPIPE" ? -E.EPIPE : -E.EIO) : data.length));
     });
   }
 

@@ -73,6 +73,7 @@ const KERNEL: RoleRow = {
     "natix.srv.>",
     "natix.peer.*",
     SUBJECTS.tty("*"),
+    SUBJECTS.sig("*"),
     SUBJECTS.traceOutAll,
     SUBJECTS.events,
     SUBJECTS.routes,
@@ -137,7 +138,7 @@ const ROWS: readonly RoleRow[] = [
     // Its own subjects only: the kernel's, and each server's for its direct calls (the server
     // takes the pid from the subject).
     pub: [SUBJECTS.sys("{pid}"), `${SUBJECTS.sys("{pid}")}.>`, SUBJECTS.direct("*", "{pid}")],
-    sub: [SUBJECTS.tty("{pid}"), SUBJECTS.routes],
+    sub: [SUBJECTS.tty("{pid}"), SUBJECTS.sig("{pid}"), SUBJECTS.routes],
     inbox: INBOX.process("{pid}"),
     answers: true,
   },

@@ -22,6 +22,10 @@ import type { SyscallMeter } from "./meter.js";
 import type { SyscallDef } from "./syscalls/types.js";
 import { DEFAULT_DEADLINE_MS } from "./abi/limits.js";
 import { KERNEL_RELEASE } from "./version.js";
+import { ProcessManager, type SignalNotice } from "./pm/manager.js";
+import { createPmSyscalls } from "./pm/syscalls.js";
+import { execProgram, spawnChild, type CreateDeps } from "./pm/create.js";
+import { signalByName, signalName, signaledStatus, defaultAction } from "./abi/signal.js";
 
 /**
  * How a call for a server travels. direct: libc sends it to the server itself, on a subject
@@ -41,6 +45,8 @@ export interface KernelEvents {
   routesChanged?(): void;
   /** An instance of a component registered: it serves from now on (whoever waits on it resends). */
   registered?(name: string, kind: string): void;
+  /** A signal did something process `pid`'s libc must act on (run a handler, die, stop, go on). */
+  signal?(pid: number, sig: number, notice: SignalNotice): void;
 }
 
 /** What libc needs to send calls directly: number → server, and the pids that must not. */
@@ -61,6 +67,10 @@ export interface KernelOptions {
   events?: KernelEvents;
   /** Records the calls kernel-core answers, and those it refuses. */
   meter?: SyscallMeter;
+  /** Bus credentials for a spawned child's public key (absent on an open bus or embedded). */
+  mint?: (pid: number, key: string) => Promise<string>;
+  /** How long a blocked wait4 waits before libc issues it again (default: the read slice's formula). */
+  waitSliceMs?: number;
 }
 
 /** Where a traced process's lines go; null ends the trace. */
@@ -88,7 +98,10 @@ export class Kernel implements Router {
   readonly modules = new ModuleTable();
   /** /proc, as the vfs server asks for it. */
   readonly procfs: Procfs;
+  /** Parents, children, zombies, groups and signals. */
+  readonly pm: ProcessManager;
   private readonly own: Dispatcher;
+  private readonly create: CreateDeps;
   private readonly tracers = new Map<number, { sink: TraceSink; style: TraceStyle }>();
   private readonly log: Logger;
   private readonly events?: KernelEvents;
@@ -102,6 +115,23 @@ export class Kernel implements Router {
     this.meter = opts.meter;
     this.processes = new ProcessTable(() => this.uptimeMs());
     const peer: PeerCall = opts.peer ?? (async () => Promise.reject(new Error("no peers in this kernel")));
+    this.pm = new ProcessManager(
+      this.processes,
+      {
+        terminate: (pid, sig) => this.exit(pid, 128 + sig, signalName(sig), signaledStatus(sig, defaultAction(sig) === "core")),
+        notify: (pid, sig, notice) => this.events?.signal?.(pid, sig, notice),
+        remove: (pid) => this.processes.remove(pid),
+      },
+      opts.waitSliceMs ?? Math.min(1000, Math.floor(this.deadlineMs / 4)),
+    );
+    this.create = {
+      processes: this.processes,
+      pm: this.pm,
+      peer: (server, op, args) => peer(server, op, args),
+      mint: opts.mint,
+      changed: (pid) => this.changed(pid),
+      discard: (pid) => this.discard(pid),
+    };
     this.procfs = new Procfs({
       processes: () => this.processes.list(),
       process: (pid) => this.processes.get(pid),
@@ -110,8 +140,7 @@ export class Kernel implements Router {
       modules: this.modules,
       peer: (server, op, args) => peer(server, op, args),
     });
-    this.own = createDispatcher(
-      createProcessSyscalls({
+    const identity = createProcessSyscalls({
         process: (pid) => this.processes.get(pid),
         exit: (pid, status) => this.exit(pid, status),
         credentialsChanged: (pid) => this.changed(pid),
@@ -123,10 +152,14 @@ export class Kernel implements Router {
           machine: "x86_64",
           domainname: "(none)",
         }),
-      }),
-      this.log,
-      opts.meter,
-    );
+      });
+    const pm = createPmSyscalls({
+      pm: this.pm,
+      process: (pid) => this.processes.get(pid),
+      spawnChild: (parent, path, spec) => spawnChild(this.create, parent, path, spec),
+      exec: (p, path, argv) => execProgram(this.create, p, path, argv),
+    });
+    this.own = createDispatcher({ name: "kernel", handlers: { ...identity.handlers, ...pm.handlers } }, this.log, opts.meter);
   }
 
   uptimeMs(): number {
@@ -205,12 +238,19 @@ export class Kernel implements Router {
       "proc.stat": (a) => this.procfs.stat(viewer(a), String(a.path)),
       "proc.list": (a) => this.procfs.list(viewer(a), String(a.path)),
       "proc.read": (a) => this.procfs.read(viewer(a), String(a.path)),
+      // The vfs server raises SIGPIPE on a writer with no reader.
+      "proc.signal": (a) => this.pm.raise(Number(a.pid), Number(a.sig)),
     };
   }
 
-  /** Ends a process: every server is told, so it releases what it held for it. */
-  exit(pid: number, status: number, signal?: string): void {
-    const p = this.processes.exit(pid, status);
+  /**
+   * Ends a process: every server is told, so it releases what it held for it; it stays a zombie
+   * until its parent reaps it (wait4), or goes at once when its parent is the kernel (pid 1).
+   * `signal` names the signal that killed it (its wait status then says so).
+   */
+  exit(pid: number, status: number, signal?: string, waitStatus?: number): void {
+    const sig = signal === undefined ? undefined : signalByName(signal);
+    const p = this.processes.exit(pid, status, waitStatus ?? (sig === undefined ? undefined : signaledStatus(sig)));
     if (p === undefined) return;
     const t = this.tracers.get(pid);
     if (t) {
@@ -218,8 +258,16 @@ export class Kernel implements Router {
       this.untrace(pid);
     }
     this.log.debug({ pid, status: p.exitStatus }, "process exited");
-    this.processes.remove(pid);
+    if (this.pm.ended(p) === "gone") this.processes.remove(pid);
+    if (sig !== undefined) this.events?.signal?.(pid, sig, "terminate");
     this.events?.processExited(pid, p.exitStatus ?? 0);
+  }
+
+  /** A child that could not be made: gone without a zombie or SIGCHLD; servers drop what they made for it. */
+  private discard(pid: number): void {
+    if (this.processes.exit(pid, 127) === undefined) return;
+    this.processes.remove(pid);
+    this.events?.processExited(pid, 127);
   }
 
   process(pid: number): ProcessEntry | undefined {

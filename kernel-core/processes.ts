@@ -4,14 +4,27 @@
  */
 import type { Caller } from "./abi/routed.js";
 
-export type ProcessState = "running" | "exited";
+/**
+ * running: alive (possibly stopped, see `stopped`); zombie: exited, its status not yet collected
+ * by its parent (wait4); exited: gone (removed from the table once reaped).
+ */
+export type ProcessState = "running" | "zombie" | "exited";
+
+/** What a process does with one signal (rt_sigaction): SIG_DFL 0, SIG_IGN 1, else a handler. */
+export interface Disposition {
+  handler: number;
+  flags: number;
+  mask: bigint;
+}
 
 export interface ProcessEntry {
   readonly pid: number;
-  readonly ppid: number;
-  readonly argv: readonly string[];
-  /** The command name, as Linux's comm: the basename of argv[0], at most 15 bytes. */
-  readonly comm: string;
+  /** Its parent; 1 (the kernel, as init) once the parent has ended. */
+  ppid: number;
+  /** Its command line (execve replaces it). */
+  argv: readonly string[];
+  /** The command name, as Linux's comm: the basename of argv[0] (of the program after execve), at most 15 bytes. */
+  comm: string;
   /** Milliseconds since boot when it was created. */
   readonly startedAt: number;
   /** Wall-clock creation time (ms since the epoch), for ps's STIME. */
@@ -23,6 +36,21 @@ export interface ProcessEntry {
   sgid: number;
   state: ProcessState;
   exitStatus?: number;
+  /** How wait4 reports its end (<sys/wait.h> encoding), once it has ended. */
+  waitStatus?: number;
+  /** Process group and session (setpgid, setsid). */
+  pgid: number;
+  sid: number;
+  /** Stopped by SIGSTOP/SIGTSTP until SIGCONT; `report` is what its parent's wait4 has yet to see. */
+  stopped: boolean;
+  report?: "stopped" | "continued";
+  /** Blocked signals (bit sig−1) and signals generated but not yet delivered. */
+  sigmask: bigint;
+  pending: bigint;
+  /** Non-default dispositions by signal number. */
+  actions: Map<number, Disposition>;
+  /** When it ended (ms since boot), for how long a zombie has waited. */
+  endedAt?: number;
   /** The pid of the tracer (strace) following it, if any (TracerPid). */
   tracer?: number;
 }
@@ -37,6 +65,13 @@ export interface TraceRequest {
 export interface SpawnRequest {
   argv: string[];
   ppid?: number;
+  /** Process group and session (default: a group and session of its own). */
+  pgid?: number;
+  sid?: number;
+  /** A child inherits its parent's credentials whole (effective and saved ids too). */
+  inherit?: { caller: Caller; suid: number; sgid: number };
+  sigmask?: bigint;
+  actions?: Map<number, Disposition>;
   uid?: number;
   gid?: number;
   /** Trace from the first syscall (set by the trusted runner, not by the program). */
@@ -75,6 +110,7 @@ export class ProcessTable {
     const gid = req.gid ?? 0;
     const argv = req.argv.length > 0 ? req.argv : ["?"];
     const base = argv[0].split("/").pop() || argv[0];
+    const from = req.inherit;
     const entry: ProcessEntry = {
       pid,
       ppid: req.ppid ?? 1,
@@ -82,10 +118,16 @@ export class ProcessTable {
       comm: base.slice(0, 15),
       startedAt: this.clock(),
       startedWall: Date.now(),
-      caller: { pid, uid, gid, euid: uid, egid: gid },
-      suid: uid,
-      sgid: gid,
+      caller: from ? { ...from.caller, pid } : { pid, uid, gid, euid: uid, egid: gid },
+      suid: from ? from.suid : uid,
+      sgid: from ? from.sgid : gid,
       state: "running",
+      pgid: req.pgid ?? pid,
+      sid: req.sid ?? pid,
+      stopped: false,
+      sigmask: req.sigmask ?? 0n,
+      pending: 0n,
+      actions: req.actions ?? new Map(),
     };
     this.entries.set(pid, entry);
     return entry;
@@ -95,13 +137,26 @@ export class ProcessTable {
     return this.entries.get(pid);
   }
 
-  /** Marks the process exited; the entry stays readable until removed. */
-  exit(pid: number, status: number): ProcessEntry | undefined {
+  /**
+   * Marks the process ended with `waitStatus` (wait4's encoding); the entry stays readable until
+   * removed (a zombie stays until its parent reaps it).
+   */
+  exit(pid: number, status: number, waitStatus = (status & 0xff) << 8): ProcessEntry | undefined {
     const entry = this.entries.get(pid);
-    if (entry === undefined || entry.state === "exited") return undefined;
+    if (entry === undefined || entry.state !== "running") return undefined;
     entry.state = "exited";
     entry.exitStatus = status & 0xff;
+    entry.waitStatus = waitStatus;
+    entry.stopped = false;
+    entry.endedAt = this.clock();
     return entry;
+  }
+
+  /** Live and zombie children of `pid`. */
+  children(pid: number): ProcessEntry[] {
+    const out: ProcessEntry[] = [];
+    for (const p of this.entries.values()) if (p.ppid === pid) out.push(p);
+    return out;
   }
 
   remove(pid: number): void {

@@ -41,7 +41,20 @@ export interface ProcfsSources {
   peer: PeerCall;
 }
 
-const PID_FILES = ["cmdline", "comm", "fd", "maps", "status"];
+const PID_FILES = ["cmdline", "comm", "fd", "maps", "stat", "status"];
+
+/** A process that /proc shows: alive, or a zombie not yet reaped (as Linux keeps its entry). */
+const shown = (p: ProcessEntry | undefined): p is ProcessEntry => p !== undefined && (p.state === "running" || p.state === "zombie");
+
+/** The state letter and word of /proc/<pid>/status and stat. */
+function stateOf(p: ProcessEntry): [string, string] {
+  if (p.state === "zombie") return ["Z", "zombie"];
+  if (p.stopped) return ["T", "stopped"];
+  return ["S", "sleeping"];
+}
+
+/** A signal set as /proc/<pid>/status prints it: 16 hex digits. */
+const sigHex = (set: bigint) => set.toString(16).padStart(16, "0");
 const TOP_FILES = ["meminfo", "modules", "uptime", "version"];
 
 /** A stable inode number for a /proc path (procfs inodes are made up on the spot, as Linux's). */
@@ -77,7 +90,7 @@ export class Procfs {
     }
     if (/^\d+$/.test(head)) {
       const p = this.src.process(Number(head));
-      if (p === undefined || p.state !== "running") return -E.ENOENT;
+      if (!shown(p)) return -E.ENOENT;
       const uid = p.caller.uid;
       if (sub === undefined) return node("dir", 0o555, uid);
       if (!PID_FILES.includes(sub) || rest.length > 0) return -E.ENOENT;
@@ -99,7 +112,7 @@ export class Procfs {
     if (st.type !== "dir") return -E.ENOTDIR;
     const parts = this.parts(path).map((p) => (p === "self" ? String(viewer.pid) : p));
     if (parts.length === 0) {
-      const pids = this.src.processes().filter((p) => p.state === "running").map((p) => ({ name: String(p.pid), type: "dir" as const }));
+      const pids = this.src.processes().filter(shown).map((p) => ({ name: String(p.pid), type: "dir" as const }));
       const mods = this.src.modules.list().flatMap((m) => m.proc.map((name) => ({ name, type: "file" as const })));
       return [...pids, { name: "self", type: "symlink" }, ...TOP_FILES.map((name) => ({ name, type: "file" as const })), ...mods];
     }
@@ -123,7 +136,9 @@ export class Procfs {
       case "comm":
         return p.comm + "\n";
       case "maps":
-        return String(await this.src.peer("mem", "maps", { pid: p.pid }));
+        return p.state === "zombie" ? "" : String(await this.src.peer("mem", "maps", { pid: p.pid }));
+      case "stat":
+        return this.stat52(p);
       default:
         return this.status(p);
     }
@@ -151,11 +166,19 @@ export class Procfs {
 
   private async status(p: ProcessEntry): Promise<string> {
     const c = p.caller;
-    const memory = String(await this.src.peer("mem", "status", { pid: p.pid }).catch(() => ""));
-    const fds = await this.fds(p.pid);
+    const zombie = p.state === "zombie";
+    const memory = zombie ? "" : String(await this.src.peer("mem", "status", { pid: p.pid }).catch(() => ""));
+    const fds = zombie ? [] : await this.fds(p.pid);
+    const [letter, word] = stateOf(p);
+    let ignored = 0n;
+    let caught = 0n;
+    for (const [sig, a] of p.actions) {
+      if (a.handler === 1) ignored |= 1n << BigInt(sig - 1);
+      else if (a.handler !== 0) caught |= 1n << BigInt(sig - 1);
+    }
     return [
       `Name:\t${p.comm}`,
-      `State:\tS (sleeping)`,
+      `State:\t${letter} (${word})`,
       `Tgid:\t${p.pid}`,
       `Ngid:\t0`,
       `Pid:\t${p.pid}`,
@@ -167,9 +190,21 @@ export class Procfs {
       `Groups:\t`,
       memory.trimEnd(),
       `Threads:\t1`,
+      `SigPnd:\t${sigHex(p.pending)}`,
+      `SigBlk:\t${sigHex(p.sigmask)}`,
+      `SigIgn:\t${sigHex(ignored)}`,
+      `SigCgt:\t${sigHex(caught)}`,
     ]
       .filter((l) => l.length > 0)
       .join("\n") + "\n";
+  }
+
+  /** /proc/<pid>/stat: proc(5)'s 52 fields; what natix does not count is 0. */
+  private stat52(p: ProcessEntry): string {
+    const ticks = Math.round(p.startedAt / 10); // clock ticks (USER_HZ 100) since boot
+    const fields = [p.pid, `(${p.comm})`, stateOf(p)[0], p.ppid, p.pgid, p.sid, 0, -1, 4194304, 0, 0, 0, 0, 0, 0, 0, 0, 20, 0, 1, 0, ticks];
+    while (fields.length < 52) fields.push(0);
+    return fields.join(" ") + "\n";
   }
 
   private async fds(pid: number): Promise<{ fd: number; path: string }[]> {

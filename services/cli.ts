@@ -1,5 +1,5 @@
 /**
- * The natix command line: up, run, cp, demo, strace, dmesg, ps, insmod, rmmod, lsmod, fsck, mkfs,
+ * The natix command line: up, run, sh, cp, demo, strace, dmesg, ps, insmod, rmmod, lsmod, fsck, mkfs,
  * keys, gateway, kill, restart.
  */
 import { UsageError } from "./commands/usage-error.js";
@@ -17,6 +17,7 @@ interface Command {
 const COMMANDS: Record<string, () => Promise<Command>> = {
   up: async () => { const m = await import("./commands/up.js"); return { usage: m.usage, main: m.up }; },
   run: async () => { const m = await import("./commands/run.js"); return { usage: m.usage, main: m.run }; },
+  sh: async () => { const m = await import("./commands/sh.js"); return { usage: m.usage, main: m.sh }; },
   cp: async () => { const m = await import("./commands/cp.js"); return { usage: m.usage, main: m.cp }; },
   demo: async () => { const m = await import("./commands/demo.js"); return { usage: "natix demo", main: () => m.demo() }; },
   fsck: async () => { const m = await import("./commands/fsck.js"); return { usage: m.usage, main: m.fsck }; },

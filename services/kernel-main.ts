@@ -25,6 +25,8 @@ await runComponent("kernel", async (nc, log, kmsg) => {
     deadlineMs: t.deadlineMs,
     routing,
     // A process's end reaches the servers, and its credentials end with it.
+    mint: bus.authority ? (pid, key) => bus.authority!.mintProcess(pid, key) : undefined,
+    waitSliceMs: t.readSliceMs,
     events: { ...published, processExited: (pid, status) => (published.processExited(pid, status), bus.authority?.processExited(pid)) },
     peer: links.peer,
   });

@@ -36,7 +36,8 @@ await runComponent("mono", async (nc, log, kmsg) => {
     blk: image,
     deadlineMs: t.deadlineMs,
     // A process's end reaches modules in other processes, and its credentials end with it.
-    events: { processExited: (pid, status) => (published.processExited(pid, status), bus.authority?.processExited(pid)) },
+    events: { processExited: (pid, status) => (published.processExited(pid, status), bus.authority?.processExited(pid)), signal: published.signal },
+    mint: bus.authority ? (pid, key) => bus.authority!.mintProcess(pid, key) : undefined,
   });
   kmsg.connect((line) => mono.kernel.kmsg.ingest(line));
   // The same injection as in micro mode, but every component's code is in this process.

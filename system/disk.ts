@@ -11,6 +11,7 @@ import type { Logger } from "pino";
 import { IMAGE_NAME, createImage, openImage } from "../servers/blk/image.js";
 import { mkfs } from "../servers/fs/mkfs.js";
 import { BLOCK_SIZE, decodeSuperblock } from "../servers/fs/layout.js";
+import { installBase } from "./install-bin.js";
 
 export class DiskRefusedError extends Error {}
 
@@ -25,6 +26,7 @@ export async function makeFilesystem(dataDir: string, sizeMiB: number, log: Logg
   const image = await openImage({ dataDir });
   try {
     await mkfs(image, log);
+    await installBase(image, log);
   } finally {
     await image.close();
   }

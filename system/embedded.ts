@@ -13,6 +13,8 @@ import { createLogger, KmsgSink } from "./logger.js";
 import { openImage } from "../servers/blk/image.js";
 import { prepareDisk } from "./disk.js";
 import { diskSizeMiB } from "./server-catalog.js";
+import type { ProcessInfo } from "../kernel-core/kernel.js";
+import type { SignalNotice } from "../client-libc/signals.js";
 
 export interface EmbeddedSpawnOptions {
   argv: string[];
@@ -45,6 +47,8 @@ export async function createEmbeddedSystem(opts: EmbeddedOptions = {}): Promise<
   const removeTemp = () => temporary && rmSync(dataDir, { recursive: true, force: true });
   if (temporary) process.once("exit", removeTemp);
   const terminals = new Map<number, Terminal>();
+  /** Each process's signal notices go to its libc, by direct call. */
+  const listeners = new Map<number, (sig: number, notice: SignalNotice) => void>();
   const kmsg = new KmsgSink();
   // A new data directory gets a formatted image; an existing one is only checked.
   await prepareDisk(dataDir, diskSizeMiB(), createLogger({ name: "mkfs", kmsg }));
@@ -60,27 +64,54 @@ export async function createEmbeddedSystem(opts: EmbeddedOptions = {}): Promise<
         return t;
       },
     },
-    events: { processExited: (pid) => terminals.delete(pid) },
+    events: {
+      processExited: (pid) => terminals.delete(pid),
+      signal: (pid, sig, notice) => listeners.get(pid)?.(sig, notice),
+    },
   });
   kmsg.connect((line) => monolith.kernel.kmsg.ingest(line));
   let stopped = false;
+  /**
+   * Process `info.pid`'s port. A child it spawns runs in this same OS process (there is no other
+   * kernel to reach), on the same terminal; once the kernel has killed a process, its calls
+   * never return, so its program stops at its next one.
+   */
+  const portFor = (info: ProcessInfo, terminal: Terminal): KernelPort => {
+    terminals.set(info.pid, terminal);
+    let killed = false;
+    const never = new Promise<never>(() => {});
+    return {
+      info,
+      call: async (request) => (killed ? never : monolith.syscall(info.pid, request)),
+      callBatch: (requests) => (killed ? never : monolith.syscalls(info.pid, requests)),
+      definition: async (nr) => monolith.kernel.registry.definition(nr),
+      onSignal: (listener) =>
+        void listeners.set(info.pid, (sig, notice) => {
+          if (notice === "terminate") killed = true;
+          listener(sig, notice);
+        }),
+      childKey: () => null,
+      launch: async (child) => {
+        const port = portFor(child.info, terminal);
+        const [{ processFor }, { runChild }] = await Promise.all([import("../client-libc/connect.js"), import("../client-libc/exec.js")]);
+        const proc = processFor(port, { close() {} });
+        proc.ownsHostProcess = false;
+        void runChild(proc, child, { ownsHostProcess: false });
+      },
+      close: async () => {
+        listeners.delete(info.pid);
+        if (opts.stopWhenIdle && monolith.kernel.processes.list().length === 0) await system.stop();
+      },
+    };
+  };
   const system: EmbeddedSystem = {
     monolith,
     dataDir,
     spawn(spawnOpts) {
       const info = monolith.kernel.spawn({ argv: spawnOpts.argv, uid: spawnOpts.uid, gid: spawnOpts.gid, ppid: spawnOpts.ppid });
-      terminals.set(info.pid, spawnOpts.terminal);
       const t = spawnOpts.trace;
       if (t?.sink) monolith.kernel.trace(info.pid, t.sink, t.style, t.tracer);
-      return {
-        info,
-        call: async (request) => monolith.syscall(info.pid, request),
-        callBatch: (requests) => monolith.syscalls(info.pid, requests),
-        definition: async (nr) => monolith.kernel.registry.definition(nr),
-        close: async () => {
-          if (opts.stopWhenIdle && monolith.kernel.processes.list().length === 0) await system.stop();
-        },
-      };
+      return portFor(info, spawnOpts.terminal);
     },
     async stop() {
       if (stopped) return;

@@ -13,6 +13,8 @@ import { fileURLToPath } from "node:url";
 const OWN: Record<string, string> = {
   "natix/libc": new URL("../client-libc/mod.js", import.meta.url).href,
   "natix/kernel": new URL("../kernel-core/mod.js", import.meta.url).href,
+  // The shell's code, which /bin/sh (programs/bin/sh.mjs, stored in natixfs) re-exports.
+  "natix/sh": new URL("../programs/sh/main.js", import.meta.url).href,
 };
 
 interface ResolveContext {

@@ -30,6 +30,8 @@ export interface MonolithOptions {
   events?: KernelEvents;
   /** Records every call the kernel and each server answer (published by the NATS edge). */
   meter?: SyscallMeter;
+  /** Bus credentials for spawned children (mono over an isolated bus). */
+  mint?: (pid: number, key: string) => Promise<string>;
 }
 
 export interface Monolith {
@@ -56,11 +58,14 @@ export async function createMonolith(opts: MonolithOptions): Promise<Monolith> {
     deadlineMs: t.deadlineMs,
     routing: "mediate",
     meter: opts.meter,
+    mint: opts.mint,
+    waitSliceMs: t.readSliceMs,
     events: {
       processExited(pid, status) {
         for (const d of defs) void d.processExited?.(pid);
         opts.events?.processExited(pid, status);
       },
+      signal: (pid, sig, notice) => opts.events?.signal?.(pid, sig, notice),
     },
   });
   const local = new Map<string, Dispatcher>();

@@ -14,7 +14,7 @@ describe("docs/security.md", () => {
     const g = grantOf("process", { pid: "42" });
     expect(g.pub).toEqual(["natix.sys.42", "natix.sys.42.>", "natix.srv.*.42"]);
     // Beside its own subjects it hears only the route table the kernel publishes for everyone.
-    expect(g.sub).toEqual(["natix.tty.42", "natix.kernel.routes", "_INBOX.p.42.>"]);
+    expect(g.sub).toEqual(["natix.tty.42", "natix.sig.42", "natix.kernel.routes", "_INBOX.p.42.>"]);
     for (const s of [...g.pub, ...g.sub].filter((x) => x !== "natix.kernel.routes")) expect(s).toMatch(/\b42$|\b42\./);
   });
 
@@ -24,6 +24,12 @@ describe("docs/security.md", () => {
       expect(g.pub.some((p: string) => covers(p, other)), other).toBe(false);
     }
     expect(g.pub.some((p: string) => covers(p, "natix.srv.vfs.42"))).toBe(true);
+  });
+
+  it("only kernel-core (and the monolith, which is it too) may send a process its signal notices", async () => {
+    const { ROLES } = await import("../build/kernel-core/bus-roles.js");
+    const reach = ROLES.filter((r: { pub: readonly string[] }) => r.pub.some((s) => covers(s, "natix.sig.42")));
+    expect(reach.map((r: { role: string }) => r.role).sort()).toEqual(["kernel", "mono"]);
   });
 
   it("only the vfs server (and the monolith, which is it too) may reach the blk driver", async () => {

@@ -15,7 +15,7 @@
  * this process, and every call fails with ESRCH.
  */
 import type { NatsConnection, Msg } from "@nats-io/transport-node";
-import { createUser } from "@nats-io/nkeys";
+import { createUser, fromSeed } from "@nats-io/nkeys";
 import { fmtCreds } from "@nats-io/jwt";
 import type { SyscallReply, SyscallRequest } from "../../kernel-core/abi/frame.js";
 import { FRAME_TYPE, decodeReply, encodeRequest } from "../../kernel-core/abi/frame.js";
@@ -31,7 +31,9 @@ import {
 } from "../../kernel-core/abi/terminal.js";
 import { INBOX, SUBJECTS } from "../../kernel-core/abi/subjects.js";
 import { E } from "../../kernel-core/errno.js";
-import type { KernelPort } from "./port.js";
+import type { ChildLaunch, KernelPort } from "./port.js";
+import type { SignalNotice } from "../signals.js";
+import { launchHostProcess } from "./host-child.js";
 import { ServerReturns, requestResending } from "../../transport/resend.js";
 import { classifyRequestError } from "../../transport/nats-errors.js";
 import { deadlineFor, transferBytes } from "../../kernel-core/abi/xfer.js";
@@ -71,17 +73,45 @@ export async function spawnOverNats(opts: NatsSpawnOptions): Promise<KernelPort>
   } finally {
     await admin.close();
   }
-  const user = info.jwt ? { jwt: info.jwt, seed: key.getSeed() } : undefined;
-  const nc = await connectNats(opts.url, `natix-proc:${opts.argv[0] ?? "?"}`, user ? { user, inboxPrefix: INBOX.process(info.pid) } : { creds: null, inboxPrefix: INBOX.process(info.pid) });
-  const { jwt: _jwt, ...processInfo } = info;
+  const { jwt, ...processInfo } = info;
+  return attachOverNats({ url: opts.url, info: processInfo, jwt, seed: jwt ? new TextDecoder().decode(key.getSeed()) : undefined, terminal: opts.terminal, name: opts.argv[0] ?? "?" });
+}
+
+export interface NatsAttachOptions {
+  url: string;
+  /** The process the kernel created (by an administrator's spawn, or natix_spawn for a child). */
+  info: ProcessInfo;
+  /** Its minted credentials; none on an open bus. */
+  jwt?: string;
+  seed?: string;
+  terminal: Terminal;
+  name: string;
+}
+
+/** Becomes process `info.pid` on its own connection, with the credentials minted for it. */
+export async function attachOverNats(opts: NatsAttachOptions): Promise<KernelPort> {
+  const { info } = opts;
+  const user = opts.jwt && opts.seed ? { jwt: opts.jwt, seed: new TextEncoder().encode(opts.seed) } : undefined;
+  const nc = await connectNats(opts.url, `natix-proc:${opts.name}`, user ? { user, inboxPrefix: INBOX.process(info.pid) } : { creds: null, inboxPrefix: INBOX.process(info.pid) });
   nc.subscribe(SUBJECTS.tty(info.pid), {
     callback: (err, msg) => {
       if (err === null) serveTerminal(opts.terminal, msg);
     },
   });
+  const port = new NatsPort(nc, info, user ? fmtCreds(user.jwt, fromSeed(user.seed)) : null, opts.url);
+  nc.subscribe(SUBJECTS.sig(info.pid), {
+    callback: (err, msg) => {
+      if (err !== null) return;
+      try {
+        const n = msg.json<{ sig: number; notice: SignalNotice }>();
+        port.signalListener?.(n.sig, n.notice);
+      } catch {
+        // not a notice: the kernel sends only these
+      }
+    },
+  });
   await nc.flush();
-  const port = new NatsPort(nc, processInfo, user ? fmtCreds(user.jwt, key) : null);
-  if (processInfo.routing === "direct") await port.learnRoutes();
+  if (info.routing === "direct") await port.learnRoutes();
   return port;
 }
 
@@ -97,7 +127,7 @@ function serveTerminal(terminal: Terminal, msg: Msg): void {
     void terminal.isatty(req.stream).then((yes) => msg.respond(encodeTerminalReply({ status: TERM_STATUS.DONE, count: yes ? 1 : 0, data: EMPTY })));
   } else if (req.op === TERM_OP.WRITE) {
     void terminal.write(req.stream, req.data).then((n) =>
-      msg.respond(encodeTerminalReply({ status: n < 0 ? TERM_STATUS.FAILED : TERM_STATUS.DONE, count: Math.max(n, 0), data: EMPTY })),
+      msg.respond(encodeTerminalReply({ status: n === -E.EPIPE ? TERM_STATUS.BROKEN : n < 0 ? TERM_STATUS.FAILED : TERM_STATUS.DONE, count: Math.max(n, 0), data: EMPTY })),
     );
   } else {
     void terminal.read(req.max, req.waitMs).then((data) =>
@@ -126,11 +156,15 @@ class NatsPort implements KernelPort {
   private readonly gone: Promise<SyscallReply>;
   private isGone = false;
 
+  /** Where signal notices go (the process's SignalState). */
+  signalListener: ((sig: number, notice: SignalNotice) => void) | undefined;
+
   constructor(
     private readonly nc: NatsConnection,
     readonly info: ProcessInfo,
     /** Its .creds (JWT and seed), or null on an open bus. */
     readonly credentials: Uint8Array | null,
+    private readonly url: string,
   ) {
     this.subject = SUBJECTS.sys(info.pid);
     this.gone = new Promise((resolve) => void this.watchCredentials(() => resolve({ ret: -E.ESRCH })));
@@ -266,6 +300,22 @@ class NatsPort implements KernelPort {
     const replies = decodeBatchReply(r.data);
     if (typeof replies === "number" || replies.length !== requests.length) return all(-E.EIO);
     return replies.map((x) => (typeof x === "number" ? { ret: -E.EIO } : x));
+  }
+
+  onSignal(listener: (sig: number, notice: SignalNotice) => void): void {
+    this.signalListener = listener;
+  }
+
+  /** A child's key pair: only on an isolated bus, where the kernel mints credentials for it. */
+  childKey(): { publicKey: string; seed: string } | null {
+    if (this.credentials === null) return null;
+    const k = createUser();
+    return { publicKey: k.getPublicKey(), seed: new TextDecoder().decode(k.getSeed()) };
+  }
+
+  /** A child runs in an OS process of its own, as every emulated process over NATS does. */
+  launch(child: ChildLaunch): Promise<void> {
+    return launchHostProcess(this.url, child);
   }
 
   async definition(nr: number): Promise<SyscallDef | undefined> {

@@ -3,6 +3,7 @@ import type { SyscallReply, SyscallRequest } from "../../kernel-core/abi/frame.j
 import type { ProcessInfo } from "../../kernel-core/kernel.js";
 import type { SyscallDef } from "../../kernel-core/syscalls/types.js";
 import type { NatsConnection } from "@nats-io/transport-node";
+import type { SignalNotice } from "../signals.js";
 
 export interface KernelPort {
   readonly info: ProcessInfo;
@@ -22,4 +23,21 @@ export interface KernelPort {
   readonly credentials?: Uint8Array | null;
   /** The kernel's table entry for a number libc's table lacks (a module's syscall). */
   definition?(nr: number): Promise<SyscallDef | undefined>;
+  /** Where the kernel's signal notices for this process go. */
+  onSignal?(listener: (sig: number, notice: SignalNotice) => void): void;
+  /** A key pair for a child's bus credentials (null where the transport needs none). */
+  childKey?(): { publicKey: string; seed: string } | null;
+  /** Starts the program of a child the kernel has just created (natix_spawn). */
+  launch?(child: ChildLaunch): Promise<void>;
+}
+
+/** What a new child's program needs to start as its process. */
+export interface ChildLaunch {
+  info: ProcessInfo;
+  /** Its bus credentials: the JWT the kernel minted and the seed of the key libc made. */
+  jwt: string;
+  seed?: string;
+  path: string;
+  argv: string[];
+  envp: string[];
 }

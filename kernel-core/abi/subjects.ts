@@ -27,6 +27,8 @@ export const SUBJECTS = Object.freeze({
   driver: (name: string) => `natix.drv.${name}`,
   /** Peer questions to a component (JSON {op, args}): natix.peer.<name>, natix.kernel.peer. */
   peer: (name: string) => (name === "kernel" ? "natix.kernel.peer" : `natix.peer.${name}`),
+  /** Signal notices for process <pid> (JSON {sig, notice}): only the kernel publishes here. */
+  sig: (pid: number | string) => `natix.sig.${pid}`,
   /** A program's terminal, served by its libc. */
   tty: (pid: number | string) => `natix.tty.${pid}`,
   spawn: "natix.kernel.spawn",

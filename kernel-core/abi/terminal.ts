@@ -29,7 +29,7 @@ export interface Terminal {
 }
 
 export const TERM_OP = Object.freeze({ WRITE: 1, READ: 2, ISATTY: 3, PING: 4 });
-export const TERM_STATUS = Object.freeze({ DONE: 0, AGAIN: 1, FAILED: 2 });
+export const TERM_STATUS = Object.freeze({ DONE: 0, AGAIN: 1, FAILED: 2, /** the host stream's reader is gone (EPIPE) */ BROKEN: 3 });
 const HEADER = 12;
 const REPLY_HEADER = 8;
 const TTY_REPLY_HEADER = 4;

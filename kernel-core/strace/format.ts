@@ -15,6 +15,7 @@ import { MAP, PROT, MREMAP, RLIMIT, decodeRlimit, decodeRemoteIov } from "../abi
 import { decodeIov } from "../abi/iov.js";
 import { decodeDirents64, decodeStat } from "../abi/stat.js";
 import { flagNames, hex, quote } from "./quote.js";
+import { processScalar, processStruct } from "./process-format.js";
 
 export interface TraceStyle {
   /** Longest string shown (strace -s, default 32). */
@@ -44,6 +45,9 @@ const ENUMS: Record<string, Record<number, string>> = {
 const { MT: _mask, ...fileTypes } = S_IF;
 const FILE_TYPES = namesOf(fileTypes, "S_IF");
 
+/** In-buffers with a length that strace shows as what they hold, not as bytes. */
+const LISTS = new Set(["argv", "envp", "spawn"]);
+
 /** The stand-in address of argument i's buffer. */
 const standIn = (i: number) => hex(0x7ffffffde000 + 0x100 * (i + 1));
 
@@ -66,6 +70,8 @@ function scalar(spec: Extract<ArgSpec, { kind: "int" | "uint" | "long" | "ulong"
       const rest = flagNames(v & ~0xf, NAMED.map, "");
       return rest ? `${type}|${rest}` : type;
     }
+    const named = processScalar(fmt.flags, v);
+    if (named !== undefined) return named;
     const e = ENUMS[fmt.flags]?.[v];
     if (e !== undefined) return e;
     if (NAMED[fmt.flags]) return flagNames(v, NAMED[fmt.flags]);
@@ -99,7 +105,7 @@ function struct(kind: string, bytes: Uint8Array, style: TraceStyle): string {
     case "termios":
       return "{...}";
     default:
-      return quote(bytes, style.strsize, false);
+      return processStruct(kind, bytes, style.strsize) ?? quote(bytes, style.strsize, false);
   }
 }
 
@@ -118,7 +124,7 @@ function arg(def: SyscallDef, i: number, req: SyscallRequest, reply: SyscallRepl
       return input === undefined ? "NULL" : quote(input, 4096, true);
     case "in": {
       if (input === undefined) return "NULL";
-      if (spec.len < 0) return struct(spec.fmt ?? "", input, style);
+      if (spec.len < 0 || LISTS.has(spec.fmt ?? "")) return struct(spec.fmt ?? "", input, style);
       const len = Math.max(0, Math.min(input.length, req.args[spec.len] ?? 0));
       return quote(input.subarray(0, len), style.strsize, spec.fmt === "cstr");
     }
@@ -173,7 +179,7 @@ export function formatCall(def: SyscallDef | undefined, req: SyscallRequest, rep
     call = `syscall_${hex(req.nr >>> 0)}(${args.join(", ")})`;
   } else {
     const r = reply ?? { ret: 0 };
-    const shown = def.args.filter((a, i) => !("onlyIf" in a && a.onlyIf && ((req.args[a.onlyIf.arg] ?? 0) & a.onlyIf.bits) === 0) || i < 0);
+    const shown = def.args.filter((a) => !("hidden" in a && a.hidden) && !("onlyIf" in a && a.onlyIf && ((req.args[a.onlyIf.arg] ?? 0) & a.onlyIf.bits) === 0));
     call = `${def.name}(${shown.map((a) => arg(def, def.args.indexOf(a), req, r, style)).join(", ")})`;
   }
   const pad = style.column > call.length ? " ".repeat(style.column - call.length) : " ";

@@ -26,6 +26,9 @@ const path = (name = "pathname"): ArgSpec => ({ name, kind: "path" });
 const inBuf = (name: string, len: number, fmt: string = "str"): ArgSpec => ({ name, kind: "in", len, fmt });
 const outBuf = (name: string, len: number, shows: string): ArgSpec => ({ name, kind: "out", len, shows });
 const iov = (kind: "iov-in" | "iov-out", len: number, name = "iov"): ArgSpec => ({ name, kind, len });
+/** The byte length of the list before it (natix passes it; C ends the list with NULL). */
+const hiddenLen = (name: string): ArgSpec => ({ name, kind: "ulong", hidden: true });
+const signo = (name = "sig"): ArgSpec => int(name, { flags: "signal" });
 const addr = (name = "addr"): ArgSpec => ({ name, kind: "ulong", fmt: "hex" });
 const riov = (len: number): ArgSpec => ({ name: "remote_iov", kind: "riov", len });
 
@@ -46,6 +49,8 @@ export const SYSCALL_TABLE: readonly SyscallDef[] = [
   sc(11, "munmap", "mem", [addr(), ulong("length")]),
   sc(12, "brk", "mem", [addr()], [], { ret: "hex" }),
   sc(8, "lseek", "vfs", [fd(), long("offset"), int("whence", { flags: "whence" })]),
+  sc(13, "rt_sigaction", "kernel", [signo("signum"), inBuf("act", -1, "sigaction"), outBuf("oldact", -1, "sigaction"), ulong("sigsetsize")]),
+  sc(14, "rt_sigprocmask", "kernel", [int("how", { flags: "sighow" }), inBuf("set", -1, "sigset"), outBuf("oldset", -1, "sigset"), ulong("sigsetsize")]),
   sc(16, "ioctl", "vfs", [fd(), uint("request", "hex"), outBuf("argp", -1, "termios")]),
   sc(17, "pread64", "vfs", [fd(), outBuf("buf", 2, "ret"), ulong("count"), long("offset")], ["partial", "idempotent"]),
   sc(18, "pwrite64", "vfs", [fd(), inBuf("buf", 2), ulong("count"), long("offset")], ["partial", "idempotent"]),
@@ -58,7 +63,10 @@ export const SYSCALL_TABLE: readonly SyscallDef[] = [
   sc(32, "dup", "vfs", [fd("oldfd")]),
   sc(33, "dup2", "vfs", [fd("oldfd"), fd("newfd")]),
   sc(39, "getpid", "kernel", [], ["idempotent"]),
+  sc(59, "execve", "kernel", [path(), inBuf("argv", 2, "argv"), hiddenLen("argv_len"), inBuf("envp", 4, "envp"), hiddenLen("envp_len")]),
   sc(60, "exit", "kernel", [int("status")], ["noreturn"]),
+  sc(61, "wait4", "kernel", [int("pid"), outBuf("wstatus", -1, "wstatus"), int("options", { flags: "wait" }), outBuf("rusage", -1, "rusage")], ["restart"]),
+  sc(62, "kill", "kernel", [int("pid"), signo()]),
   sc(63, "uname", "kernel", [outBuf("buf", -1, "utsname")], ["idempotent"]),
   sc(72, "fcntl", "vfs", [fd(), int("cmd", { flags: "fcntl" }), ulong("arg")]),
   sc(74, "fsync", "vfs", [fd()], ["idempotent"]),
@@ -90,6 +98,11 @@ export const SYSCALL_TABLE: readonly SyscallDef[] = [
   sc(107, "geteuid", "kernel", [], ["idempotent"]),
   sc(108, "getegid", "kernel", [], ["idempotent"]),
   sc(110, "getppid", "kernel", [], ["idempotent"]),
+  sc(109, "setpgid", "kernel", [int("pid"), int("pgid")]),
+  sc(111, "getpgrp", "kernel", [], ["idempotent"]),
+  sc(112, "setsid", "kernel", []),
+  sc(121, "getpgid", "kernel", [int("pid")], ["idempotent"]),
+  sc(124, "getsid", "kernel", [int("pid")], ["idempotent"]),
   sc(160, "setrlimit", "mem", [int("resource", { flags: "rlimit" }), inBuf("rlim", -1, "rlimit")]),
   sc(162, "sync", "vfs", [], ["idempotent"]),
   sc(217, "getdents64", "vfs", [fd(), outBuf("dirp", 2, "dirents"), uint("count")]),
@@ -118,6 +131,8 @@ export const SYSCALL_TABLE: readonly SyscallDef[] = [
   }),
   sc(316, "renameat2", "vfs", [dirfd("olddirfd"), path("oldpath"), dirfd("newdirfd"), path("newpath"), uint("flags")]),
   sc(439, "faccessat2", "vfs", [dirfd(), path(), int("mode", { flags: "access" }), int("flags", { flags: "at" })], ["idempotent"]),
+  // natix's own: posix_spawn's primitive (JavaScript cannot fork; docs/abi.md, "Processes").
+  sc(997, "natix_spawn", "kernel", [path(), inBuf("spec", 2, "spawn"), hiddenLen("spec_len"), outBuf("creds", 4, "creds"), ulong("creds_size")]),
   sc(999, "hello_world", "hello", [inBuf("str", 1, "cstr"), uint("str_len"), outBuf("buf", 3, "cstr"), uint("buf_len")], ["idempotent"]),
 ];
 
@@ -129,6 +144,13 @@ export const STRUCT_SIZES: Readonly<Record<string, number>> = {
   rlimit: 16,
   /** pipe's int[2]. */
   fds: 8,
+  /** wait4's int *wstatus. */
+  int: 4,
+  /** struct rusage (x86-64). */
+  rusage: 144,
+  /** The kernel's struct sigaction and sigset_t. */
+  sigaction: 32,
+  sigset: 8,
 };
 
 const byNr = new Map<number, SyscallDef>(SYSCALL_TABLE.map((d) => [d.nr, d]));

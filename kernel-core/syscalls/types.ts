@@ -13,6 +13,8 @@ export interface ScalarArg {
   fmt?: ScalarFormat;
   /** strace shows it only when argument `arg` has one of `bits` set (open's mode needs O_CREAT). */
   onlyIf?: { arg: number; bits: number };
+  /** A length natix passes beside a list C marks by its end (execve's argv): strace omits it. */
+  hidden?: boolean;
 }
 
 /**

@@ -224,7 +224,7 @@ export function fdCalls(vfs: VfsState): Record<string, SyscallHandler> {
     const file = fileOf(ctx);
     if (file === undefined) return -E.EBADF;
     if (ctx.uint(1) !== TCGETS) return -E.ENOTTY;
-    const answer = file.kind === "console" ? await vfs.tty.isatty(ctx.pid, file.stream) : file.kind === "device" ? await file.device!.isatty(ctx.pid) : 0;
+    const answer = file.kind === "console" ? await vfs.tty.isatty(file.terminal ?? ctx.pid, file.stream) : file.kind === "device" ? await file.device!.isatty(ctx.pid) : 0;
     if (answer < 0) return answer;
     if (answer === 0) return -E.ENOTTY;
     return ctx.copyOut(2, new Uint8Array(TERMIOS_SIZE)) ? 0 : -E.EFAULT;

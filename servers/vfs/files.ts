@@ -16,6 +16,12 @@ export interface OpenFile {
   ino: number;
   /** The console stream (0 stdin, 1 stdout, 2 stderr). */
   stream: number;
+  /**
+   * The console's terminal: the process whose terminal it is (the one it was made for). Its
+   * children's copies reach the same terminal, as a controlling terminal; once that process is
+   * gone, each caller's own terminal.
+   */
+  terminal?: number;
   device?: Device;
   /** A pipe's end (which one: readable or writable). */
   pipe?: Pipe;

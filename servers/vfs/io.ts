@@ -10,12 +10,15 @@ import { O } from "../../kernel-core/abi/fcntl.js";
 import { LIMITS } from "../../kernel-core/abi/limits.js";
 import type { OpenFile } from "./files.js";
 import type { VfsState } from "./state.js";
+import { SIG } from "../../kernel-core/abi/signal.js";
+
+const SIGPIPE = SIG.PIPE;
 
 export async function readFrom(vfs: VfsState, pid: number, file: OpenFile, at: number | null, count: number): Promise<Uint8Array | number> {
   const n = Math.min(count, LIMITS.MAX_XFER);
   switch (file.kind) {
     case "console":
-      return vfs.tty.read(pid, Math.min(n, LIMITS.TERMINAL_XFER));
+      return vfs.tty.read(file.terminal ?? pid, Math.min(n, LIMITS.TERMINAL_XFER));
     case "pipe":
       return file.pipe!.read(n, (file.flags & O.NONBLOCK) !== 0, vfs.pipeSliceMs);
     case "device":
@@ -42,13 +45,21 @@ export async function readFrom(vfs: VfsState, pid: number, file: OpenFile, at: n
 
 export async function writeTo(vfs: VfsState, pid: number, file: OpenFile, at: number | null, data: Uint8Array): Promise<number> {
   switch (file.kind) {
-    case "console":
+    case "console": {
       // A terminal takes what fits one message and says how much: a partial write, as a pty's.
-      return vfs.tty.write(pid, file.stream, data.subarray(0, LIMITS.TERMINAL_XFER));
+      const r = await vfs.tty.write(file.terminal ?? pid, file.stream, data.subarray(0, LIMITS.TERMINAL_XFER));
+      // The host stream behind the terminal lost its reader (natix run ... | head): as a pipe.
+      if (r === -E.EPIPE) await vfs.raise(pid, SIGPIPE);
+      return r;
+    }
     case "device":
       return file.device!.write(pid, data);
-    case "pipe":
-      return file.pipe!.write(data, (file.flags & O.NONBLOCK) !== 0, vfs.pipeSliceMs);
+    case "pipe": {
+      const r = await file.pipe!.write(data, (file.flags & O.NONBLOCK) !== 0, vfs.pipeSliceMs);
+      // No reader: SIGPIPE as well as EPIPE, sent before the writer hears EPIPE (pipe(7)).
+      if (r === -E.EPIPE) await vfs.raise(pid, SIGPIPE);
+      return r;
+    }
     case "dir":
     case "procdir":
       return -E.EISDIR;

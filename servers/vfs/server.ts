@@ -16,6 +16,7 @@ import { VfsState } from "./state.js";
 import { fdCalls } from "./fd-calls.js";
 import { pathCalls } from "./path-calls.js";
 import { pipeCalls } from "./pipe-calls.js";
+import { procPeer } from "./proc-calls.js";
 
 export interface VfsDeps {
   log: Logger;
@@ -31,12 +32,17 @@ export interface VfsDeps {
 
 export async function createVfsServer(deps: VfsDeps): Promise<ServerDefinition> {
   const fs = await FileSystem.mount(deps.blk, { log: deps.log, budgetMs: deps.diskBudgetMs });
-  const vfs = new VfsState(fs, deps.tty, deviceTable(deps.tty), new ProcfsClient(deps.peer), deps.log, deps.readSliceMs);
+  const raise = async (pid: number, sig: number) => {
+    await deps.peer("kernel", "proc.signal", { pid, sig }).catch((err: unknown) => deps.log.warn({ err, pid, sig }, "could not send a signal"));
+  };
+  const vfs = new VfsState(fs, deps.tty, deviceTable(deps.tty), new ProcfsClient(deps.peer), deps.log, deps.readSliceMs, raise);
+  const handlers = { ...fdCalls(vfs), ...pathCalls(vfs), ...pipeCalls(vfs) };
   return {
     name: "vfs",
-    handlers: { ...fdCalls(vfs), ...pathCalls(vfs), ...pipeCalls(vfs) },
+    handlers,
     processExited: (pid) => vfs.exit(pid),
     peer: {
+      ...procPeer(vfs, handlers),
       fdpath: async ({ pid, fd }) => ({ path: await vfs.describeFd(Number(pid), Number(fd)) }),
       fds: async ({ pid }) => {
         const out: { fd: number; path: string }[] = [];

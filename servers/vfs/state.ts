@@ -42,16 +42,40 @@ export class VfsState {
     readonly log: Logger,
     /** How long a pipe read or write waits before asking libc to issue it again (ERESTARTSYS). */
     readonly pipeSliceMs: number,
+    /** Sends a process a signal through the process manager (SIGPIPE); resolves once it is sent. */
+    readonly raise: (pid: number, sig: number) => Promise<void> = async () => {},
   ) {}
+
+  /**
+   * A child's files, as posix_spawn's clone makes them: the parent's descriptors sharing the
+   * parent's descriptions (offsets, pipe ends), its cwd and umask. Replaces any table the pid had.
+   */
+  fork(parent: number, child: number): void {
+    const from = this.proc(parent);
+    const fds = new FdTable();
+    for (let fd = 0; fd < MAX_FDS; fd++) {
+      const d = from.fds.get(fd);
+      if (d !== undefined) fds.install(fd, d.file, d.cloexec);
+    }
+    this.procs.set(child, { fds, cwd: from.cwd, umask: from.umask });
+  }
+
+  /** execve: descriptors marked close-on-exec are closed. */
+  async closeOnExec(pid: number): Promise<void> {
+    const p = this.proc(pid);
+    for (let fd = 0; fd < MAX_FDS; fd++) {
+      if (p.fds.get(fd)?.cloexec) await this.release(p.fds.remove(fd));
+    }
+  }
 
   /** A process's files, made on its first call: 0-2 on the console, cwd "/", umask 022. */
   proc(pid: number): ProcessFiles {
     let p = this.procs.get(pid);
     if (p === undefined) {
       const fds = new FdTable();
-      fds.install(0, openFile("console", { stream: 0, flags: O.RDONLY, readable: true }));
-      fds.install(1, openFile("console", { stream: 1, flags: O.WRONLY, writable: true }));
-      fds.install(2, openFile("console", { stream: 2, flags: O.WRONLY, writable: true }));
+      fds.install(0, openFile("console", { stream: 0, flags: O.RDONLY, readable: true, terminal: pid }));
+      fds.install(1, openFile("console", { stream: 1, flags: O.WRONLY, writable: true, terminal: pid }));
+      fds.install(2, openFile("console", { stream: 2, flags: O.WRONLY, writable: true, terminal: pid }));
       p = { fds, cwd: ROOT_INO, umask: 0o022 };
       this.procs.set(pid, p);
     }
@@ -165,7 +189,11 @@ export class VfsState {
     this.procs.delete(pid);
     const files = p.fds.all();
     p.fds.clear();
-    for (const f of new Set(files)) await this.release(f);
+    for (const f of new Set(files)) {
+      // Its terminal is gone with it: children still holding the console reach their own.
+      if (f.kind === "console" && f.terminal === pid) f.terminal = undefined;
+      await this.release(f);
+    }
   }
 }
 

@@ -161,6 +161,9 @@ export function publishKernelEvents(nc: NatsConnection, routeTable?: () => Route
     processChanged(pid: number, record: ProcessRecord) {
       nc.publish(SUBJECTS.events, JSON.stringify({ type: "proc", pid, ...record }));
     },
+    signal(pid, sig, notice) {
+      nc.publish(SUBJECTS.sig(pid), JSON.stringify({ sig, notice }));
+    },
     registered(name, kind) {
       nc.publish(SUBJECTS.events, JSON.stringify({ type: "registered", name, kind }));
     },

@@ -22,6 +22,7 @@ export function natsTerminals(nc: NatsConnection, writeBudgetMs: number): Termin
           const req = encodeTerminalRequest({ op: TERM_OP.WRITE, stream, max: data.length, waitMs: 0, data });
           const r = await requestWithRetry(nc, subject, req, writeBudgetMs);
           const reply = r.ok ? decodeTerminalReply(r.data) : undefined;
+          if (reply?.status === TERM_STATUS.BROKEN) return -E.EPIPE;
           if (reply === undefined || reply.status !== TERM_STATUS.DONE) return -E.EIO;
           return reply.count;
         },

@@ -87,10 +87,14 @@ export default async function main(argv) {
   await pub("forge a process exit", "natix.kernel.events", enc.encode(JSON.stringify({ type: "exit", pid: victim, status: 0 })));
   await pub("forge a kernel restart", "natix.kernel.hello");
   await pub("write to another process's terminal", `natix.tty.${victim}`);
+  await pub("forge a signal notice that kills another process", `natix.sig.${victim}`, enc.encode(JSON.stringify({ sig: 9, notice: "terminate" })));
+  await pub("forge a signal notice to itself (only the kernel sends them)", `natix.sig.${me}`, enc.encode(JSON.stringify({ sig: 9, notice: "terminate" })));
   await pub("kill a component by its own kill switch", "natix.ctl.vfs", enc.encode(JSON.stringify({ signal: "KILL" })));
   await pub("forge a component's syscall metrics", "natix.metrics.vfs", enc.encode("{}"));
 
   await sub("another process's terminal", `natix.tty.${victim}`);
+  await sub("another process's signal notices", `natix.sig.${victim}`);
+  await sub("every process's signal notices", "natix.sig.*");
   await sub("every component's log lines", "natix.kmsg.*");
   await sub("the kernel log as it grows", "natix.kernel.kmsg.new");
   await sub("everything under natix.", "natix.>");
