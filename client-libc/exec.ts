@@ -162,9 +162,7 @@ export function setEnvironment(p: Process, envp: readonly string[]): void {
 
 /** A spawned child's first act: exec its program (posix_spawn's clone already ran the file actions). */
 export async function runChild(p: Process, child: ChildLaunch, opts: RunOptions): Promise<number> {
-  p.signals.onTerminate = (sig) => {
-    if (opts.ownsHostProcess) process.exit(128 + sig);
-  };
+  if (opts.ownsHostProcess) p.signals.onTerminate = (sig) => process.exit(128 + sig);
   const r = await execve(p, child.path, child.argv, child.envp, opts);
   // The kernel checked the program when it made the child; what is left is a file that changed
   // since, or that this user may execute but not read.

@@ -65,6 +65,8 @@ export class Process {
     const def: SyscallDef | undefined = syscallByNr(nr) ?? (await this.learned(nr));
     const { request, targets } = marshal(nr, def, args);
     const idempotent = def !== undefined && hasFlag(def, "idempotent");
+    // Killed (its program shares this OS process): it runs no further than this call.
+    if (this.signals.killedBy !== undefined) return new Promise<number>(() => {});
     for (;;) {
       await this.signals.enter();
       let reply;

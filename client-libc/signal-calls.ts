@@ -72,16 +72,12 @@ export function signalCalls(p: Process) {
       if (r >= 0 && oldset) oldset.bits = decodeSigset(out)!;
       return r;
     },
-    /** pause(2): waits for a signal whose handler runs; then −1 with EINTR. */
+    /** pause(2): waits until a signal's handler has run; then −1 with EINTR. (A signal that kills ends the program instead.) */
     pause: async (): Promise<number> => {
-      for (;;) {
-        if (p.signals.pending) {
-          await p.signals.runQueued();
-          p.errno = E.EINTR;
-          return -1;
-        }
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      if (!p.signals.pending) await p.signals.arrival();
+      await p.signals.runQueued();
+      p.errno = E.EINTR;
+      return -1;
     },
   };
 }

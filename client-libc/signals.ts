@@ -25,8 +25,15 @@ export class SignalState {
   private readonly queued: number[] = [];
   private inFlight = 0;
   private stopped: { promise: Promise<void>; resume: () => void } | undefined;
-  /** What ends this program when the kernel has killed its process (set by whoever runs it). */
-  onTerminate: (sig: number) => void = () => {};
+  /**
+   * What ends this program when the kernel has killed its process: natix run (and a spawned
+   * child's OS process) exit with 128 + N; otherwise the program stops at its next call.
+   */
+  onTerminate: (sig: number) => void = (sig) => {
+    this.killedBy = sig;
+  };
+  /** The signal that killed the process, once the kernel has. */
+  killedBy: number | undefined;
 
   notice(sig: number, notice: SignalNotice): void {
     if (notice === "terminate") return this.onTerminate(sig);
@@ -44,7 +51,15 @@ export class SignalState {
       return;
     }
     this.queued.push(sig);
+    for (const w of this.waiters.splice(0)) w();
     if (this.inFlight === 0) queueMicrotask(() => void this.runQueued());
+  }
+
+  private readonly waiters: (() => void)[] = [];
+
+  /** Resolves when the next handled signal arrives (pause, sigsuspend). */
+  arrival(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   /** Waits while the process is stopped; then counts a call in flight. */

@@ -89,6 +89,13 @@ function searchPath(p: Process, envp: string[] | undefined): string[] {
 
 export function spawnCalls(p: Process) {
   const envOr = (envp?: string[]) => envp ?? environOf(p);
+  /** wait4(2): the child's pid with its status in status[0]; 0 (WNOHANG); −1 and errno. */
+  const wait4 = async (pid: number, status: PidOut, options = 0, rusage: Uint8Array | null = null) => {
+    const buf = status ? new Uint8Array(4) : null;
+    const r = await p.syscall(SYS.wait4, pid, buf, options, rusage);
+    if (r > 0 && status && buf) status[0] = new DataView(buf.buffer).getInt32(0, true);
+    return r;
+  };
   return {
     /** posix_spawn(3): 0 with the child's pid in pidOut[0], or an error number (errno untouched). */
     posix_spawn: (pidOut: PidOut, path: string, fa: SpawnFileActions | null, attr: SpawnAttr | null, argv: string[], envp?: string[]) =>
@@ -105,15 +112,9 @@ export function spawnCalls(p: Process) {
       }
       return seenEacces ? E.EACCES : E.ENOENT;
     },
-    /** wait4(2): the child's pid with its status in status[0]; 0 (WNOHANG); −1 and errno. */
-    wait4: async (pid: number, status: PidOut, options = 0, rusage: Uint8Array | null = null) => {
-      const buf = status ? new Uint8Array(4) : null;
-      const r = await p.syscall(SYS.wait4, pid, buf, options, rusage);
-      if (r > 0 && status && buf) status[0] = new DataView(buf.buffer).getInt32(0, true);
-      return r;
-    },
-    waitpid: (pid: number, status: PidOut, options = 0) => spawnCalls(p).wait4(pid, status, options),
-    wait: (status: PidOut) => spawnCalls(p).wait4(-1, status, 0),
+    wait4,
+    waitpid: (pid: number, status: PidOut, options = 0) => wait4(pid, status, options),
+    wait: (status: PidOut) => wait4(-1, status, 0),
     /** execve(2): −1 and errno when the program cannot run; otherwise it never returns. */
     execve: async (path: string, argv: string[], envp?: string[]) => p.result(await execve(p, path, argv, envOr(envp), { ownsHostProcess: p.ownsHostProcess })),
     execv: async (path: string, argv: string[]) => p.result(await execve(p, path, argv, environOf(p), { ownsHostProcess: p.ownsHostProcess })),

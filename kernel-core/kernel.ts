@@ -131,6 +131,7 @@ export class Kernel implements Router {
       mint: opts.mint,
       changed: (pid) => this.changed(pid),
       discard: (pid) => this.discard(pid),
+      deadlineMs: this.deadlineMs,
     };
     this.procfs = new Procfs({
       processes: () => this.processes.list(),

@@ -51,6 +51,11 @@ export interface ProcessEntry {
   actions: Map<number, Disposition>;
   /** When it ended (ms since boot), for how long a zombie has waited. */
   endedAt?: number;
+  /**
+   * A child whose program has not started yet (natix_spawn made it; its first execve has not
+   * come): its OS process may take seconds to start on a busy machine, and has no terminal yet.
+   */
+  launching?: boolean;
   /** The pid of the tracer (strace) following it, if any (TracerPid). */
   tracer?: number;
 }

@@ -73,23 +73,17 @@ export async function createEmbeddedSystem(opts: EmbeddedOptions = {}): Promise<
   let stopped = false;
   /**
    * Process `info.pid`'s port. A child it spawns runs in this same OS process (there is no other
-   * kernel to reach), on the same terminal; once the kernel has killed a process, its calls
-   * never return, so its program stops at its next one.
+   * kernel to reach), on the same terminal; once the kernel has killed it, libc stops its program
+   * at its next call.
    */
   const portFor = (info: ProcessInfo, terminal: Terminal): KernelPort => {
     terminals.set(info.pid, terminal);
-    let killed = false;
-    const never = new Promise<never>(() => {});
     return {
       info,
-      call: async (request) => (killed ? never : monolith.syscall(info.pid, request)),
-      callBatch: (requests) => (killed ? never : monolith.syscalls(info.pid, requests)),
+      call: async (request) => monolith.syscall(info.pid, request),
+      callBatch: (requests) => monolith.syscalls(info.pid, requests),
       definition: async (nr) => monolith.kernel.registry.definition(nr),
-      onSignal: (listener) =>
-        void listeners.set(info.pid, (sig, notice) => {
-          if (notice === "terminate") killed = true;
-          listener(sig, notice);
-        }),
+      onSignal: (listener) => void listeners.set(info.pid, listener),
       childKey: () => null,
       launch: async (child) => {
         const port = portFor(child.info, terminal);

@@ -4,14 +4,14 @@
  * the kernel minted, and execs its program — which reads the program from natixfs and runs it.
  */
 import { readFileSync } from "node:fs";
-import { register } from "node:module";
 import { attachOverNats } from "../client-libc/transport/nats-port.js";
 import { LocalTerminal } from "../client-libc/terminal.js";
 import type { HostChildHandoff } from "../client-libc/transport/host-child.js";
 import { processFor } from "../client-libc/connect.js";
 import { runChild } from "../client-libc/exec.js";
 
-register(new URL("./loader-hooks.js", import.meta.url).href, import.meta.url);
+// No loader hooks: exec binds a stored program's natix imports itself (client-libc/exec.ts), and
+// registering hooks would start a thread of their own (~70 ms of every spawn, measured).
 const handoff = JSON.parse(readFileSync(3, "utf8")) as HostChildHandoff;
 const terminal = new LocalTerminal();
 let port;

@@ -93,6 +93,7 @@ async function spawnPiped(p: Proc, path: string, argv: string[], opts: { stdin?:
   if (opts.stdin) posix_spawn_file_actions_adddup2(fa, inp[0], 0);
   const pid = [0];
   const r = await p.posix_spawn(pid, path, fa, null, argv, opts.envp);
+  expect(r).toBe(0);
   await p.close(out[1]);
   if (opts.stdin) await p.close(inp[0]);
   return { r, pid: pid[0], out: out[0], inp: opts.stdin ? inp[1] : -1 };
@@ -128,9 +129,13 @@ for (const mode of MODES) {
   describe(`processes (${mode})`, () => {
     let sys: TestSystem;
     let p: Proc;
+    /** What the children said on their (the parent's) stderr: shown when an expectation fails. */
+    let said: () => string;
     beforeAll(async () => {
       sys = await bootMode(mode, { deadlineMs: 4000 });
-      p = (await sys.spawn()).proc;
+      const t = await sys.spawn();
+      p = t.proc;
+      said = () => t.stderr.text;
       expect(await p.mkdir("/tmp/p", 0o755)).toBe(0);
       for (const [name, source] of Object.entries(PROGRAMS)) await install(p, name, source);
       await install(p, "noexec", PROGRAMS.status, 0o644);
@@ -229,7 +234,7 @@ for (const mode of MODES) {
 
     it("a handler runs; a read blocked on a pipe is interrupted by it (EINTR, no SA_RESTART)", async () => {
       const c = await spawnPiped(p, "/tmp/p/reader", ["reader"], { stdin: true });
-      expect(await readUntil(p, c.out, "ready\n")).toBe("ready\n");
+      expect(await readUntil(p, c.out, "ready\n"), said()).toBe("ready\n");
       expect(await p.kill(c.pid, SIGUSR1)).toBe(0);
       expect(await readUntil(p, c.out)).toBe(`handler ${SIGUSR1}\nread -1 EINTR\n`);
       const w = await waitStatus(p, c.pid);

@@ -86,6 +86,43 @@ describe("a program cannot hide from the tracer", () => {
   });
 });
 
+describe("strace of the process calls", () => {
+  it("spawn, wait4, kill, rt_sigaction and rt_sigprocmask in strace's format", async () => {
+    const prog = join(work, "parent.mjs");
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(
+      prog,
+      `import { posix_spawn, waitpid, kill, sigaction, sigprocmask, SigSet, sigaddset, SIGUSR1, SIGUSR2, SIGINT, SIGTERM, SIG_BLOCK, SA_RESTART } from "natix/libc";
+export default async function main() {
+  await sigaction(SIGUSR1, { sa_handler: () => {}, sa_flags: SA_RESTART }, {});
+  const set = new SigSet(); sigaddset(set, SIGINT); sigaddset(set, SIGUSR2);
+  await sigprocmask(SIG_BLOCK, set, new SigSet());
+  const pid = [0];
+  await posix_spawn(pid, "/bin/true", null, null, ["true"], ["A=1"]);
+  await waitpid(pid[0], [0], 0);
+  await posix_spawn(pid, "/bin/sleep", null, null, ["sleep", "9"], []);
+  await kill(pid[0], SIGTERM);
+  await waitpid(pid[0], [0], 0);
+  return 0;
+}\n`,
+    );
+    const r = natix(["strace", "--embedded", prog]);
+    const lines = r.stderr.split("\n");
+    expect(lines.slice(0, 2)).toEqual([
+      "rt_sigaction(SIGUSR1, {sa_handler=0x2, sa_mask=[], sa_flags=SA_RESTART}, {sa_handler=SIG_DFL, sa_mask=[], sa_flags=0}, 8) = 0",
+      "rt_sigprocmask(SIG_BLOCK, [INT USR2], [], 8) = 0",
+    ]);
+    const child = Number(/= (\d+)$/.exec(lines[2])?.[1]);
+    expect(lines[2]).toBe(`natix_spawn("/bin/true", {argv=["true"], envp=0x7ffffffde800 /* 1 var */}, {jwt=...}, 8192) = ${child}`);
+    expect(lines[3]).toBe(`wait4(${child}, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = ${child}`);
+    const sleeper = Number(/= (\d+)$/.exec(lines[4])?.[1]);
+    expect(lines[4]).toBe(`natix_spawn("/bin/sleep", {argv=["sleep", "9"], envp=0x7ffffffde800 /* 0 vars */}, {jwt=...}, 8192) = ${sleeper}`);
+    expect(lines[5]).toBe(`kill(${sleeper}, SIGTERM) = 0`);
+    expect(lines[6]).toBe(`wait4(${sleeper}, [{WIFSIGNALED(s) && WTERMSIG(s) == SIGTERM}], 0, NULL) = ${sleeper}`);
+    expect(r.status).toBe(0);
+  });
+});
+
 describe("dmesg", () => {
   let sys: TestSystem;
   beforeAll(async () => {

@@ -23,7 +23,16 @@ export interface CreateDeps {
   changed(pid: number): void;
   /** Undoes a child that could not be made: gone, with no zombie and no SIGCHLD. */
   discard(pid: number): void;
+  /** The caller's deadline: a spawn that took longer has been given up by libc (ETIMEDOUT). */
+  deadlineMs: number;
 }
+
+/**
+ * The share of the deadline after which a spawn is abandoned here too: the caller's clock started
+ * before the request reached the kernel, so the kernel gives up a little earlier than libc does —
+ * a child libc never heard of would hold its parent's pipe ends and never run.
+ */
+const GIVE_UP = 0.8;
 
 /** The errno a peer answer carries, 0 when it succeeded. */
 async function ask(peer: PeerCall, op: string, args: Record<string, unknown>): Promise<number> {
@@ -36,6 +45,7 @@ async function ask(peer: PeerCall, op: string, args: Record<string, unknown>): P
 }
 
 export async function spawnChild(d: CreateDeps, parent: ProcessEntry, path: string, spec: SpawnSpec): Promise<{ pid: number; jwt: string } | number> {
+  const started = performance.now();
   const setsid = (spec.flags & POSIX_SPAWN.SETSID) !== 0;
   const setpgroup = (spec.flags & POSIX_SPAWN.SETPGROUP) !== 0;
   if (setpgroup && spec.pgroup < 0) return -E.EINVAL;
@@ -55,6 +65,7 @@ export async function spawnChild(d: CreateDeps, parent: ProcessEntry, path: stri
     sigmask: ((spec.flags & POSIX_SPAWN.SETSIGMASK) !== 0 ? spec.sigmask : parent.sigmask) & ~UNBLOCKABLE,
     actions,
   });
+  child.launching = true;
   d.changed(child.pid);
   const forked = await ask(d.peer, "proc.fork", { parent: parent.pid, caller: child.caller, actions: spec.actions, path });
   if (forked < 0) {
@@ -70,12 +81,17 @@ export async function spawnChild(d: CreateDeps, parent: ProcessEntry, path: stri
       return -E.EAGAIN;
     }
   }
+  if (performance.now() - started > d.deadlineMs * GIVE_UP || child.state !== "running") {
+    d.discard(child.pid);
+    return -E.ETIMEDOUT;
+  }
   return { pid: child.pid, jwt };
 }
 
 export async function execProgram(d: CreateDeps, p: ProcessEntry, path: string, argv: string[]): Promise<number> {
   const r = await ask(d.peer, "proc.exec", { caller: p.caller, path });
   if (r < 0) return r;
+  p.launching = false;
   p.argv = argv.length > 0 ? argv : [path];
   p.comm = (path.split("/").pop() || path).slice(0, 15);
   d.pm.exec(p);

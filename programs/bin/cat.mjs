@@ -18,7 +18,8 @@ async function warn(msg) {
   await write(2, b, b.length);
 }
 
-// Standard output, buffered as stdio's full buffering does when it is not a terminal.
+// Standard output: what one read brought is written before the next read, as GNU cat does — a
+// reader at the other end of a pipe (or a terminal) sees each piece as it comes.
 const out = { chunks: [], size: 0, failed: 0 };
 async function flush() {
   if (out.size === 0 || out.failed) return out.failed ? -1 : 0;
@@ -40,7 +41,7 @@ async function flush() {
 async function emit(bytes) {
   out.chunks.push(bytes);
   out.size += bytes.length;
-  return out.size >= 64 * 1024 ? flush() : 0;
+  return flush();
 }
 
 function usage(msg) {

@@ -1,6 +1,8 @@
 /**
- * natix ps [--nats URL] — the emulated processes, as `ps -ef` lists them
- * (UID PID PPID C STIME TTY TIME CMD), then the services the supervisor runs.
+ * natix ps [--nats URL] [--forest] — the emulated processes, as `ps -ef` lists them
+ * (UID PID PPID C STIME TTY TIME CMD; a zombie as `[comm] <defunct>`), then the services the
+ * supervisor runs. --forest orders them as a tree, each child under its parent (procps's
+ * `ps -ef --forest`, with its ` \_ ` marks).
  */
 import { parseArgs } from "node:util";
 import { connectNats } from "../../transport/nats-connect.js";
@@ -10,15 +12,38 @@ import { RS_SUBJECTS } from "../../kernel-core/abi/subjects.js";
 import { OPEN_BUS_WARNING } from "../bus/kernel-bus.js";
 import type { InstanceStatus } from "../supervisor.js";
 
-export const usage = "natix ps [--nats URL] [--creds FILE]";
+export const usage = "natix ps [--nats URL] [--creds FILE] [--forest]";
 
 interface ProcessRow {
   pid: number;
   ppid: number;
   uid: number;
+  comm?: string;
   argv: string[];
+  state?: string;
   startedWall: number;
 }
+
+/** The rows in tree order (children after their parent, by pid), each with its depth. */
+export function forest(rows: ProcessRow[]): { row: ProcessRow; depth: number }[] {
+  const pids = new Set(rows.map((r) => r.pid));
+  const kids = new Map<number, ProcessRow[]>();
+  for (const r of rows) {
+    const parent = pids.has(r.ppid) ? r.ppid : 0;
+    kids.set(parent, [...(kids.get(parent) ?? []), r]);
+  }
+  const out: { row: ProcessRow; depth: number }[] = [];
+  const walk = (parent: number, depth: number) => {
+    for (const r of (kids.get(parent) ?? []).sort((a, b) => a.pid - b.pid)) {
+      out.push({ row: r, depth });
+      walk(r.pid, depth + 1);
+    }
+  };
+  walk(0, 0);
+  return out;
+}
+
+const command = (p: ProcessRow) => (p.state === "zombie" ? `[${p.comm ?? p.argv[0]}] <defunct>` : p.argv.join(" "));
 
 const uptime = (ms: number) => {
   const s = Math.floor(ms / 1000);
@@ -33,7 +58,7 @@ export function psLine(uid: string, pid: string, ppid: string, c: string, stime:
 }
 
 export async function ps(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { ...TARGET_OPTIONS, e: { type: "boolean" }, f: { type: "boolean" } } });
+  const { values } = parseArgs({ args: argv, options: { ...TARGET_OPTIONS, e: { type: "boolean" }, f: { type: "boolean" }, forest: { type: "boolean" } } });
   useCreds(values.creds);
   const nc = await connectNats(natsUrlFrom(values.nats), "natix-ps");
   try {
@@ -42,8 +67,10 @@ export async function ps(argv: string[]): Promise<number> {
     if (status.bus === "open") process.stderr.write(`natix: WARNING: ${OPEN_BUS_WARNING}\n`);
     const lines = [psLine("UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD")];
     lines.push(psLine("root", "1", "0", "0", hhmm(Date.now() - status.uptimeMs), "?", "00:00:00", "[natix-kernel]"));
-    for (const p of status.processes.sort((a, b) => a.pid - b.pid)) {
-      lines.push(psLine(user(p.uid), String(p.pid), String(p.ppid), "0", hhmm(p.startedWall), "console", "00:00:00", p.argv.join(" ")));
+    const rows = values.forest ? forest(status.processes) : status.processes.sort((a, b) => a.pid - b.pid).map((row) => ({ row, depth: 0 }));
+    for (const { row: p, depth } of rows) {
+      const mark = depth > 0 ? `${"    ".repeat(depth - 1)} \\_ ` : "";
+      lines.push(psLine(user(p.uid), String(p.pid), String(p.ppid), "0", hhmm(p.startedWall), "console", "00:00:00", mark + command(p)));
     }
     // The services the supervisor runs (when there is one): state, pid, restarts, uptime.
     const services = await nc

@@ -1,6 +1,7 @@
 /**
  * natix run [--nats URL | --embedded [--data DIR]] [--creds FILE] [--uid N] [--gid N] PROGRAM [ARGS...]
- * Runs a program as an emulated process: its default export `main(argv)` is called with
+ * Runs a program as an emulated process (PROGRAM a host path, or natix:PATH for one stored in
+ * the natix filesystem): its default export `main(argv)` is called with
  * argv[0] = PROGRAM, and its result is the exit status. NATS_URL is used when neither flag is
  * given. An exception escaping main is reported on stderr and ends the process with status 1.
  * The process is created with the administrator's credentials (--creds, NATIX_CREDS, or those
@@ -14,8 +15,11 @@ import { pathToFileURL } from "node:url";
 import { connect, type ConnectOptions } from "../../client-libc/connect.js";
 import { setCurrentProcess } from "../../client-libc/current.js";
 import { UsageError } from "./usage-error.js";
+import { execve } from "../../client-libc/exec.js";
+import { environOf } from "../../client-libc/spawn.js";
+import { E, strerror } from "../../kernel-core/errno.js";
 
-export const usage = "natix run [--nats URL | --embedded [--data DIR]] [--creds FILE] [--uid N] [--gid N] PROGRAM [ARGS...]";
+export const usage = "natix run [--nats URL | --embedded [--data DIR]] [--creds FILE] [--uid N] [--gid N] PROGRAM|natix:PATH [ARGS...]";
 
 export interface RunOptions {
   connect: ConnectOptions;
@@ -86,6 +90,7 @@ export async function run(argv: string[]): Promise<number> {
 
 /** Runs PROGRAM as an emulated process; its exit status. */
 export async function runProgram(opts: RunOptions): Promise<number> {
+  if (opts.program.startsWith("natix:")) return runStored(opts, opts.program.slice(6));
   if (!existsSync(opts.program)) {
     process.stderr.write(`natix: ${opts.program}: No such file or directory\n`);
     return 127;
@@ -95,6 +100,8 @@ export async function runProgram(opts: RunOptions): Promise<number> {
   const argv0 = opts.program;
   const proc = await connect({ ...opts.connect, argv: [argv0, ...opts.args] });
   setCurrentProcess(proc);
+  // This OS process is the emulated process: killed by a signal, it ends as a killed process does.
+  proc.signals.onTerminate = (sig) => process.exit(128 + sig);
   let status: number;
   try {
     const mod = (await import(pathToFileURL(resolvePath(opts.program)).href)) as { default?: unknown };
@@ -111,4 +118,20 @@ export async function runProgram(opts: RunOptions): Promise<number> {
   }
   await proc.exit(status);
   return status & 0xff;
+}
+
+/**
+ * natix run natix:PATH: the program stored at PATH in the natix filesystem, exec'd as the new
+ * process (its x bits, #! line and contents are the filesystem's), as a shell would run it.
+ */
+async function runStored(opts: RunOptions, path: string): Promise<number> {
+  if (opts.dataDir) process.env.NATIX_DATA_DIR = opts.dataDir;
+  const argv = [path, ...opts.args];
+  const proc = await connect({ ...opts.connect, argv });
+  setCurrentProcess(proc);
+  proc.signals.onTerminate = (sig) => process.exit(128 + sig);
+  const r = await execve(proc, path, argv, environOf(proc), { ownsHostProcess: true });
+  process.stderr.write(`natix: ${path}: ${strerror(-r)}\n`);
+  await proc._exit(r === -E.ENOENT ? 127 : 126);
+  return r === -E.ENOENT ? 127 : 126;
 }

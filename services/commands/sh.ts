@@ -5,7 +5,6 @@
  * it reads commands from the terminal, with a prompt when that is a terminal. Its exit status is
  * the shell's.
  */
-import { register } from "node:module";
 import { connect } from "../../client-libc/connect.js";
 import { setCurrentProcess } from "../../client-libc/current.js";
 import { execve } from "../../client-libc/exec.js";
@@ -22,11 +21,11 @@ export async function sh(argv: string[]): Promise<number> {
   let i = 0;
   while (i < argv.length && (Object.hasOwn(TARGET_FLAGS, argv[i]) || argv[i].startsWith("--nats="))) i += Object.hasOwn(TARGET_FLAGS, argv[i]) && TARGET_FLAGS[argv[i]] ? 2 : 1;
   const target = parseTargetArgs(argv.slice(0, i));
-  register(new URL("../../system/loader-hooks.js", import.meta.url).href, import.meta.url);
   if (target.dataDir) process.env.NATIX_DATA_DIR = target.dataDir;
   const args = ["sh", ...argv.slice(i)];
   const proc = await connect({ ...target.connect, argv: args });
   setCurrentProcess(proc);
+  proc.signals.onTerminate = (sig) => process.exit(128 + sig);
   const r = await execve(proc, "/bin/sh", args, environOf(proc), { ownsHostProcess: true });
   // Only a failed exec comes back (an image made before /bin was installed, say).
   process.stderr.write(`natix sh: /bin/sh: ${strerror(-r)}${r === -2 ? " (copy one in: natix cp programs/bin/sh.mjs natix:/bin/sh)" : ""}\n`);

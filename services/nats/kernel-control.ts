@@ -114,7 +114,7 @@ export async function hostKernelControl(opts: KernelControlOptions): Promise<voi
         uid: p.caller.uid,
         comm: p.comm,
         argv: p.argv,
-        state: p.state,
+        state: p.stopped ? "stopped" : p.state,
         startedWall: p.startedWall,
       })),
     }),

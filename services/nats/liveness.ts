@@ -14,6 +14,8 @@ import { classifyRequestError } from "../../transport/nats-errors.js";
 const INTERVAL_MS = 1000;
 /** A process younger than this may not have subscribed its terminal yet. */
 const GRACE_MS = 2000;
+/** A spawned child whose program has not started: its OS process is still starting (node). */
+const LAUNCH_GRACE_MS = 30_000;
 const PING = encodeTerminalRequest({ op: TERM_OP.PING, stream: 0, max: 0, waitMs: 0, data: new Uint8Array(0) });
 /** The status a process killed by SIGKILL reports (128 + 9). */
 export const KILLED_STATUS = 137;
@@ -36,7 +38,7 @@ export function watchProcesses(nc: NatsConnection, kernel: Kernel, log: Logger):
   const timer = setInterval(() => {
     const now = kernel.uptimeMs();
     for (const p of kernel.processes.list()) {
-      if (p.state !== "running" || now - p.startedAt < GRACE_MS || probing.has(p.pid)) continue;
+      if (p.state !== "running" || now - p.startedAt < (p.launching ? LAUNCH_GRACE_MS : GRACE_MS) || probing.has(p.pid)) continue;
       probing.add(p.pid);
       terminalGone(nc, p.pid, 2000)
         .then((gone) => {
