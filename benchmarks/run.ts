@@ -4,8 +4,8 @@
  * summary ratios and regenerates docs/benchmarks.md.
  *
  *   npm run bench [-- --quick] [--json FILE] [--out DIR] [--no-docs | --docs]
- *                 [--only latency,throughput,...] [--paths a,b] [--workloads a,b]
- *                 [--reps N] [--samples N] [--window-ms N]
+ *                 [--only latency,throughput,...,processes] [--paths a,b] [--workloads a,b]
+ *                 [--reps N] [--samples N] [--window-ms N] [--spawns N]
  *   npm run bench -- --docs-from benchmarks/results/DATE-HOST.json
  */
 import { readFileSync } from "node:fs";
@@ -28,9 +28,10 @@ import { scenario as openLoop } from "./open-loop.bench.js";
 import { scenario as batch } from "./batch.bench.js";
 import { scenario as fs } from "./fs-throughput.bench.js";
 import { scenario as isolation } from "./isolation.bench.js";
+import { scenario as processes } from "./processes.bench.js";
 
 /** In order: open-loop rates come from the throughput scenario's saturation. */
-const SCENARIOS: Scenario[] = [latency, throughput, clients, openLoop, batch, fs, isolation];
+const SCENARIOS: Scenario[] = [latency, throughput, clients, openLoop, batch, fs, isolation, processes];
 
 const { values: args } = parseArgs({
   options: {
@@ -46,6 +47,7 @@ const { values: args } = parseArgs({
     reps: { type: "string" },
     samples: { type: "string" },
     "window-ms": { type: "string" },
+    spawns: { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
@@ -94,6 +96,7 @@ const results: Results = {
   batch: [],
   fs: [],
   isolation: [],
+  processes: [],
   summary: summarize({ results: [], batch: [] } as unknown as Results).summary,
   targets: [],
 };

@@ -20,7 +20,7 @@ describe("npm run bench on a tiny run", () => {
   let results: Record<string, any>;
 
   beforeAll(() => {
-    run = bench(["--quick", "--reps", "1", "--samples", "20", "--window-ms", "100", "--workloads", "getpid,hello_world", "--out", out, "--json", copy, "--no-docs"]);
+    run = bench(["--quick", "--reps", "1", "--samples", "20", "--window-ms", "100", "--spawns", "1", "--workloads", "getpid,hello_world", "--out", out, "--json", copy, "--no-docs"]);
     const json = readdirSync(out).find((f) => f.endsWith(".json"));
     results = json ? JSON.parse(readFileSync(join(out, json), "utf8")) : {};
   }, 240_000);
@@ -67,6 +67,17 @@ describe("npm run bench on a tiny run", () => {
       expect(r.isolated_p50_us, r.pair).toBeGreaterThan(0);
     }
     expect(readFileSync(join(out, readdirSync(out).find((f) => f.endsWith(".md"))!), "utf8")).toContain("### The cost of isolation");
+  });
+
+  it("measures processes (spawn, a pipe through cat, ping-pong) on every natix path, and native with cc", () => {
+    const rows = results.processes as { path: string; spawn_per_sec: number; spawn_p50_us: number; pipe_mb_per_sec: number; pingpong_p50_us: number; spawns: number }[];
+    const natix = ["embedded", "mono", "micro", "micro-forward", "micro-mediated"];
+    expect(rows.map((r) => r.path)).toEqual(results.machine.cc ? ["native", ...natix] : natix);
+    for (const r of rows) {
+      for (const v of [r.spawn_per_sec, r.spawn_p50_us, r.pipe_mb_per_sec, r.pingpong_p50_us]) expect(v, r.path).toBeGreaterThan(0);
+      expect(r.spawns).toBe(1);
+    }
+    expect(readFileSync(join(out, readdirSync(out).find((f) => f.endsWith(".md"))!), "utf8")).toContain("### Processes");
   });
 
   it("writes the Markdown table and one SVG per chart beside the JSON", () => {

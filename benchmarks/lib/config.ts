@@ -24,6 +24,9 @@ export function defaultConfig(quick: boolean): Config {
       loadFractions: [0.25, 0.5, 0.9, 1.2],
       fsMiB: 4,
       fsFiles: 100,
+      procSpawns: 20,
+      procMiB: 1,
+      procRoundTrips: 200,
       workloads: { latency: workloadNames, throughput: ["getpid", "hello_world"], clients: ["hello_world"], openLoop: ["hello_world"], batch: ["hello_world"], isolation: ["hello_world"] },
     };
   return {
@@ -37,6 +40,9 @@ export function defaultConfig(quick: boolean): Config {
     loadFractions: [0.1, 0.25, 0.5, 0.75, 0.9, 1.0, 1.2],
     fsMiB: 16,
     fsFiles: 300,
+    procSpawns: 50,
+    procMiB: 4,
+    procRoundTrips: 1000,
     workloads: {
       latency: workloadNames,
       throughput: workloadNames,
@@ -52,6 +58,7 @@ export interface Overrides {
   reps?: string;
   samples?: string;
   "window-ms"?: string;
+  spawns?: string;
   paths?: string;
   workloads?: string;
 }
@@ -82,6 +89,7 @@ export function applyOverrides(c: Config, o: Overrides): Config {
     warmup: o.samples ? Math.min(c.warmup, count("samples", o.samples, c.samples)) : c.warmup,
     windowMs,
     openLoopMs: o["window-ms"] ? windowMs : c.openLoopMs,
+    procSpawns: count("spawns", o.spawns, c.procSpawns),
     paths,
     workloads: {
       latency: keep(c.workloads.latency),

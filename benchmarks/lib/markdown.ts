@@ -10,6 +10,8 @@ const fmt = (v: number) => (v >= 100 ? Math.round(v).toLocaleString("en-US") : v
 /** A Markdown table; `align` gives each column l or r (default: the first left, the rest right). */
 const table = (head: string[], rows: string[][], align = "l" + "r".repeat(head.length - 1)) =>
   [`| ${head.join(" | ")} |`, `|${head.map((_, i) => (align[i] === "l" ? ":--" : "--:")).join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+/** A ratio to two significant digits: 0.0031×, 0.42×, 3.1×, 250×. */
+const fmtRatio = (v: number) => `${v >= 100 ? Math.round(v) : Number(v.toPrecision(2))}×`;
 const unique = <T>(xs: T[]) => [...new Set(xs)];
 
 function latencyTables(r: Results): string[] {
@@ -135,6 +137,30 @@ export function markdown(r: Results, chartLinks: { title: string; href: string }
       ),
       "",
       "Isolated: nats-server in operator mode, every connection a JWT user with least-privilege permissions (raw-nats: a requester allowed only `bench.echo.*` and its inbox, a responder allowed only to answer; natix: the role table of docs/security.md), reply subjects checked. Open: anonymous connections, no permissions.",
+      "",
+    );
+  }
+  if (r.processes?.length) {
+    const native = r.processes.find((x) => x.path === "native");
+    const vs = (v: number, n: number | undefined) => (n ? ` (${fmtRatio(v / n)})` : "");
+    const x0 = r.processes[0];
+    out.push(
+      `### Processes (${x0.spawns} spawns; ${x0.mib} MiB through cat; ${x0.round_trips} round trips)`,
+      "",
+      table(
+        ["path", "spawn+wait /s", "spawn p50 µs", "spawn p99 µs", "pipe through cat MB/s", "ping-pong p50 µs", "ping-pong p99 µs"],
+        r.processes.map((x) => [
+          x.path === "native" ? "native (host)" : x.path,
+          fmt(x.spawn_per_sec) + vs(x.spawn_per_sec, native?.spawn_per_sec),
+          fmt(x.spawn_p50_us) + vs(x.spawn_p50_us, native?.spawn_p50_us),
+          fmt(x.spawn_p99_us) + vs(x.spawn_p99_us, native?.spawn_p99_us),
+          fmt(x.pipe_mb_per_sec) + vs(x.pipe_mb_per_sec, native?.pipe_mb_per_sec),
+          fmt(x.pingpong_p50_us) + vs(x.pingpong_p50_us, native?.pingpong_p50_us),
+          fmt(x.pingpong_p99_us) + vs(x.pingpong_p99_us, native?.pingpong_p99_us),
+        ]),
+      ),
+      "",
+      "In parentheses: the value divided by native's, measured in the same run (below 1× a rate is slower than native; above 1× a latency is). Spawn: posix_spawn of /bin/true, then waitpid, one after another after 3 warm-up spawns. Pipe: /bin/cat with its stdin and stdout on pipes, written in 64 KiB writes while being read back, timed from the first write to end of file (spawn and waitpid untimed). Ping-pong: 1 byte written to /bin/cat and read back from it (cat writes what each read brought before it reads again, as GNU cat does). In micro and mono each child is an OS process of its own; embedded, it runs in the caller's process. native is the C program with the host's /bin/true and /bin/cat.",
       "",
     );
   }

@@ -29,6 +29,10 @@ export interface Config {
   /** Filesystem scenario: MiB written and read back, small files created. */
   fsMiB: number;
   fsFiles: number;
+  /** Processes scenario: spawns timed (after 3 warm-up ones), MiB piped through cat, 1-byte round trips. */
+  procSpawns: number;
+  procMiB: number;
+  procRoundTrips: number;
   /** Workloads each scenario runs (names from workloads.ts). */
   workloads: { latency: string[]; throughput: string[]; clients: string[]; openLoop: string[]; batch: string[]; isolation: string[] };
   paths: PathName[];
@@ -103,6 +107,25 @@ export interface IsolationRow {
   reps: number;
 }
 
+/** Processes on one path: spawn + exit + wait, a pipe through cat, 1-byte round trips through a child. */
+export interface ProcessRow {
+  /** native: the C program with the host's /bin/true and /bin/cat; the rest natix, its /bin. */
+  path: PathName;
+  /** posix_spawn("/bin/true") then waitpid, one after another. */
+  spawn_per_sec: number;
+  spawn_p50_us: number;
+  spawn_p99_us: number;
+  /** `mib` MiB written through /bin/cat in 64 KiB writes while reading it back: first write to end of file. */
+  pipe_mb_per_sec: number;
+  /** 1 byte written to a copying child on one pipe and read back from it on another. */
+  pingpong_p50_us: number;
+  pingpong_p99_us: number;
+  spawns: number;
+  mib: number;
+  round_trips: number;
+  reps: number;
+}
+
 export interface Results {
   schema: "natix-bench/1";
   started: string;
@@ -117,6 +140,8 @@ export interface Results {
   batch: BatchRow[];
   fs: FsRow[];
   isolation: IsolationRow[];
+  /** Absent from results written before the processes scenario existed. */
+  processes?: ProcessRow[];
   summary: Record<SummaryKey, number | null>;
   targets: { key: SummaryKey; want: string; value: number | null; met: boolean | null }[];
 }
