@@ -15,6 +15,7 @@ COPY transport transport
 COPY system system
 COPY services services
 COPY modules modules
+COPY programs programs
 COPY benchmarks benchmarks
 RUN npx tsc -p tsconfig.json && npm prune --omit=dev
 
@@ -30,6 +31,7 @@ COPY --from=build /src/build build
 COPY package.json ./
 COPY bin bin
 COPY examples examples
+COPY programs/bin programs/bin
 COPY services/gateway/public services/gateway/public
 USER natix
 ENV NATIX_LOG_STDOUT=1

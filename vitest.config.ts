@@ -9,13 +9,21 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
  */
 const SLOW: Record<string, number> = {
   "compose.test.ts": 150,
-  "chaos.test.ts": 117,
-  "whole-xfer.test.ts": 110,
-  "persistence.test.ts": 77,
-  "fuzz-bus.test.ts": 69,
-  "cli.test.ts": 44,
-  "strace-dmesg.test.ts": 41,
-  "differential.test.ts": 33,
+  "chaos.test.ts": 104,
+  "benchmarks.test.ts": 100,
+  "persistence.test.ts": 93,
+  "fuzz-bus.test.ts": 76,
+  "whole-xfer.test.ts": 69,
+  "cli.test.ts": 45,
+  "shell.test.ts": 43,
+  "crash.test.ts": 42,
+  "strace-dmesg.test.ts": 37,
+  "dashboard.test.ts": 37,
+  "processes.test.ts": 36,
+  "process-leaks.test.ts": 30,
+  "gateway.test.ts": 31,
+  "processes-cli.test.ts": 28,
+  "differential.test.ts": 27,
 };
 
 class SlowFirst extends BaseSequencer {

@@ -16,7 +16,8 @@ import { createStdio } from "./stdio.js";
 import { spawnCalls } from "./spawn.js";
 import { signalCalls } from "./signal-calls.js";
 import { envCalls } from "./env.js";
-import type { KernelPort } from "./transport/port.js";
+import type { ChildLaunch, KernelPort } from "./transport/port.js";
+import { runChild } from "./exec.js";
 import type { EmbeddedSystem } from "../system/embedded.js";
 
 export interface ConnectOptions {
@@ -69,6 +70,13 @@ export function processFor(port: KernelPort, terminal: { close(): void }): Proc 
 
 export type Proc = Process & ReturnType<typeof libc>;
 
+/** An embedded child: its own process, its program run here (it shares this OS process). */
+function embeddedChild(port: KernelPort, child: ChildLaunch): void {
+  const proc = processFor(port, { close() {} });
+  proc.ownsHostProcess = false;
+  void runChild(proc, child, { ownsHostProcess: false });
+}
+
 export async function connect(opts: ConnectOptions = {}): Promise<Proc> {
   const terminal = new LocalTerminal({ stdin: opts.stdin, stdout: opts.stdout, stderr: opts.stderr });
   const argv = opts.argv ?? [basename(process.argv[1] ?? "node")];
@@ -84,7 +92,7 @@ export async function connect(opts: ConnectOptions = {}): Promise<Proc> {
   if (opts.embedded) {
     const { sharedEmbeddedSystem } = await import("../system/embedded.js");
     const system = opts.embedded === true ? await sharedEmbeddedSystem() : opts.embedded;
-    port = system.spawn(spawn);
+    port = system.spawn({ ...spawn, runChild: embeddedChild });
   } else {
     const url = opts.nats ?? process.env.NATS_URL;
     if (!url) throw new Error("natix: connect() needs { nats: URL } or { embedded: true } (or NATS_URL in the environment)");

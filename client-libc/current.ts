@@ -4,27 +4,16 @@
  * `natix run` installs the process; a program started some other way gets one on its first
  * call, from NATS_URL (or NATIX_EMBEDDED=1).
  */
-import { AsyncLocalStorage } from "node:async_hooks";
 import { connect, type Proc } from "./connect.js";
-import type { Process } from "./process.js";
+import { runningProcess } from "./running.js";
+
+/** The process running here (a spawned program's), else the one natix run installed. */
+const running = { getStore: () => runningProcess() as Proc | undefined };
 
 export let errno = 0;
 
 let current: Proc | undefined;
 let pending: Promise<Proc> | undefined;
-
-/**
- * Several emulated processes may share one OS process (embedded mode's children): the process a
- * program's calls act on is the one whose code is running, carried across awaits.
- */
-const running: AsyncLocalStorage<Proc> = ((globalThis as Record<symbol, unknown>)[Symbol.for("natix.libc.running")] ??= new AsyncLocalStorage<Proc>()) as AsyncLocalStorage<Proc>;
-// (Shared through globalThis: a program loaded from the filesystem may get its own copy of this
-// module — under a test runner's module loader, say — and must still see the process it runs as.)
-
-/** Runs `fn` (a program's main) as process `p`: the named exports act on it. */
-export function runAs<T>(p: Process, fn: () => T): T {
-  return running.run(p as Proc, fn);
-}
 
 /** Installs the process the named exports act on (used by `natix run`). */
 export function setCurrentProcess(proc: Proc): void {

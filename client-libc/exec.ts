@@ -17,7 +17,7 @@ import { encodeStrings } from "../kernel-core/abi/spawn.js";
 import { decodeUtf8, utf8 } from "../kernel-core/abi/strings.js";
 import type { Process } from "./process.js";
 import type { ChildLaunch } from "./transport/port.js";
-import { runAs } from "./current.js";
+import { runAs } from "./running.js";
 
 /** The largest program execve loads (a bound on what one process reads into memory). */
 const MAX_PROGRAM = 16 * 1024 * 1024;

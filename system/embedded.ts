@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Terminal } from "../kernel-core/abi/terminal.js";
-import type { KernelPort } from "../client-libc/transport/port.js";
+import type { ChildLaunch, KernelPort } from "../client-libc/transport/port.js";
 import { createMonolith, type Monolith } from "./monolith.js";
 import { createLogger, KmsgSink } from "./logger.js";
 import { openImage } from "../servers/blk/image.js";
@@ -23,7 +23,14 @@ export interface EmbeddedSpawnOptions {
   ppid?: number;
   terminal: Terminal;
   trace?: { sink?: (line: string | null) => void; style?: { strsize?: number; column?: number }; tracer?: number };
+  /**
+   * Starts a spawned child's program on its port, in this OS process (libc's, injected: the
+   * system knows no libc). Without it, posix_spawn is ENOSYS.
+   */
+  runChild?: ChildRunner;
 }
+
+export type ChildRunner = (port: KernelPort, child: ChildLaunch) => void;
 
 export interface EmbeddedSystem {
   readonly monolith: Monolith;
@@ -76,8 +83,9 @@ export async function createEmbeddedSystem(opts: EmbeddedOptions = {}): Promise<
    * kernel to reach), on the same terminal; once the kernel has killed it, libc stops its program
    * at its next call.
    */
-  const portFor = (info: ProcessInfo, terminal: Terminal): KernelPort => {
+  const portFor = (info: ProcessInfo, terminal: Terminal, runChild?: ChildRunner): KernelPort => {
     terminals.set(info.pid, terminal);
+    const launch = runChild && (async (child: ChildLaunch) => runChild(portFor(child.info, terminal, runChild), child));
     return {
       info,
       call: async (request) => monolith.syscall(info.pid, request),
@@ -85,13 +93,7 @@ export async function createEmbeddedSystem(opts: EmbeddedOptions = {}): Promise<
       definition: async (nr) => monolith.kernel.registry.definition(nr),
       onSignal: (listener) => void listeners.set(info.pid, listener),
       childKey: () => null,
-      launch: async (child) => {
-        const port = portFor(child.info, terminal);
-        const [{ processFor }, { runChild }] = await Promise.all([import("../client-libc/connect.js"), import("../client-libc/exec.js")]);
-        const proc = processFor(port, { close() {} });
-        proc.ownsHostProcess = false;
-        void runChild(proc, child, { ownsHostProcess: false });
-      },
+      launch,
       close: async () => {
         listeners.delete(info.pid);
         if (opts.stopWhenIdle && monolith.kernel.processes.list().length === 0) await system.stop();
@@ -105,7 +107,7 @@ export async function createEmbeddedSystem(opts: EmbeddedOptions = {}): Promise<
       const info = monolith.kernel.spawn({ argv: spawnOpts.argv, uid: spawnOpts.uid, gid: spawnOpts.gid, ppid: spawnOpts.ppid });
       const t = spawnOpts.trace;
       if (t?.sink) monolith.kernel.trace(info.pid, t.sink, t.style, t.tracer);
-      return portFor(info, spawnOpts.terminal);
+      return portFor(info, spawnOpts.terminal, spawnOpts.runChild);
     },
     async stop() {
       if (stopped) return;

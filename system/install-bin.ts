@@ -3,7 +3,8 @@
  * installed as /bin/NAME, mode 0755, owned by root (mkfs itself makes /dev, /tmp 1777 and /proc).
  * Done once, on the image mkfs has just made; an existing disk is never changed.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import type { BlockDevice } from "../servers/blk/device.js";
 import { FileSystem } from "../servers/fs/filesystem.js";
@@ -16,6 +17,7 @@ const ROOT = { pid: 0, uid: 0, gid: 0, euid: 0, egid: 0 };
 /** The shipped utilities: name → module source. */
 export function shippedPrograms(): Map<string, Uint8Array> {
   const out = new Map<string, Uint8Array>();
+  if (!existsSync(PROGRAMS)) throw new Error(`mkfs: the utilities to install in /bin are missing (${fileURLToPath(PROGRAMS)}): natix is not installed whole`);
   for (const file of readdirSync(PROGRAMS).sort()) {
     if (file.endsWith(".mjs")) out.set(file.slice(0, -4), readFileSync(new URL(file, PROGRAMS)));
   }

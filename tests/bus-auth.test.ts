@@ -10,7 +10,9 @@ import { encodeUser, fmtCreds } from "@nats-io/jwt";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect, E } from "../build/client-libc/mod.js";
+import { connect, E, SYS, SIGKILL } from "../build/client-libc/mod.js";
+import { encodeSpawn } from "../build/kernel-core/abi/spawn.js";
+import { fromSeed } from "@nats-io/nkeys";
 import { startSystem, type RunningSystem } from "../build/services/launcher.js";
 import { startTestNats, type TestNats } from "./helpers/nats.js";
 import { natixAsync } from "./helpers/cli.js";
@@ -77,6 +79,29 @@ describe("credentials end with the process (micro)", () => {
     await sys?.stop();
     await nats?.stop();
     rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it("a spawned child's credentials are its own (its pid only) and end with it: after it is killed and reaped, a copy is refused", async () => {
+    const p = await connect({ nats: nats.url, argv: ["parent"] });
+    // natix_spawn as libc makes it, but without starting the child's program: the parent keeps
+    // the child's credentials (it made the key; the kernel minted the JWT for it).
+    const key = p.port.childKey!()!;
+    const spec = encodeSpawn({ argv: ["true"], envp: [], actions: [], flags: 0, pgroup: 0, sigmask: 0n, sigdefault: 0n, key: key.publicKey });
+    const out = new Uint8Array(8192);
+    const child = await p.rawSyscall(SYS.natix_spawn, "/bin/true", spec, spec.length, out, out.length);
+    expect(child).toBeGreaterThan(p.pid);
+    const jwt = Buffer.from(out.subarray(0, out.indexOf(0))).toString();
+    const creds = fmtCreds(jwt, fromSeed(new TextEncoder().encode(key.seed)));
+    // While the child lives its credentials connect — and reach nothing of the parent's.
+    const nc = await natsConnect({ servers: nats.url, reconnect: false, authenticator: credsAuthenticator(creds), inboxPrefix: `_INBOX.p.${child}` });
+    const refused = firstError(nc);
+    nc.publish(`natix.sys.${p.pid}`, "");
+    expect(await refused).toMatch(/Permissions Violation/);
+    await nc.close().catch(() => {});
+    expect(await p.kill(child, SIGKILL)).toBe(0);
+    expect(await p.waitpid(child, null, 0)).toBe(child);
+    expect(await attempt(nats.url, creds)).toMatch(/Authorization Violation/);
+    await p.exit(0);
   });
 
   it("after exit, a connection made with a copy of the process's credentials is dropped (revoked), and the copy is refused", async () => {

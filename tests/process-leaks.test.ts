@@ -50,7 +50,7 @@ async function cycles(p: Proc, n: number): Promise<void> {
 
 const RUNS: [ModeName, number][] = [
   ["embedded", 10_000],
-  ["micro", 20],
+  ["micro", 8],
 ];
 
 for (const [mode, n] of RUNS) {

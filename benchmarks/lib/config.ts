@@ -90,6 +90,8 @@ export function applyOverrides(c: Config, o: Overrides): Config {
     windowMs,
     openLoopMs: o["window-ms"] ? windowMs : c.openLoopMs,
     procSpawns: count("spawns", o.spawns, c.procSpawns),
+    // Ping-pong's round trips are latency samples: --samples bounds them too.
+    procRoundTrips: o.samples ? Math.min(c.procRoundTrips, count("samples", o.samples, c.samples)) : c.procRoundTrips,
     paths,
     workloads: {
       latency: keep(c.workloads.latency),

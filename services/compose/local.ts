@@ -90,7 +90,8 @@ export function buildNatixImage(): void {
   const stage = mkdtempSync(join(tmpdir(), "natix-image-"));
   try {
     const app = join(stage, "app");
-    for (const p of ["package.json", "build", "bin", "examples", "services/gateway/public"]) cpSync(join(ROOT, p), join(app, p), { recursive: true });
+    // programs/bin: the utilities mkfs installs in /bin (the disk service's first start).
+    for (const p of ["package.json", "build", "bin", "examples", "programs/bin", "services/gateway/public"]) cpSync(join(ROOT, p), join(app, p), { recursive: true });
     rmSync(join(app, "build", "benchmarks", "results"), { recursive: true, force: true });
     cpSync(productionModules(), join(app, "node_modules"), { recursive: true });
     copyFileSync(join(ROOT, "deploy", "Dockerfile.local"), join(stage, "Dockerfile"));
