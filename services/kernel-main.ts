@@ -1,7 +1,7 @@
 /** The kernel-core process of micro mode. Options come from the launcher's environment. */
 import { Kernel, ROUTING_MODES, type RoutingMode } from "../kernel-core/kernel.js";
 import { KERNEL_RELEASE } from "../kernel-core/version.js";
-import { hostKernel, publishKernelEvents } from "./nats/host-kernel.js";
+import { hostKernel, publishKernelEvents, revokeAfterNotices } from "./nats/host-kernel.js";
 import { runComponent } from "./component.js";
 import { deadlineFromEnv, timings } from "../system/timing.js";
 import { natsLinks } from "./nats/links.js";
@@ -27,7 +27,7 @@ await runComponent("kernel", async (nc, log, kmsg) => {
     // A process's end reaches the servers, and its credentials end with it.
     mint: bus.authority ? (pid, key) => bus.authority!.mintProcess(pid, key) : undefined,
     waitSliceMs: t.readSliceMs,
-    events: { ...published, processExited: (pid, status) => (published.processExited(pid, status), bus.authority?.processExited(pid)) },
+    events: { ...published, processExited: (pid, status) => (published.processExited(pid, status), revokeAfterNotices(nc, bus.authority, pid)) },
     peer: links.peer,
   });
   kmsg.connect((line) => kernel.kmsg.ingest(line));

@@ -2,7 +2,7 @@
  * The monolithic kernel process: kernel-core, servers and drivers linked together, reached by
  * programs over NATS like the microkernel, but with no NATS hop inside.
  */
-import { hostKernel } from "./nats/host-kernel.js";
+import { hostKernel, publishKernelEvents, revokeAfterNotices } from "./nats/host-kernel.js";
 import { natsTerminals } from "./nats/terminals.js";
 import { createMonolith } from "../system/monolith.js";
 import { createLogger } from "../system/logger.js";
@@ -14,7 +14,6 @@ import { listenForFaults } from "./fault.js";
 import { kernelBus } from "./bus/kernel-bus.js";
 import { SyscallMeter } from "../kernel-core/meter.js";
 import { publishMeter } from "./nats/meter-publisher.js";
-import { publishKernelEvents } from "./nats/host-kernel.js";
 
 const dataDir = process.env.NATIX_DATA_DIR;
 if (!dataDir) {
@@ -36,7 +35,7 @@ await runComponent("mono", async (nc, log, kmsg) => {
     blk: image,
     deadlineMs: t.deadlineMs,
     // A process's end reaches modules in other processes, and its credentials end with it.
-    events: { processExited: (pid, status) => (published.processExited(pid, status), bus.authority?.processExited(pid)), signal: published.signal },
+    events: { processExited: (pid, status) => (published.processExited(pid, status), revokeAfterNotices(nc, bus.authority, pid)), signal: published.signal },
     mint: bus.authority ? (pid, key) => bus.authority!.mintProcess(pid, key) : undefined,
   });
   kmsg.connect((line) => mono.kernel.kmsg.ingest(line));

@@ -54,7 +54,11 @@ describe.skipIf(!DOCKER && !REQUIRED)("docker compose, local images, host networ
     expect(up.status, up.stderr).toBe(0);
     // up -d returns once the gateway's container has started, not once its process has written
     // the token it makes on first start: wait for it to be healthy (it has then written it).
-    await expect.poll(async () => (await compose(["ps"])).stdout.match(/gateway[-_]1 .*\(healthy\)/) !== null, { timeout: 120_000, interval: 1000 }).toBe(true);
+    // (A plain loop: expect.poll belongs to tests, not to hooks.)
+    for (const until = Date.now() + 120_000; !/gateway[-_]1 .*\(healthy\)/.test((await compose(["ps"])).stdout); ) {
+      if (Date.now() > until) throw new Error(`the gateway did not become healthy:\n${(await compose(["ps"])).stdout}`);
+      await sleep(1000);
+    }
     token = (await fileOf("gateway", "/creds/token")).trim();
     // The load below acts as the administrator, whose credentials the keys service left for the tools.
     const creds = join(work, "admin.creds");

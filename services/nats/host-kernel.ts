@@ -148,6 +148,20 @@ function fitsOneMessage(kernel: Kernel, request: SyscallRequest, routed: Uint8Ar
 const REPLY_HEADER_BOUND = 16 + 8 * 6;
 
 /**
+ * A process ended: its bus credentials are revoked once nats-server has what the kernel published
+ * before (the "terminate" notice of a killed process above all — revoked first, the process's
+ * connection could close before the notice reached it, and its program would go on, getting
+ * ESRCH, instead of ending as killed).
+ */
+export function revokeAfterNotices(nc: NatsConnection, authority: { processExited(pid: number): void } | undefined, pid: number): void {
+  if (authority === undefined) return;
+  void nc.flush().then(
+    () => authority.processExited(pid),
+    () => authority.processExited(pid),
+  );
+}
+
+/**
  * Kernel events as NATS messages, for servers in other processes: a process's end, its
  * credentials (on creation, setuid, trace), and the route table libc's direct calls follow —
  * published once per event-loop turn however many changes it saw.
