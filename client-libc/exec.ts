@@ -6,7 +6,7 @@
  * and then — past the point of no return — runs the module's default export `main(argv)` as
  * the same process, whose result is the exit status.
  *
- * A module loaded from the filesystem can import "natix/libc" (and "natix/sh"); it has no
+ * A module loaded from the filesystem can import "natix/libc" (and "natix/sh", "natix/coreutils"); it has no
  * directory of its own on the host, so relative imports cannot resolve.
  */
 import { SYS } from "../kernel-core/syscalls/table.js";
@@ -95,8 +95,9 @@ const LINKED: Record<string, string> = {
   "natix/libc": new URL("./mod.js", import.meta.url).href,
   "natix/kernel": new URL("../kernel-core/mod.js", import.meta.url).href,
   "natix/sh": new URL("../programs/sh/main.js", import.meta.url).href,
+  "natix/coreutils": new URL("../programs/coreutils/lib.js", import.meta.url).href,
 };
-const SPECIFIER = /(["'])(natix\/(?:libc|kernel|sh))\1/g;
+const SPECIFIER = /(["'])(natix\/(?:libc|kernel|sh|coreutils))\1/g;
 
 /**
  * The module's source with its natix imports bound to this natix's files, as a loader

@@ -15,6 +15,8 @@ const OWN: Record<string, string> = {
   "natix/kernel": new URL("../kernel-core/mod.js", import.meta.url).href,
   // The shell's code, which /bin/sh (programs/bin/sh.mjs, stored in natixfs) re-exports.
   "natix/sh": new URL("../programs/sh/main.js", import.meta.url).href,
+  // What the utilities in /bin share (programs/coreutils/lib.ts).
+  "natix/coreutils": new URL("../programs/coreutils/lib.js", import.meta.url).href,
 };
 
 interface ResolveContext {

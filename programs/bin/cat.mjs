@@ -2,47 +2,16 @@
 //   cat [-nbsEAT...] [FILE]...   -n numbers all lines, -b non-empty ones, -s squeezes blank lines,
 //   -E shows $ at line ends, -T shows tabs as ^I, -v/-A/-e/-t as GNU's (non-printing as ^X, M-X).
 import { open, read, write, close, fstat, errno, strerror, S_ISDIR, O_RDONLY, EPIPE } from "natix/libc";
+import { quotef, warner, Output } from "natix/coreutils";
 
 const PROG = "cat";
-const enc = new TextEncoder();
-
-/** GNU's quotef: a name as it is, or shell-quoted when it holds characters a shell would treat. */
-function quotef(s) {
-  if (s.length > 0 && !/[^A-Za-z0-9_.\/:,+@%=~^-]/.test(s)) return s;
-  if (!s.includes("'")) return `'${s}'`;
-  return `"${s.replace(/(["\\$`])/g, "\\$1")}"`;
-}
-
-async function warn(msg) {
-  const b = enc.encode(`${PROG}: ${msg}\n`);
-  await write(2, b, b.length);
-}
-
+const warn = warner(PROG);
 // Standard output: what one read brought is written before the next read, as GNU cat does — a
 // reader at the other end of a pipe (or a terminal) sees each piece as it comes.
-const out = { chunks: [], size: 0, failed: 0 };
-async function flush() {
-  if (out.size === 0 || out.failed) return out.failed ? -1 : 0;
-  const all = new Uint8Array(out.size);
-  let o = 0;
-  for (const c of out.chunks) all.set(c, o), (o += c.length);
-  out.chunks = [];
-  out.size = 0;
-  for (let off = 0; off < all.length; ) {
-    const n = await write(1, off ? all.subarray(off) : all, all.length - off);
-    if (n < 0) {
-      out.failed = errno;
-      return -1;
-    }
-    off += n;
-  }
-  return 0;
-}
-async function emit(bytes) {
-  out.chunks.push(bytes);
-  out.size += bytes.length;
-  return flush();
-}
+const out = new Output(0);
+const flush = () => out.flush();
+const emit = (bytes) => out.emit(bytes);
+const enc = new TextEncoder();
 
 function usage(msg) {
   return warn(`${msg}\nTry 'cat --help' for more information.`);

@@ -5,24 +5,12 @@
 // BRE, bracket expressions with [:classes:], \< \> \w \b ...). Input is read as UTF-8. Exit 0 when
 // a line was selected, 1 when none, 2 on an error (unless -q and a line was selected).
 import { open, read, write, close, errno, strerror, O_RDONLY, EPIPE } from "natix/libc";
+import { quote, quotef, warner } from "natix/coreutils";
 
 const PROG = "grep";
+const warn = warner(PROG);
 const enc = new TextEncoder();
 const dec = new TextDecoder("utf-8");
-
-function quote(s) {
-  if (!s.includes("'")) return `'${s}'`;
-  return `"${s.replace(/(["\\$`])/g, "\\$1")}"`;
-}
-function quotef(s) {
-  if (s.length > 0 && !/[^A-Za-z0-9_.\/:,+@%=~^-]/.test(s)) return s;
-  return quote(s);
-}
-
-async function warn(msg) {
-  const b = enc.encode(`${PROG}: ${msg}\n`);
-  await write(2, b, b.length);
-}
 
 class PatternError extends Error {}
 

@@ -3,45 +3,15 @@
 //   but the last N; N may carry GNU's suffixes (b, K, KB, M, MB, G, GB ...). Several files get
 //   "==> NAME <==" headers.
 import { open, read, write, close, errno, strerror, O_RDONLY, EPIPE } from "natix/libc";
+import { quote, warner, Output } from "natix/coreutils";
 
 const PROG = "head";
+const warn = warner(PROG);
+// Standard output, gathered as stdio does off a terminal (64 KiB).
+const out = new Output();
+const flush = () => out.flush();
+const emit = (bytes) => out.emit(bytes);
 const enc = new TextEncoder();
-
-function quote(s) {
-  if (!s.includes("'")) return `'${s}'`;
-  return `"${s.replace(/(["\\$`])/g, "\\$1")}"`;
-}
-
-async function warn(msg) {
-  const b = enc.encode(`${PROG}: ${msg}\n`);
-  await write(2, b, b.length);
-}
-
-const out = { chunks: [], size: 0, failed: 0 };
-async function flush() {
-  if (out.failed) return -1;
-  if (out.size === 0) return 0;
-  const all = new Uint8Array(out.size);
-  let o = 0;
-  for (const c of out.chunks) all.set(c, o), (o += c.length);
-  out.chunks = [];
-  out.size = 0;
-  for (let off = 0; off < all.length; ) {
-    const n = await write(1, off ? all.subarray(off) : all, all.length - off);
-    if (n < 0) {
-      out.failed = errno;
-      return -1;
-    }
-    off += n;
-  }
-  return 0;
-}
-async function emit(bytes) {
-  if (bytes.length === 0) return 0;
-  out.chunks.push(bytes.slice());
-  out.size += bytes.length;
-  return out.size >= 64 * 1024 ? flush() : 0;
-}
 
 const SUFFIX = { b: 512, k: 1024, K: 1024, KiB: 1024, KB: 1000, M: 1024 ** 2, MiB: 1024 ** 2, MB: 1e6, G: 1024 ** 3, GiB: 1024 ** 3, GB: 1e9, T: 1024 ** 4, TB: 1e12, P: 1024 ** 5, PB: 1e15 };
 

@@ -3,9 +3,11 @@
 //   kill -l [SIGNAL]...   names for numbers (an exit status above 128 means 128 + signal),
 //                         numbers for names; all the names with no SIGNAL.
 import * as libc from "natix/libc";
+import { warner } from "natix/coreutils";
 
 const { write, strerror } = libc; // errno: read as libc.errno, the live binding
 const enc = new TextEncoder();
+const warn = warner("kill");
 // kill(2) from libc; the table's syscall where libc is older than its wrapper.
 const kill = libc.kill ?? ((pid, sig) => libc.syscall(libc.SYS.kill, pid, sig));
 
@@ -50,10 +52,6 @@ function sigNumber(text) {
 
 const quote = (s) => (s.includes("'") ? `"${s}"` : `'${s}'`);
 
-async function warn(msg) {
-  const b = enc.encode(`kill: ${msg}\n`);
-  await write(2, b, b.length);
-}
 async function usageError(msg) {
   const b = enc.encode(`kill: ${msg}\nTry 'kill --help' for more information.\n`);
   await write(2, b, b.length);

@@ -6,19 +6,11 @@ import {
   stat, lstat, readlink, opendir, readdir, closedir, write, isatty, errno, setErrno, strerror, EPIPE,
   S_ISDIR, S_ISLNK, S_ISCHR, S_ISBLK, S_ISFIFO, S_ISSOCK,
 } from "natix/libc";
+import { quote, warner } from "natix/coreutils";
 
 const PROG = "ls";
+const warn = warner(PROG);
 const enc = new TextEncoder();
-
-function quote(s) {
-  if (!s.includes("'")) return `'${s}'`;
-  return `"${s.replace(/(["\\$`])/g, "\\$1")}"`;
-}
-
-async function warn(msg) {
-  const b = enc.encode(`${PROG}: ${msg}\n`);
-  await write(2, b, b.length);
-}
 
 /** strcmp on the names' UTF-8 bytes (LC_ALL=C's order). */
 function byteOrder(a, b) {

@@ -2,19 +2,10 @@
 //   mkdir [-p] [-m MODE] DIRECTORY...   -p makes missing parents and accepts an existing
 //   directory; -m sets the mode (octal, or symbolic as chmod's: u=rwx,g+x,...).
 import { mkdir, chmod, stat, umask, write, errno, strerror, S_ISDIR, EEXIST } from "natix/libc";
+import { quote, warner } from "natix/coreutils";
 
 const PROG = "mkdir";
-const enc = new TextEncoder();
-
-function quote(s) {
-  if (!s.includes("'")) return `'${s}'`;
-  return `"${s.replace(/(["\\$`])/g, "\\$1")}"`;
-}
-
-async function warn(msg) {
-  const b = enc.encode(`${PROG}: ${msg}\n`);
-  await write(2, b, b.length);
-}
+const warn = warner(PROG);
 
 /** A chmod-style MODE applied to `base` (symbolic who-less changes honour `mask`); null if invalid. */
 function parseMode(text, base, mask) {

@@ -2,14 +2,11 @@
 // processes have none it can name: "?"), cumulative CPU TIME (not kept: 00:00:00) and CMD
 // (the name in /proc/<pid>/status). Read from /proc, one directory per process.
 import { open, read, close, opendir, readdir, closedir, write, errno, strerror, O_RDONLY, EPIPE } from "natix/libc";
+import { warner } from "natix/coreutils";
 
 const enc = new TextEncoder();
+const warn = warner("ps");
 const dec = new TextDecoder();
-
-async function warn(msg) {
-  const b = enc.encode(`ps: ${msg}\n`);
-  await write(2, b, b.length);
-}
 
 /** A whole (small) file's text, or null. */
 async function slurp(path) {

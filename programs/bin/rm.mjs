@@ -2,19 +2,10 @@
 //   rm [-f] [-r|-R] [-d] FILE...   -f ignores missing files and never fails for them; -d removes
 //   empty directories. Refuses ".", ".." and "/" as GNU's rm does.
 import { lstat, unlink, rmdir, opendir, readdir, closedir, write, errno, setErrno, strerror, S_ISDIR, ENOENT } from "natix/libc";
+import { quote, warner } from "natix/coreutils";
 
 const PROG = "rm";
-const enc = new TextEncoder();
-
-function quote(s) {
-  if (!s.includes("'")) return `'${s}'`;
-  return `"${s.replace(/(["\\$`])/g, "\\$1")}"`;
-}
-
-async function warn(msg) {
-  const b = enc.encode(`${PROG}: ${msg}\n`);
-  await write(2, b, b.length);
-}
+const warn = warner(PROG);
 
 /** Removes `path` (a directory's contents first); false when something stayed. */
 async function remove(path, o) {

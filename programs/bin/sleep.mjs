@@ -1,12 +1,9 @@
 // sleep(1): waits for the sum of its arguments, each NUMBER[smhd] (fractions allowed).
 import { write } from "natix/libc";
+import { warner } from "natix/coreutils";
 
 const enc = new TextEncoder();
-
-async function warn(msg) {
-  const b = enc.encode(`sleep: ${msg}\n`);
-  await write(2, b, b.length);
-}
+const warn = warner("sleep");
 
 export default async function main(argv) {
   const args = argv.slice(1).filter((a, i, all) => !(a === "--" && all.indexOf("--") === i));

@@ -4,20 +4,11 @@
 // Words and characters are read as UTF-8, as GNU's wc in a C.UTF-8 locale: a word is a run of
 // printable characters between white space; bytes that are not UTF-8 count as bytes only.
 import { open, read, write, close, stat, fstat, errno, strerror, S_ISREG, O_RDONLY, EPIPE } from "natix/libc";
+import { quotef, warner } from "natix/coreutils";
 
 const PROG = "wc";
+const warn = warner(PROG);
 const enc = new TextEncoder();
-
-function quotef(s) {
-  if (s.length > 0 && !/[^A-Za-z0-9_.\/:,+@%=~^-]/.test(s)) return s;
-  if (!s.includes("'")) return `'${s}'`;
-  return `"${s.replace(/(["\\$`])/g, "\\$1")}"`;
-}
-
-async function warn(msg) {
-  const b = enc.encode(`${PROG}: ${msg}\n`);
-  await write(2, b, b.length);
-}
 
 // White space as glibc's iswspace in a UTF-8 locale (no-break spaces are not white space).
 const SPACE = new Set([9, 10, 11, 12, 13, 32, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2008, 0x2009, 0x200a, 0x2028, 0x2029, 0x205f, 0x3000]);
