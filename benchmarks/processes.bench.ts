@@ -28,9 +28,14 @@ const CHUNK = 64 * 1024;
 /** Warm-up spawns (fewer when fewer are timed: --spawns 1 is for quick checks). */
 const spawnWarmup = (spawns: number) => Math.min(3, spawns);
 const PINGPONG_WARMUP = 20;
+/**
+ * The paths a process runs on: micro's routing variants (forward, mediated) are left out — a
+ * spawn, a pipe and a wait cost the same machinery on each, and each variant is minutes of a full run.
+ */
+const PROCESS_PATHS: readonly NatixPath[] = NATIX_PATHS.filter((p) => p !== "micro-forward" && p !== "micro-mediated");
 const pathsOf = (c: Config, env?: Env): PathName[] => [
   ...(c.paths.includes("native") && (env === undefined || env.nativeBin !== undefined) ? (["native"] as const) : []),
-  ...NATIX_PATHS.filter((p) => c.paths.includes(p)),
+  ...PROCESS_PATHS.filter((p) => c.paths.includes(p)),
 ];
 
 interface Run {

@@ -9,6 +9,7 @@ import { LocalTerminal } from "../client-libc/terminal.js";
 import type { HostChildHandoff } from "../client-libc/transport/host-child.js";
 import { processFor } from "../client-libc/connect.js";
 import { runChild } from "../client-libc/exec.js";
+import { forwardHostSignals } from "../client-libc/host-signals.js";
 
 // No loader hooks: exec binds a stored program's natix imports itself (client-libc/exec.ts), and
 // registering hooks would start a thread of their own (~70 ms of every spawn, measured).
@@ -25,5 +26,6 @@ try {
   process.exit(137);
 }
 const proc = processFor(port, terminal);
+forwardHostSignals(proc);
 const status = await runChild(proc, handoff, { ownsHostProcess: true });
 process.exit(status & 0xff);

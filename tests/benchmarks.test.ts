@@ -71,7 +71,7 @@ describe("npm run bench on a tiny run", () => {
 
   it("measures processes (spawn, a pipe through cat, ping-pong) on every natix path, and native with cc", () => {
     const rows = results.processes as { path: string; spawn_per_sec: number; spawn_p50_us: number; pipe_mb_per_sec: number; pingpong_p50_us: number; spawns: number }[];
-    const natix = ["embedded", "mono", "micro", "micro-forward", "micro-mediated"];
+    const natix = ["embedded", "mono", "micro"]; // not micro's routing variants (processes.bench.ts)
     expect(rows.map((r) => r.path)).toEqual(results.machine.cc ? ["native", ...natix] : natix);
     for (const r of rows) {
       for (const v of [r.spawn_per_sec, r.spawn_p50_us, r.pipe_mb_per_sec, r.pingpong_p50_us]) expect(v, r.path).toBeGreaterThan(0);

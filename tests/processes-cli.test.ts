@@ -1,8 +1,8 @@
 /**
  * From the host: the chapter's examples stored in natix's own /bin and run from there — by natix
  * run natix:/bin/NAME and by natix's shell through PATH — print exactly what they print from the
- * host path, in embedded mode and through a running micro system; and natix ps --forest shows a
- * shell's children under it.
+ * host path, in embedded mode and through a running micro system; natix ps --forest shows a
+ * shell's children under it; Ctrl-C (the host's SIGINT) reaches the emulated process as SIGINT.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chmodSync, copyFileSync, mkdtempSync, rmSync } from "node:fs";
@@ -72,6 +72,14 @@ describe("the chapter's examples from /bin inside natixfs", () => {
       } finally {
         sh.kill("SIGKILL");
       }
+      // Ctrl-C: the host's SIGINT goes to the emulated process through the kernel, whose default
+      // ends it with 130 — and the kernel knows at once (it is not left for liveness to find).
+      const sleeper = spawn(process.execPath, [CLI, "run", ...target, "natix:/bin/sleep", "30"], { stdio: "ignore" });
+      const ended = new Promise<number | null>((resolve) => sleeper.once("exit", (code) => resolve(code)));
+      await expect.poll(async () => (await natixAsync(["ps", ...target])).stdout.includes(" /bin/sleep 30"), { timeout: 20_000, interval: 300 }).toBe(true);
+      sleeper.kill("SIGINT");
+      expect(await ended).toBe(130);
+      expect((await natixAsync(["ps", ...target])).stdout).not.toContain(" /bin/sleep 30");
     } finally {
       await up.stop();
     }

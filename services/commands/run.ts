@@ -16,6 +16,7 @@ import { connect, type ConnectOptions } from "../../client-libc/connect.js";
 import { setCurrentProcess } from "../../client-libc/current.js";
 import { UsageError } from "./usage-error.js";
 import { execve } from "../../client-libc/exec.js";
+import { forwardHostSignals } from "../../client-libc/host-signals.js";
 import { environOf } from "../../client-libc/spawn.js";
 import { E, strerror } from "../../kernel-core/errno.js";
 
@@ -100,8 +101,10 @@ export async function runProgram(opts: RunOptions): Promise<number> {
   const argv0 = opts.program;
   const proc = await connect({ ...opts.connect, argv: [argv0, ...opts.args] });
   setCurrentProcess(proc);
-  // This OS process is the emulated process: killed by a signal, it ends as a killed process does.
+  // This OS process is the emulated process: killed by a signal, it ends as a killed process does,
+  // and what the host signals it (Ctrl-C) goes to the emulated process.
   proc.signals.onTerminate = (sig) => process.exit(128 + sig);
+  forwardHostSignals(proc);
   let status: number;
   try {
     const mod = (await import(pathToFileURL(resolvePath(opts.program)).href)) as { default?: unknown };
@@ -130,6 +133,7 @@ async function runStored(opts: RunOptions, path: string): Promise<number> {
   const proc = await connect({ ...opts.connect, argv });
   setCurrentProcess(proc);
   proc.signals.onTerminate = (sig) => process.exit(128 + sig);
+  forwardHostSignals(proc);
   const r = await execve(proc, path, argv, environOf(proc), { ownsHostProcess: true });
   process.stderr.write(`natix: ${path}: ${strerror(-r)}\n`);
   await proc._exit(r === -E.ENOENT ? 127 : 126);

@@ -8,6 +8,7 @@
 import { connect } from "../../client-libc/connect.js";
 import { setCurrentProcess } from "../../client-libc/current.js";
 import { execve } from "../../client-libc/exec.js";
+import { forwardHostSignals } from "../../client-libc/host-signals.js";
 import { environOf } from "../../client-libc/spawn.js";
 import { strerror } from "../../kernel-core/errno.js";
 import { parseTargetArgs } from "./run.js";
@@ -26,6 +27,7 @@ export async function sh(argv: string[]): Promise<number> {
   const proc = await connect({ ...target.connect, argv: args });
   setCurrentProcess(proc);
   proc.signals.onTerminate = (sig) => process.exit(128 + sig);
+  forwardHostSignals(proc);
   const r = await execve(proc, "/bin/sh", args, environOf(proc), { ownsHostProcess: true });
   // Only a failed exec comes back (an image made before /bin was installed, say).
   process.stderr.write(`natix sh: /bin/sh: ${strerror(-r)}${r === -2 ? " (copy one in: natix cp programs/bin/sh.mjs natix:/bin/sh)" : ""}\n`);
