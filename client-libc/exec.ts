@@ -10,7 +10,7 @@
  * directory of its own on the host, so relative imports cannot resolve.
  */
 import { SYS } from "../kernel-core/syscalls/table.js";
-import { AT, O, S_IF } from "../kernel-core/abi/fcntl.js";
+import { ACCESS, AT, O, S_IF } from "../kernel-core/abi/fcntl.js";
 import { STAT_SIZE, decodeStat } from "../kernel-core/abi/stat.js";
 import { E, strerror } from "../kernel-core/errno.js";
 import { encodeStrings } from "../kernel-core/abi/spawn.js";
@@ -77,7 +77,7 @@ export async function resolveProgram(p: Process, path: string, argv: string[]): 
     const sb = shebang(bytes);
     if (sb === undefined) return { source: bytes, argv: args };
     if (depth >= MAX_INTERPRETERS) return -E.ELOOP;
-    const x = await p.rawSyscall(SYS.access, sb.interp, 1 /* X_OK */);
+    const x = await p.rawSyscall(SYS.access, sb.interp, ACCESS.X_OK);
     if (x < 0) return x;
     args = [sb.interp, ...(sb.arg ? [sb.arg] : []), file, ...args.slice(1)];
     file = sb.interp;

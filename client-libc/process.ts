@@ -68,7 +68,8 @@ export class Process {
     // Killed (its program shares this OS process): it runs no further than this call.
     if (this.signals.killedBy !== undefined) return new Promise<number>(() => {});
     for (;;) {
-      await this.signals.enter();
+      const stopped = this.signals.enter();
+      if (stopped) await stopped;
       let reply;
       try {
         reply = await this.port.call(request, idempotent);

@@ -62,10 +62,16 @@ export class SignalState {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  /** Waits while the process is stopped; then counts a call in flight. */
-  async enter(): Promise<void> {
-    while (this.stopped) await this.stopped.promise;
-    this.inFlight++;
+  /**
+   * Counts a call in flight; while the process is stopped, a promise of when it may go on. (Not
+   * async: on the syscall path a running process must not pay a turn of the event loop for it.)
+   */
+  enter(): Promise<void> | undefined {
+    if (this.stopped === undefined) {
+      this.inFlight++;
+      return undefined;
+    }
+    return this.stopped.promise.then(() => this.enter());
   }
 
   leave(): void {

@@ -9,7 +9,7 @@ import type { Process } from "./process.js";
 import { SYS } from "../kernel-core/syscalls/table.js";
 import { E } from "../kernel-core/errno.js";
 import { POSIX_SPAWN, encodeSpawn, type FileAction } from "../kernel-core/abi/spawn.js";
-import { sigbit } from "../kernel-core/abi/signal.js";
+import { SIG, WAIT } from "../kernel-core/abi/signal.js";
 import { decodeUtf8, untilNul } from "../kernel-core/abi/strings.js";
 import { SPAWN_CREDS_BYTES } from "../kernel-core/pm/syscalls.js";
 import { execve } from "./exec.js";
@@ -70,10 +70,9 @@ async function spawnAt(p: Process, pidOut: PidOut, path: string, fa: SpawnFileAc
   const jwt = decodeUtf8(untilNul(creds));
   try {
     await p.port.launch({ info: { ...p.port.info, pid, ppid: p.pid }, jwt, seed: key?.seed, path, argv, envp });
-  } catch (err) {
-    if (process.env.NATIX_DEBUG_SPAWN) console.error(err);
+  } catch {
     // The child exists but its program could not start here: end it, and say so.
-    await p.rawSyscall(SYS.kill, pid, 9);
+    await p.rawSyscall(SYS.kill, pid, SIG.KILL);
     await p.rawSyscall(SYS.wait4, pid, null, 0, null);
     return E.EAGAIN;
   }
@@ -139,6 +138,4 @@ export function spawnCalls(p: Process) {
 
 // <sys/wait.h>'s macros, over the Linux-encoded status.
 export { WIFEXITED, WEXITSTATUS, WIFSIGNALED, WTERMSIG, WCOREDUMP, WIFSTOPPED, WSTOPSIG, WIFCONTINUED } from "../kernel-core/abi/signal.js";
-export const { NOHANG: WNOHANG, UNTRACED: WUNTRACED, CONTINUED: WCONTINUED } = { NOHANG: 1, UNTRACED: 2, CONTINUED: 8 };
-/** Keeps `sigbit` reachable for callers building masks by hand. */
-export { sigbit };
+export const { NOHANG: WNOHANG, UNTRACED: WUNTRACED, CONTINUED: WCONTINUED } = WAIT;

@@ -235,6 +235,9 @@ for (const mode of MODES) {
     it("a handler runs; a read blocked on a pipe is interrupted by it (EINTR, no SA_RESTART)", async () => {
       const c = await spawnPiped(p, "/tmp/p/reader", ["reader"], { stdin: true });
       expect(await readUntil(p, c.out, "ready\n"), said()).toBe("ready\n");
+      // "ready" is written just before the read: a signal sent at once could arrive before the
+      // read starts (its handler runs, and the read then blocks, as on Linux). Give it time to block.
+      await new Promise((r) => setTimeout(r, 300));
       expect(await p.kill(c.pid, SIGUSR1)).toBe(0);
       expect(await readUntil(p, c.out)).toBe(`handler ${SIGUSR1}\nread -1 EINTR\n`);
       const w = await waitStatus(p, c.pid);

@@ -86,7 +86,7 @@ export function describeSignal(sig: number): string {
 export const UNCATCHABLE = (sig: number) => sig === 9 || sig === 19;
 
 // <sys/wait.h>: how wait4 reports what happened to a child.
-export const WAIT = Object.freeze({ NOHANG: 1, UNTRACED: 2, CONTINUED: 8 });
+export const WAIT = Object.freeze({ NOHANG: 1, UNTRACED: 2, CONTINUED: 8, __WNOTHREAD: 0x20000000, __WALL: 0x40000000, __WCLONE: 0x80000000 });
 export const exitedStatus = (code: number) => (code & 0xff) << 8;
 export const signaledStatus = (sig: number, core = false) => (sig & 0x7f) | (core ? 0x80 : 0);
 export const stoppedStatus = (sig: number) => 0x7f | ((sig & 0xff) << 8);

@@ -118,7 +118,8 @@ export class ProcessManager {
    * arrives while it waits (unless SA_RESTART); −ERESTARTSYS after one slice, and libc asks again.
    */
   async wait(selfPid: number, pid: number, options: number): Promise<WaitResult> {
-    if ((options & ~(WAIT.NOHANG | WAIT.UNTRACED | WAIT.CONTINUED | 0x40000000 /* __WNOTHREAD */ | 0x80000000 /* __WALL */ | 0x20000000)) !== 0) return -E.EINVAL;
+    // Linux's thread-selection bits mean nothing here (one thread per process); anything else is EINVAL.
+    if ((options & ~(WAIT.NOHANG | WAIT.UNTRACED | WAIT.CONTINUED | WAIT.__WNOTHREAD | WAIT.__WALL | WAIT.__WCLONE)) !== 0) return -E.EINVAL;
     const self = this.table.get(selfPid);
     if (self === undefined || self.state !== "running") return -E.ESRCH;
     const deadline = performance.now() + this.sliceMs;

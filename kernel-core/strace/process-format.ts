@@ -2,7 +2,7 @@
  * strace's rendering of the process calls' arguments: signal numbers and sets, sigaction,
  * wait4's status, execve's argv and environment, and natix_spawn's request.
  */
-import { SA, SIG_DFL, SIG_IGN, WCOREDUMP, WEXITSTATUS, WIFCONTINUED, WIFEXITED, WIFSIGNALED, WIFSTOPPED, WSTOPSIG, WTERMSIG, decodeSigaction, decodeSigset, signalName, sigsetNames } from "../abi/signal.js";
+import { SA, WAIT, SIG_DFL, SIG_IGN, WCOREDUMP, WEXITSTATUS, WIFCONTINUED, WIFEXITED, WIFSIGNALED, WIFSTOPPED, WSTOPSIG, WTERMSIG, decodeSigaction, decodeSigset, signalName, sigsetNames } from "../abi/signal.js";
 import { decodeSpawn, decodeStrings } from "../abi/spawn.js";
 import { flagNames, hex, quote } from "./quote.js";
 
@@ -10,7 +10,7 @@ const pairs = (o: Record<string, number>, prefix: string) => Object.entries(o).m
 
 /** Flag sets these calls take, by the table's format name. */
 export const PROCESS_FLAGS: Record<string, ReadonlyArray<readonly [number, string]>> = {
-  wait: [[1, "WNOHANG"], [2, "WUNTRACED"], [8, "WCONTINUED"], [0x20000000, "__WCLONE"], [0x40000000, "__WALL"], [0x80000000, "__WNOTHREAD"]],
+  wait: Object.entries(WAIT).map(([k, v]) => [v, k.startsWith("__") ? k : `W${k}`] as const),
   sa: pairs(SA, "SA_"),
 };
 

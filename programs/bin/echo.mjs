@@ -1,7 +1,8 @@
 // echo(1), as GNU's /bin/echo: writes its arguments separated by spaces and a newline.
 //   -n no newline; -e interprets backslash escapes; -E does not (the default). Options are only
 //   recognised as a leading argument made entirely of the letters n, e and E.
-import { write, errno, strerror, EPIPE } from "natix/libc";
+import { EPIPE, strerror } from "natix/libc";
+import { warner, writeAll } from "natix/coreutils";
 
 const enc = new TextEncoder();
 
@@ -60,17 +61,10 @@ export default async function main(argv) {
     else bytes.push(...enc.encode(args[i]));
   }
   if (newline && !state.stop) bytes.push(10);
-  const b = Uint8Array.from(bytes);
-  for (let off = 0; off < b.length; ) {
-    const n = await write(1, off ? b.subarray(off) : b, b.length - off);
-    if (n < 0) {
-      if (errno !== EPIPE) {
-        const m = enc.encode(`echo: write error: ${strerror(errno)}\n`);
-        await write(2, m, m.length);
-      }
-      return 1;
-    }
-    off += n;
+  const failed = await writeAll(1, Uint8Array.from(bytes));
+  if (failed) {
+    if (failed !== EPIPE) await warner("echo")(`write error: ${strerror(failed)}`);
+    return 1;
   }
   return 0;
 }

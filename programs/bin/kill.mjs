@@ -8,14 +8,11 @@ import { warner } from "natix/coreutils";
 const { write, strerror } = libc; // errno: read as libc.errno, the live binding
 const enc = new TextEncoder();
 const warn = warner("kill");
-// kill(2) from libc; the table's syscall where libc is older than its wrapper.
-const kill = libc.kill ?? ((pid, sig) => libc.syscall(libc.SYS.kill, pid, sig));
+const { kill } = libc;
 
-// Linux's signal numbers, as glibc names them (kept here: a program of its own).
-const NAMES = [
-  null, "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2", "PIPE", "ALRM", "TERM",
-  "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG", "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "POLL", "PWR", "SYS",
-];
+// The standard signals' names from libc's table (natix's one list of signals), without "SIG";
+// 29 is "POLL" where glibc's abbreviation list puts it, and kill -l prints that.
+const NAMES = Array.from({ length: 32 }, (_, n) => (n === 0 ? null : n === 29 ? "POLL" : libc.signalName(n).slice(3)));
 const SIGRTMIN = 34;
 const SIGRTMAX = 64;
 const ALIASES = { IOT: 6, IO: 29, CLD: 17, POLL: 29 };

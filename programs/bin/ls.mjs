@@ -3,10 +3,10 @@
 //   and group are numbers, as ls -n prints them), -a all entries, -A all but . and .., -d the
 //   directories themselves, -1 one per line (also when standard output is not a terminal).
 import {
-  stat, lstat, readlink, opendir, readdir, closedir, write, isatty, errno, setErrno, strerror, EPIPE,
+  strerror, stat, lstat, readlink, opendir, readdir, closedir, isatty, errno, setErrno, EPIPE,
   S_ISDIR, S_ISLNK, S_ISCHR, S_ISBLK, S_ISFIFO, S_ISSOCK,
 } from "natix/libc";
-import { quote, warner } from "natix/coreutils";
+import { quote, warner, writeAll } from "natix/coreutils";
 
 const PROG = "ls";
 const warn = warner(PROG);
@@ -207,14 +207,10 @@ export default async function main(argv) {
       await show(ok);
     } else await show(entries);
   }
-  const b = enc.encode(text);
-  for (let off = 0; off < b.length; ) {
-    const n = await write(1, off ? b.subarray(off) : b, b.length - off);
-    if (n < 0) {
-      if (errno !== EPIPE) await warn(`write error: ${strerror(errno)}`);
-      return 2;
-    }
-    off += n;
+  const failed = await writeAll(1, enc.encode(text));
+  if (failed) {
+    if (failed !== EPIPE) await warn(`write error: ${strerror(failed)}`);
+    return 2;
   }
   return status;
 }

@@ -1,8 +1,8 @@
 // ps(1): every process, as procps's ps prints them with no options: PID, TTY (natix's
 // processes have none it can name: "?"), cumulative CPU TIME (not kept: 00:00:00) and CMD
 // (the name in /proc/<pid>/status). Read from /proc, one directory per process.
-import { open, read, close, opendir, readdir, closedir, write, errno, strerror, O_RDONLY, EPIPE } from "natix/libc";
-import { warner } from "natix/coreutils";
+import { open, read, close, opendir, readdir, closedir, O_RDONLY, EPIPE, errno, strerror } from "natix/libc";
+import { warner, writeAll } from "natix/coreutils";
 
 const enc = new TextEncoder();
 const warn = warner("ps");
@@ -40,14 +40,10 @@ export default async function main(argv) {
     const name = /^Name:\t(.*)$/m.exec(status)?.[1] ?? "?";
     text += `${String(pid).padStart(7)} ${"?".padEnd(8)} 00:00:00 ${name}\n`;
   }
-  const b = enc.encode(text);
-  for (let off = 0; off < b.length; ) {
-    const n = await write(1, off ? b.subarray(off) : b, b.length - off);
-    if (n < 0) {
-      if (errno !== EPIPE) await warn(`write error: ${strerror(errno)}`);
-      return 1;
-    }
-    off += n;
+  const failed = await writeAll(1, enc.encode(text));
+  if (failed) {
+    if (failed !== EPIPE) await warn(`write error: ${strerror(failed)}`);
+    return 1;
   }
   return 0;
 }

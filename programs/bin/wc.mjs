@@ -3,8 +3,8 @@
 //   wc [-clmwL] [FILE]...   default -lwc; columns as wide as GNU's (from the files' sizes).
 // Words and characters are read as UTF-8, as GNU's wc in a C.UTF-8 locale: a word is a run of
 // printable characters between white space; bytes that are not UTF-8 count as bytes only.
-import { open, read, write, close, stat, fstat, errno, strerror, S_ISREG, O_RDONLY, EPIPE } from "natix/libc";
-import { quotef, warner } from "natix/coreutils";
+import { open, read, close, stat, fstat, S_ISREG, O_RDONLY, EPIPE, errno, strerror } from "natix/libc";
+import { quotef, warner, writeAll } from "natix/coreutils";
 
 const PROG = "wc";
 const warn = warner(PROG);
@@ -178,14 +178,10 @@ export default async function main(argv) {
     for (const k of Object.keys(total)) total[k] = k === "maxlen" ? Math.max(total[k], c[k]) : total[k] + c[k];
   }
   if (files.length > 1) line(total, "total");
-  const b = enc.encode(out);
-  for (let off = 0; off < b.length; ) {
-    const n = await write(1, off ? b.subarray(off) : b, b.length - off);
-    if (n < 0) {
-      if (errno !== EPIPE) await warn(`write error: ${strerror(errno)}`);
-      return 1;
-    }
-    off += n;
+  const failed = await writeAll(1, enc.encode(out));
+  if (failed) {
+    if (failed !== EPIPE) await warn(`write error: ${strerror(failed)}`);
+    return 1;
   }
   return status;
 }

@@ -1,6 +1,7 @@
 // yes(1): writes "y" (or its arguments, separated by spaces) and a newline, forever; ends
 // quietly with status 1 once standard output is gone (EPIPE), with GNU's message otherwise.
-import { write, errno, strerror, EPIPE } from "natix/libc";
+import { EPIPE, strerror } from "natix/libc";
+import { warner, writeAll } from "natix/coreutils";
 
 const enc = new TextEncoder();
 
@@ -13,16 +14,10 @@ export default async function main(argv) {
   const buf = new Uint8Array(line.length * copies);
   for (let i = 0; i < copies; i++) buf.set(line, i * line.length);
   for (;;) {
-    for (let off = 0; off < buf.length; ) {
-      const n = await write(1, off ? buf.subarray(off) : buf, buf.length - off);
-      if (n < 0) {
-        if (errno !== EPIPE) {
-          const m = enc.encode(`yes: standard output: ${strerror(errno)}\n`);
-          await write(2, m, m.length);
-        }
-        return 1;
-      }
-      off += n;
+    const failed = await writeAll(1, buf);
+    if (failed) {
+      if (failed !== EPIPE) await warner("yes")(`standard output: ${strerror(failed)}`);
+      return 1;
     }
   }
 }

@@ -6,6 +6,8 @@
  */
 import { errno, write } from "../../client-libc/mod.js";
 
+export * from "./regex.js";
+
 const enc = new TextEncoder();
 
 /** A name in a message, as coreutils' quote() prints it: 'name', or "it's" when it has a quote. */
@@ -26,6 +28,16 @@ export function warner(prog: string): (msg: string) => Promise<void> {
     const b = enc.encode(`${prog}: ${msg}\n`);
     await write(2, b, b.length);
   };
+}
+
+/** Writes all of `bytes` to `fd`, short writes resumed: 0, or the errno of the write that failed. */
+export async function writeAll(fd: number, bytes: Uint8Array): Promise<number> {
+  for (let off = 0; off < bytes.length; ) {
+    const n = await write(fd, off ? bytes.subarray(off) : bytes, bytes.length - off);
+    if (n < 0) return errno;
+    off += n;
+  }
+  return 0;
 }
 
 /**
@@ -56,14 +68,7 @@ export class Output {
     for (const c of this.chunks) all.set(c, o), (o += c.length);
     this.chunks = [];
     this.size = 0;
-    for (let off = 0; off < all.length; ) {
-      const n = await write(1, off ? all.subarray(off) : all, all.length - off);
-      if (n < 0) {
-        this.failed = errno;
-        return -1;
-      }
-      off += n;
-    }
-    return 0;
+    this.failed = await writeAll(1, all);
+    return this.failed ? -1 : 0;
   }
 }

@@ -10,7 +10,7 @@ import type { PeerHandler, SyscallHandler } from "../../kernel-core/server-runti
 import { SyscallContext } from "../../kernel-core/server-runtime.js";
 import { syscallByName } from "../../kernel-core/syscalls/table.js";
 import { E } from "../../kernel-core/errno.js";
-import { ACCESS, S_IF } from "../../kernel-core/abi/fcntl.js";
+import { ACCESS, F, S_IF } from "../../kernel-core/abi/fcntl.js";
 import { utf8 } from "../../kernel-core/abi/strings.js";
 import type { FileAction } from "../../kernel-core/abi/spawn.js";
 import { ROOT_INO } from "../fs/layout.js";
@@ -36,7 +36,7 @@ export function procPeer(vfs: VfsState, handlers: Readonly<Record<string, Syscal
         return run(caller, "close", [a.fd]);
       case "dup2": {
         // posix_spawn's dup2 onto itself clears close-on-exec (POSIX 2018), unlike dup2(2).
-        if (a.fd === a.newfd) return run(caller, "fcntl", [a.fd, 2 /* F_SETFD */, 0]);
+        if (a.fd === a.newfd) return run(caller, "fcntl", [a.fd, F.SETFD, 0]);
         return run(caller, "dup2", [a.fd, a.newfd]);
       }
       case "chdir":
