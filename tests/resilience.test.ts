@@ -12,6 +12,7 @@ import { Recorder } from "../build/services/chaos/record.js";
 import { helloCaller, writer, type LoadState } from "../build/services/chaos/load.js";
 import { startTestCluster, startTestNats } from "./helpers/nats.js";
 import { ackedMissing } from "./helpers/acked.js";
+import { bootMode } from "./helpers/modes.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -44,6 +45,25 @@ describe("replicas", () => {
     expect(await ackedMissing(dataDir, state.acked)).toBe(0);
     rmSync(dataDir, { recursive: true, force: true });
   }, 60_000);
+});
+
+describe("a server that restarts under a call", () => {
+  it("a call that may not run twice, made while its server restarts, waits for the new one (direct routing; mem's mprotect)", async () => {
+    const sys = await bootMode("micro", { deadlineMs: 4000 });
+    try {
+      const p = (await sys.spawn()).proc;
+      expect(await p.syscall(10, 0, 0, 0)).toBe(0); // mprotect(NULL, 0, PROT_NONE): mem's, not idempotent
+      const sup = sys.system!.supervisor;
+      const restarts = sup.restarts("mem");
+      sup.child("mem")!.kill("SIGKILL");
+      await expect.poll(() => sup.restarts("mem"), { timeout: 10_000, interval: 5 }).toBe(restarts + 1);
+      // The new mem is still starting: libc's direct send reaches no one, the kernel takes the
+      // call and sends it again until the new server answers — no ETIMEDOUT.
+      expect([await p.syscall(10, 0, 0, 0), p.errno]).toEqual([0, 0]);
+    } finally {
+      await sys.stop();
+    }
+  }, 30_000);
 });
 
 describe("a 3-node NATS cluster", () => {

@@ -61,10 +61,14 @@ export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Pro
   // traced — the kernel must see the reply) or mediated, through requestWithRetry.
   // A call whose frame or reply is over one message is mediated too: its pieces are exchanged
   // with whoever sent them, and the caller fetches a large reply from the kernel's door.
+  // Under direct routing a server's call reaches the kernel when libc's direct send reached no
+  // one — the server is restarting — so it is mediated: a forward would be published to no one
+  // and lost (the "no responders" status goes to the publisher, not to the caller), while a
+  // mediated request is sent again until the new server takes it.
   const remote: RemoteServers<Incoming> = {
     one(server, caller, request, via, traced) {
       const routed = encodeRouted(caller, via.data);
-      if (kernel.routing !== "mediate" && !traced && fitsOneMessage(kernel, request, routed)) return void nc.publish(SUBJECTS.server(server), routed, { reply: via.msg.reply });
+      if (kernel.routing === "forward" && !traced && fitsOneMessage(kernel, request, routed)) return void nc.publish(SUBJECTS.server(server), routed, { reply: via.msg.reply });
       const def = kernel.registry.definition(request.nr);
       const idempotent = def?.flags?.includes("idempotent") ?? false;
       const deadlineMs = deadlineFor(kernel.deadlineMs, transferBytes(request, def));
