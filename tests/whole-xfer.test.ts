@@ -23,11 +23,12 @@ function pattern(n: number, seed = 0): Uint8Array {
 
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
 
-const VARIANTS: { label: string; mode: ModeName; routing?: RoutingMode }[] = [
-  { label: "micro, direct", mode: "micro", routing: "direct" },
+/** `largest`: the 64 MiB + 1 call too (the cap is libc's and the kernel's, the same in every mode: two modes show it, for the suite's time). */
+const VARIANTS: { label: string; mode: ModeName; routing?: RoutingMode; largest?: boolean }[] = [
+  { label: "micro, direct", mode: "micro", routing: "direct", largest: true },
   { label: "micro, forward", mode: "micro", routing: "forward" },
   { label: "mono", mode: "mono" },
-  { label: "embedded", mode: "embedded" },
+  { label: "embedded", mode: "embedded", largest: true },
 ];
 
 for (const v of VARIANTS) {
@@ -42,7 +43,7 @@ for (const v of VARIANTS) {
       await sys?.stop();
     });
 
-    for (const size of [1 * MiB, 5 * MiB, CAP + 1]) {
+    for (const size of v.largest ? [1 * MiB, 5 * MiB, CAP + 1] : [1 * MiB, 5 * MiB]) {
       it(`write(fd, ${size} bytes) returns ${Math.min(size, CAP)}; one read() gives them back byte for byte`, async () => {
         const { proc } = await sys.spawn();
         const path = `/tmp/whole-${size}`;
