@@ -23,7 +23,7 @@ FROM ${NODE_IMAGE}
 RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/* \
  && groupadd -g 10001 natix && useradd -u 10001 -g natix -d /app -s /usr/sbin/nologin natix \
  && mkdir -p /app /data /keys /creds /nats /provision/keys /provision/nats \
- && for c in kernel vfs mem hello tty blk gateway admin; do mkdir -p /provision/$c; done \
+ && for c in kernel vfs mem hello pm tty blk gateway admin; do mkdir -p /provision/$c; done \
  && chown -R natix:natix /data /keys /creds /nats /provision
 WORKDIR /app
 COPY --from=build /src/node_modules node_modules

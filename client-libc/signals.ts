@@ -9,10 +9,10 @@
  * - terminate: the kernel has already ended the process; its program ends now, as a killed
  *   process does (no stdio flush).
  */
-import { SA, SIG_DFL, SIG_IGN } from "../kernel-core/abi/signal.js";
+import { SA, SIG_DFL, SIG_IGN, type SignalNotice } from "../kernel-core/abi/signal.js";
 
 export type SignalHandler = (sig: number) => void | Promise<void>;
-export type SignalNotice = "handle" | "terminate" | "stop" | "continue";
+export type { SignalNotice };
 
 export interface HandlerEntry {
   fn: SignalHandler;

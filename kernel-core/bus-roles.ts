@@ -102,9 +102,12 @@ const KERNEL: RoleRow = {
 
 const ROWS: readonly RoleRow[] = [
   KERNEL,
-  server("vfs", "the vfs server", [SUBJECTS.driver("blk"), SUBJECTS.driver("tty"), SUBJECTS.peer("kernel")]),
+  // The vfs server raises SIGPIPE through the process manager.
+  server("vfs", "the vfs server", [SUBJECTS.driver("blk"), SUBJECTS.driver("tty"), SUBJECTS.peer("kernel"), SUBJECTS.peer("pm")]),
   server("mem", "the memory server", [SUBJECTS.server("vfs"), SUBJECTS.peer("vfs")]),
   server("hello", "the hello_world server", []),
+  // The process manager tells kernel-core what changed, which processes to end, which to notify.
+  server("pm", "the process manager", [SUBJECTS.peer("kernel")]),
   driver("tty", "the console driver", [SUBJECTS.tty("*")]),
   driver("blk", "the block-device driver", []),
   { ...server("module", "a kernel module's process (micro); {name} is the module's", []), role: "module" },
@@ -145,14 +148,14 @@ const ROWS: readonly RoleRow[] = [
 ];
 
 /** The monolith holds the kernel's, every server's and every driver's rights, in one process. */
-const MONO_PARTS = ["kernel", "vfs", "mem", "hello", "tty", "blk"];
+const MONO_PARTS = ["kernel", "vfs", "mem", "hello", "pm", "tty", "blk"];
 
 /** Each part's subjects with its own name filled in, merged. */
 function union(parts: RoleRow[]): RoleRow {
   const all = (pick: (r: RoleRow) => readonly string[]) => [...new Set(parts.flatMap((p) => pick(p).map((s) => s.replaceAll("{name}", p.role))))];
   return {
     role: "mono",
-    holder: "the monolithic kernel (mono mode): the union of kernel, vfs, mem, hello, tty and blk",
+    holder: "the monolithic kernel (mono mode): the union of kernel, vfs, mem, hello, pm, tty and blk",
     pub: all((p) => p.pub),
     sub: all((p) => p.sub),
     chaosSub: all((p) => p.chaosSub ?? []),
@@ -166,7 +169,7 @@ function union(parts: RoleRow[]): RoleRow {
 
 export const ROLES: readonly RoleRow[] = [...ROWS, union(MONO_PARTS.map((n) => ROWS.find((r) => r.role === n)!))];
 
-export type RoleName = "kernel" | "vfs" | "mem" | "hello" | "tty" | "blk" | "module" | "supervisor" | "admin" | "gateway" | "process" | "mono";
+export type RoleName = "kernel" | "vfs" | "mem" | "hello" | "pm" | "tty" | "blk" | "module" | "supervisor" | "admin" | "gateway" | "process" | "mono";
 
 export function roleRow(role: string): RoleRow | undefined {
   return ROLES.find((r) => r.role === role);

@@ -28,7 +28,7 @@ export interface ProcessRecord extends ProcessCredentials {
 
 /** A kernel event servers hear on natix.kernel.events. */
 export type KernelEvent =
-  | { type: "exit"; pid: number; status: number }
+  | { type: "exit"; pid: number; status: number; wait?: number }
   | ({ type: "proc"; pid: number } & ProcessRecord)
   /** A component (an instance of it) registered: it serves from now on. */
   | { type: "registered"; name: string; kind: string };

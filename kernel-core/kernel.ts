@@ -22,10 +22,13 @@ import type { SyscallMeter } from "./meter.js";
 import type { SyscallDef } from "./syscalls/types.js";
 import { DEFAULT_DEADLINE_MS } from "./abi/limits.js";
 import { KERNEL_RELEASE } from "./version.js";
-import { ProcessManager, type SignalNotice } from "./pm/manager.js";
 import { createPmSyscalls } from "./pm/syscalls.js";
 import { execProgram, spawnChild, type CreateDeps } from "./pm/create.js";
-import { signalByName, signalName, signaledStatus, defaultAction } from "./abi/signal.js";
+import { signalByName, signalName, signaledStatus, defaultAction, SIGNAL_NOTICES, type SignalNotice } from "./abi/signal.js";
+import { decodePmFields, encodeSnapshotEntry, type PmFields } from "./abi/pm.js";
+import { randomUUID } from "node:crypto";
+
+
 
 /**
  * How a call for a server travels. direct: libc sends it to the server itself, on a subject
@@ -38,7 +41,8 @@ export type RoutingMode = "direct" | "forward" | "mediate";
 export const ROUTING_MODES: readonly RoutingMode[] = ["direct", "forward", "mediate"];
 
 export interface KernelEvents {
-  processExited(pid: number, status: number): void;
+  /** A process ended with exit `status`; `waitStatus` is how its parent's wait4 sees it. */
+  processExited(pid: number, status: number, waitStatus: number): void;
   /** A process was created, or its credentials or tracing changed: servers' view of it. */
   processChanged?(pid: number, record: ProcessRecord): void;
   /** Which server answers which number, or who is traced, changed (libc's direct routes). */
@@ -69,8 +73,6 @@ export interface KernelOptions {
   meter?: SyscallMeter;
   /** Bus credentials for a spawned child's public key (absent on an open bus or embedded). */
   mint?: (pid: number, key: string) => Promise<string>;
-  /** How long a blocked wait4 waits before libc issues it again (default: the read slice's formula). */
-  waitSliceMs?: number;
 }
 
 /** Where a traced process's lines go; null ends the trace. */
@@ -98,14 +100,15 @@ export class Kernel implements Router {
   readonly modules = new ModuleTable();
   /** /proc, as the vfs server asks for it. */
   readonly procfs: Procfs;
-  /** Parents, children, zombies, groups and signals. */
-  readonly pm: ProcessManager;
+  /** Which boot this is (a process manager that outlived the kernel forgets the old one's processes). */
+  readonly boot = randomUUID();
   private readonly own: Dispatcher;
   private readonly create: CreateDeps;
   private readonly tracers = new Map<number, { sink: TraceSink; style: TraceStyle }>();
   private readonly log: Logger;
   private readonly events?: KernelEvents;
   private readonly meter?: SyscallMeter;
+  private readonly peer: PeerCall;
 
   constructor(opts: KernelOptions) {
     this.log = opts.log;
@@ -115,19 +118,11 @@ export class Kernel implements Router {
     this.meter = opts.meter;
     this.processes = new ProcessTable(() => this.uptimeMs());
     const peer: PeerCall = opts.peer ?? (async () => Promise.reject(new Error("no peers in this kernel")));
-    this.pm = new ProcessManager(
-      this.processes,
-      {
-        terminate: (pid, sig) => this.exit(pid, 128 + sig, signalName(sig), signaledStatus(sig, defaultAction(sig) === "core")),
-        notify: (pid, sig, notice) => this.events?.signal?.(pid, sig, notice),
-        remove: (pid) => this.processes.remove(pid),
-      },
-      opts.waitSliceMs ?? Math.min(1000, Math.floor(this.deadlineMs / 4)),
-    );
+    this.peer = peer;
     this.create = {
       processes: this.processes,
-      pm: this.pm,
       peer: (server, op, args) => peer(server, op, args),
+      apply: (fields) => this.applyPm(fields),
       mint: opts.mint,
       changed: (pid) => this.changed(pid),
       discard: (pid) => this.discard(pid),
@@ -155,7 +150,6 @@ export class Kernel implements Router {
         }),
       });
     const pm = createPmSyscalls({
-      pm: this.pm,
       process: (pid) => this.processes.get(pid),
       spawnChild: (parent, path, spec) => spawnChild(this.create, parent, path, spec),
       exec: (p, path, argv) => execProgram(this.create, p, path, argv),
@@ -232,21 +226,68 @@ export class Kernel implements Router {
     return { routing: this.routing, routes, traced: [...this.tracers.keys()] };
   }
 
-  /** kernel-core's answers to peer questions: procfs for the vfs server. */
+  /**
+   * kernel-core's answers to peer questions: procfs for the vfs server, and the process
+   * manager's messages — what changed in its table, which ended processes it reaped, a
+   * process to end or to tell of a signal, and the list of processes when it meets one it
+   * does not know.
+   */
   peerHandlers(): Record<string, PeerHandler> {
     const viewer = (a: Record<string, unknown>) => a.viewer as ProcViewer;
+    const pid = (a: Record<string, unknown>) => (Number.isSafeInteger(a.pid) ? (a.pid as number) : 0);
+    const sig = (a: Record<string, unknown>) => (Number.isSafeInteger(a.sig) && (a.sig as number) > 0 && (a.sig as number) <= 64 ? (a.sig as number) : 0);
     return {
       "proc.stat": (a) => this.procfs.stat(viewer(a), String(a.path)),
       "proc.list": (a) => this.procfs.list(viewer(a), String(a.path)),
       "proc.read": (a) => this.procfs.read(viewer(a), String(a.path)),
-      // The vfs server raises SIGPIPE on a writer with no reader.
-      "proc.signal": (a) => this.pm.raise(Number(a.pid), Number(a.sig)),
+      "proc.pm": (a) => {
+        for (const f of Array.isArray(a.procs) ? a.procs : []) {
+          const fields = decodePmFields(f);
+          if (fields) this.applyPm(fields);
+        }
+        for (const p of Array.isArray(a.reap) ? a.reap : []) this.reap(Number(p));
+        return { ok: true };
+      },
+      "proc.terminate": (a) => {
+        const s = sig(a);
+        if (s === 0 || pid(a) <= 1) return { error: E.EINVAL };
+        this.exit(pid(a), 128 + s, signalName(s), signaledStatus(s, defaultAction(s) === "core"));
+        return { ok: true };
+      },
+      "proc.notify": (a) => {
+        const p = this.processes.get(pid(a));
+        if (p === undefined || p.state !== "running" || sig(a) === 0 || !(SIGNAL_NOTICES as readonly unknown[]).includes(a.notice)) return { error: E.ESRCH };
+        this.events?.signal?.(p.pid, sig(a), a.notice as SignalNotice);
+        return { ok: true };
+      },
+      "proc.snapshot": () => ({
+        boot: this.boot,
+        procs: this.processes.list().map((p) =>
+          encodeSnapshotEntry({ ...p, uid: p.caller.uid, euid: p.caller.euid, state: p.state === "running" ? "running" : "zombie" }),
+        ),
+      }),
     };
   }
 
+  /** The process manager's fields for a process, into the kernel's copy (/proc reads it). */
+  private applyPm(f: PmFields): void {
+    const p = this.processes.get(f.pid);
+    if (p === undefined) return;
+    Object.assign(p, { ppid: f.ppid, pgid: f.pgid, sid: f.sid, stopped: f.stopped, sigmask: f.sigmask, pending: f.pending, actions: f.actions });
+    // An ended process the PM sends is one it keeps for its parent to reap.
+    if (p.state === "exited") p.state = "zombie";
+  }
+
+  /** The process manager reaped an ended process: its pid is free. */
+  private reap(pid: number): void {
+    const p = this.processes.get(pid);
+    if (p !== undefined && p.state !== "running") this.processes.remove(pid);
+  }
+
   /**
-   * Ends a process: every server is told, so it releases what it held for it; it stays a zombie
-   * until its parent reaps it (wait4), or goes at once when its parent is the kernel (pid 1).
+   * Ends a process: every server is told, so it releases what it held for it. Its entry (and
+   * pid) stays until the process manager says its parent reaped it — at once when its parent is
+   * the kernel (pid 1), or when no process manager runs at all.
    * `signal` names the signal that killed it (its wait status then says so).
    */
   exit(pid: number, status: number, signal?: string, waitStatus?: number): void {
@@ -259,16 +300,17 @@ export class Kernel implements Router {
       this.untrace(pid);
     }
     this.log.debug({ pid, status: p.exitStatus }, "process exited");
-    if (this.pm.ended(p) === "gone") this.processes.remove(pid);
+    if (p.ppid === 1 || !this.registry.has("pm")) this.processes.remove(pid);
     if (sig !== undefined) this.events?.signal?.(pid, sig, "terminate");
-    this.events?.processExited(pid, p.exitStatus ?? 0);
+    this.events?.processExited(pid, p.exitStatus ?? 0, p.waitStatus ?? 0);
   }
 
   /** A child that could not be made: gone without a zombie or SIGCHLD; servers drop what they made for it. */
   private discard(pid: number): void {
     if (this.processes.exit(pid, 127) === undefined) return;
     this.processes.remove(pid);
-    this.events?.processExited(pid, 127);
+    this.peer("pm", "pm.forget", { pid }).catch(() => {});
+    this.events?.processExited(pid, 127, 127 << 8);
   }
 
   process(pid: number): ProcessEntry | undefined {

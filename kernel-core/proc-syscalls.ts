@@ -62,7 +62,6 @@ export function createProcessSyscalls(kernel: ProcessAuthority): ServerDefinitio
     name: "kernel",
     handlers: {
       getpid: (ctx) => ctx.pid,
-      getppid: (ctx) => self(ctx).ppid,
       getuid: (ctx) => ctx.caller.uid,
       geteuid: (ctx) => ctx.caller.euid,
       getgid: (ctx) => ctx.caller.gid,

@@ -13,6 +13,7 @@ import type { Logger } from "pino";
 import type { SyscallDef } from "./syscalls/types.js";
 import type { SyscallReply, SyscallRequest } from "./abi/frame.js";
 import type { Caller } from "./abi/routed.js";
+import type { ProcessRecord } from "./direct-router.js";
 import { syscallByName } from "./syscalls/table.js";
 import { E } from "./errno.js";
 import type { MeterSlot, SyscallMeter } from "./meter.js";
@@ -30,8 +31,12 @@ export interface ServerDefinition {
   handlers: Readonly<Record<string, SyscallHandler>>;
   /** Table entries this server adds (a module's new syscalls); the global table has the rest. */
   syscalls?: readonly SyscallDef[];
-  /** A process is gone: release what the server holds for it (fds, memory). */
-  processExited?(pid: number): void | Promise<void>;
+  /** A process is gone: release what the server holds for it (fds, memory); `waitStatus` is how it ended (<sys/wait.h>). */
+  processExited?(pid: number, waitStatus?: number): void | Promise<void>;
+  /** A process was created, or its credentials changed (the kernel's record of it). */
+  processChanged?(pid: number, record: ProcessRecord): void;
+  /** The kernel restarted: the processes of the one before are gone. */
+  kernelRestarted?(): void;
   /** Stop: flush and release everything (called on a clean shutdown). */
   stop?(): Promise<void>;
   /**

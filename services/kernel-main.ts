@@ -26,8 +26,7 @@ await runComponent("kernel", async (nc, log, kmsg) => {
     routing,
     // A process's end reaches the servers, and its credentials end with it.
     mint: bus.authority ? (pid, key) => bus.authority!.mintProcess(pid, key) : undefined,
-    waitSliceMs: t.readSliceMs,
-    events: { ...published, processExited: (pid, status) => (published.processExited(pid, status), revokeAfterNotices(nc, bus.authority, pid)) },
+    events: { ...published, processExited: (pid, status, wait) => (published.processExited(pid, status, wait), revokeAfterNotices(nc, bus.authority, pid)) },
     peer: links.peer,
   });
   kmsg.connect((line) => kernel.kmsg.ingest(line));

@@ -35,7 +35,7 @@ await runComponent("mono", async (nc, log, kmsg) => {
     blk: image,
     deadlineMs: t.deadlineMs,
     // A process's end reaches modules in other processes, and its credentials end with it.
-    events: { processExited: (pid, status) => (published.processExited(pid, status), revokeAfterNotices(nc, bus.authority, pid)), signal: published.signal },
+    events: { processExited: (pid, status, wait) => (published.processExited(pid, status, wait), revokeAfterNotices(nc, bus.authority, pid)), signal: published.signal },
     mint: bus.authority ? (pid, key) => bus.authority!.mintProcess(pid, key) : undefined,
   });
   kmsg.connect((line) => mono.kernel.kmsg.ingest(line));

@@ -45,6 +45,8 @@ await runComponent(row.name, async (nc, log) => {
     serves: { syscalls: dispatcher, meter },
     definitions: server.syscalls ? [...server.syscalls] : undefined,
     processExited: server.processExited?.bind(server),
+    processChanged: server.processChanged?.bind(server),
+    kernelRestarted: server.kernelRestarted?.bind(server),
     peer: server.peer,
     onKernelEvent: (e) => e.type === "registered" && e.name === "blk" && blkReturns.announce(),
   });

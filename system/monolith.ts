@@ -59,11 +59,14 @@ export async function createMonolith(opts: MonolithOptions): Promise<Monolith> {
     routing: "mediate",
     meter: opts.meter,
     mint: opts.mint,
-    waitSliceMs: t.readSliceMs,
     events: {
-      processExited(pid, status) {
-        for (const d of defs) void d.processExited?.(pid);
-        opts.events?.processExited(pid, status);
+      processExited(pid, status, wait) {
+        for (const d of defs) void d.processExited?.(pid, wait);
+        opts.events?.processExited(pid, status, wait);
+      },
+      processChanged(pid, record) {
+        for (const d of defs) d.processChanged?.(pid, record);
+        opts.events?.processChanged?.(pid, record);
       },
       signal: (pid, sig, notice) => opts.events?.signal?.(pid, sig, notice),
     },

@@ -11,6 +11,7 @@ import type { Timings } from "./timing.js";
 import { createHelloServer } from "../servers/hello/server.js";
 import { createVfsServer } from "../servers/vfs/server.js";
 import { createMemServer } from "../servers/mem/server.js";
+import { createPmServer } from "../servers/pm/server.js";
 
 /** What a server may be given: its logger, the drivers below it, the other servers, the deadline's shares. */
 export interface ServerEnv {
@@ -33,6 +34,7 @@ export const SERVERS: readonly ServerRow[] = [
       createVfsServer({ log: env.log, tty: env.drivers.tty, blk: env.drivers.blk, diskBudgetMs: env.timings.driverMs, readSliceMs: env.timings.readSliceMs, peer: env.links.peer }),
   },
   { name: "mem", create: (env) => createMemServer({ log: env.log, totalBytes: memTotalMiB() * 1024 * 1024, ...env.links }) },
+  { name: "pm", create: (env) => createPmServer({ log: env.log, peer: env.links.peer, waitSliceMs: env.timings.readSliceMs }) },
 ];
 
 /** Drivers, each a process of its own in micro mode. */

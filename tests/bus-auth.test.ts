@@ -171,6 +171,27 @@ describe("credentials end with the process (micro)", () => {
     }
   });
 
+  it("the process manager's doors are kernel-side only: a process cannot have another ended or signalled by asking it or the kernel", async () => {
+    const p = await connect({ nats: nats.url, argv: ["attacker"] });
+    const victim = await connect({ nats: nats.url, argv: ["victim"] });
+    try {
+      const ask = (subject: string, op: string) =>
+        p
+          .busConnection()!
+          .request(subject, JSON.stringify({ op, args: { pid: victim.pid, sig: SIGKILL } }), { timeout: 2000 })
+          .then(() => "answered", (e: Error) => `${e.message} ${(e.cause as Error | undefined)?.message ?? ""}`);
+      expect(await ask("natix.peer.pm", "pm.raise")).toMatch(/Permissions Violation/);
+      expect(await ask("natix.kernel.peer", "proc.terminate")).toMatch(/Permissions Violation/);
+      expect(await ask("natix.kernel.peer", "proc.pm")).toMatch(/Permissions Violation/);
+      // The victim lives, and the way a process may signal another (kill(2), its uid's right) still works.
+      expect(await victim.getpid()).toBe(victim.pid);
+      expect(await p.kill(victim.pid, 0)).toBe(0);
+    } finally {
+      await victim.exit(0);
+      await p.exit(0);
+    }
+  });
+
   it("a module's credentials end with rmmod: a copy of them is refused afterwards", async () => {
     expect((await natixAsync(["insmod", "hwkm"], { NATS_URL: nats.url })).status).toBe(0);
     // The kernel keeps a module's credentials in a private directory of its own (under this

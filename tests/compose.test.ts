@@ -73,7 +73,7 @@ describe.skipIf(!DOCKER && !REQUIRED)("docker compose, local images, host networ
 
   it("every component is a healthy container of its own; the gateway answers /healthz", async () => {
     const ps = await compose(["ps"]);
-    for (const name of ["nats", "kernel", "vfs", "blk", "mem", "hello", "tty", "gateway"]) expect(ps.stdout).toMatch(new RegExp(`${name}[-_]1 .*\\(healthy\\)`));
+    for (const name of ["nats", "kernel", "vfs", "blk", "mem", "hello", "pm", "tty", "gateway"]) expect(ps.stdout).toMatch(new RegExp(`${name}[-_]1 .*\\(healthy\\)`));
     const health = await fetch(`${HTTP}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: "ok" });

@@ -40,7 +40,7 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.NATIX_REQUIRE_BROWSER !== "
   const component = (name: string) => page.locator(`.component[data-name="${name}"]`);
 
   it("shows every component running, and the bus isolated", async () => {
-    for (const name of ["kernel", "vfs", "mem", "hello", "tty", "blk", "gateway"]) await expect.poll(() => component(name).getAttribute("data-state"), { timeout: 10_000 }).toBe("running");
+    for (const name of ["kernel", "vfs", "mem", "hello", "pm", "tty", "blk", "gateway"]) await expect.poll(() => component(name).getAttribute("data-state"), { timeout: 10_000 }).toBe("running");
     expect(await page.textContent("#bus")).toBe("bus: isolated");
     await expect.poll(() => page.textContent("#health")).toBe("healthy");
   });

@@ -159,7 +159,7 @@ describe("the gateway (micro, isolated bus, a real socket)", () => {
   it("GET /v1/ps: processes and services as JSON", async () => {
     const r = await http(base, "/v1/ps");
     expect(r.json.bus).toBe("isolated");
-    expect(r.json.services.map((s: { name: string }) => s.name)).toEqual(expect.arrayContaining(["kernel", "vfs", "mem", "hello", "tty", "blk", "gateway"]));
+    expect(r.json.services.map((s: { name: string }) => s.name)).toEqual(expect.arrayContaining(["kernel", "vfs", "mem", "hello", "pm", "tty", "blk", "gateway"]));
     for (const s of r.json.services) expect(s).toMatchObject({ state: "running", pid: expect.any(Number) });
   });
 

@@ -19,6 +19,7 @@ import {
   SIGTERM,
   SIGUSR1,
   SIG_IGN,
+  SIG_DFL,
   WCONTINUED,
   WEXITSTATUS,
   WIFCONTINUED,
@@ -281,6 +282,32 @@ for (const mode of MODES) {
       expect(await p.kill(pid[0], SIGKILL)).toBe(0);
       expect(WTERMSIG((await waitStatus(p, pid[0])).s)).toBe(SIGKILL);
     }, 30_000);
+
+    it.runIf(mode === "micro")("the process manager is a process of its own: killed, it comes back knowing parents, zombies and dispositions", async () => {
+      const sup = sys.system!.supervisor;
+      const restarts = sup.restarts("pm");
+      const first = sup.child("pm")!.pid;
+      // Before: the parent ignores SIGUSR1, one child has ended (a zombie), one still runs.
+      expect(await p.sigaction(SIGUSR1, { sa_handler: SIG_IGN })).toBe(0);
+      const done = [0];
+      expect(await p.posix_spawn(done, "/tmp/p/status", null, null, ["status", "5"])).toBe(0);
+      await expect.poll(async () => (await procStatus(p, done[0])).match(/^State:\t(.*)$/m)?.[1], { timeout: 15_000, interval: 100 }).toBe("Z (zombie)");
+      const cat = await spawnPiped(p, "/bin/cat", ["cat"], { stdin: true });
+      sup.child("pm")!.kill("SIGKILL");
+      // cat ends while the process manager is down or starting: its end is not lost either.
+      await p.close(cat.inp);
+      await expect.poll(() => sup.restarts("pm"), { timeout: 15_000 }).toBe(restarts + 1);
+      expect(sup.child("pm")!.pid).not.toBe(first);
+      expect(await p.raise(SIGUSR1)).toBe(0); // still ignored: the test process lives on
+      expect(await waitStatus(p, done[0])).toEqual({ r: done[0], s: 5 << 8 });
+      expect(await readUntil(p, cat.out)).toBe("");
+      expect(await waitStatus(p, cat.pid)).toEqual({ r: cat.pid, s: 0 });
+      expect(await p.waitpid(-1, null, WNOHANG)).toBe(-1);
+      expect(p.errno).toBe(E.ECHILD);
+      expect((await procStatus(p, p.pid)).match(/^PPid:\t(\d+)$/m)?.[1]).toBe("1");
+      expect(await p.sigaction(SIGUSR1, { sa_handler: SIG_DFL })).toBe(0);
+      await p.close(cat.out);
+    }, 45_000);
 
     it("execve replaces the program in the same process; a #! script runs its interpreter", async () => {
       const c = await spawnPiped(p, "/tmp/p/execer", ["execer"]);

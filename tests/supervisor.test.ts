@@ -21,11 +21,11 @@ describe("supervised micro system", () => {
   });
   afterAll(async () => sys?.stop());
   const nats = () => ["--nats", sys.natsUrl!];
-  const services = async () => (await natix(["ps", ...nats()])).stdout.split("\n").filter((l) => /^(kernel|tty|blk|hello|vfs|mem)\b/.test(l));
+  const services = async () => (await natix(["ps", ...nats()])).stdout.split("\n").filter((l) => /^(kernel|tty|blk|hello|vfs|mem|pm)\b/.test(l));
 
   it("natix ps lists every service: running, a pid, restarts, uptime", async () => {
     const rows = await services();
-    expect(rows.map((r) => r.split(/\s+/)[0]).sort()).toEqual(["blk", "hello", "kernel", "mem", "tty", "vfs"]);
+    expect(rows.map((r) => r.split(/\s+/)[0]).sort()).toEqual(["blk", "hello", "kernel", "mem", "pm", "tty", "vfs"]);
     for (const r of rows) expect(r).toMatch(/^\w+\s+running\s+\d+\s+0\s+\d\d:\d\d:\d\d\s+(\d+|-)$/);
   });
 

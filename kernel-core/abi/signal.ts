@@ -5,6 +5,10 @@
  */
 export type DefaultAction = "term" | "core" | "ign" | "stop" | "cont";
 
+/** What a program's libc is told of a signal: run the handler; the kernel ended it; stopped; continued. */
+export const SIGNAL_NOTICES = ["handle", "terminate", "stop", "continue"] as const;
+export type SignalNotice = (typeof SIGNAL_NOTICES)[number];
+
 /** [number, name, default action], as signal(7) lists them. */
 const SIGNALS: ReadonlyArray<readonly [number, string, DefaultAction]> = [
   [1, "SIGHUP", "term"],

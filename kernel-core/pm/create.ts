@@ -1,22 +1,22 @@
 /**
  * Making a child and replacing a program, kernel-core's part: the child's identity is minted
- * here (its parent's credentials, a new pid, its group and session, its signal state as
- * posix_spawn's attributes say), the vfs server clones the parent's descriptors and runs the
- * file actions as the child, and the bus credentials are minted for the key the parent's libc
- * made. A failure at any step leaves no trace of the child.
+ * here (its parent's credentials, a new pid), the process manager makes its place in the tree
+ * (group, session, signal state as posix_spawn's attributes say), the vfs server clones the
+ * parent's descriptors and runs the file actions as the child, and the bus credentials are
+ * minted for the key the parent's libc made. A failure at any step leaves no trace of the child.
  */
-import type { ProcessEntry, ProcessTable, Disposition } from "../processes.js";
+import type { ProcessEntry, ProcessTable } from "../processes.js";
 import type { PeerCall } from "../server-runtime.js";
 import type { SpawnSpec } from "../abi/spawn.js";
 import { POSIX_SPAWN } from "../abi/spawn.js";
-import { SIG_IGN, UNBLOCKABLE, sigbit } from "../abi/signal.js";
+import { decodePmFields, type PmFields } from "../abi/pm.js";
 import { E } from "../errno.js";
-import type { ProcessManager } from "./manager.js";
 
 export interface CreateDeps {
   processes: ProcessTable;
-  pm: ProcessManager;
   peer: PeerCall;
+  /** The PM's fields for a process, into the kernel's copy. */
+  apply(fields: PmFields): void;
   /** Bus credentials (a user JWT) for process `pid`'s public key; absent on an open bus. */
   mint?: (pid: number, key: string) => Promise<string>;
   /** Servers hear of a new process (its credentials) before anything is done as it. */
@@ -34,13 +34,13 @@ export interface CreateDeps {
  */
 const GIVE_UP = 0.8;
 
-/** The errno a peer answer carries, 0 when it succeeded. */
-async function ask(peer: PeerCall, op: string, args: Record<string, unknown>): Promise<number> {
+/** The errno a peer answer carries (0 when it succeeded), and the answer. */
+async function ask(peer: PeerCall, server: string, op: string, args: Record<string, unknown>): Promise<[number, Record<string, unknown>?]> {
   try {
-    const r = (await peer("vfs", op, args)) as { error?: number };
-    return r?.error ? -r.error : 0;
+    const r = (await peer(server, op, args)) as { error?: number } & Record<string, unknown>;
+    return [r?.error ? -r.error : 0, r];
   } catch {
-    return -E.EIO;
+    return [-E.EIO];
   }
 }
 
@@ -49,25 +49,24 @@ export async function spawnChild(d: CreateDeps, parent: ProcessEntry, path: stri
   const setsid = (spec.flags & POSIX_SPAWN.SETSID) !== 0;
   const setpgroup = (spec.flags & POSIX_SPAWN.SETPGROUP) !== 0;
   if (setpgroup && spec.pgroup < 0) return -E.EINVAL;
-  if (setpgroup && spec.pgroup > 0 && !d.processes.list().some((p) => p.pgid === spec.pgroup && p.sid === parent.sid && p.state === "running")) return -E.EPERM;
-  // Ignored signals stay ignored across exec; handled ones return to their default (execve(2)).
-  const actions = new Map<number, Disposition>();
-  for (const [sig, a] of parent.actions) {
-    const reset = (spec.flags & POSIX_SPAWN.SETSIGDEF) !== 0 && (spec.sigdefault & sigbit(sig)) !== 0n;
-    if (a.handler === SIG_IGN && !reset) actions.set(sig, { ...a });
-  }
-  const child = d.processes.spawn({
-    argv: spec.argv,
-    ppid: parent.pid,
-    inherit: { caller: parent.caller, suid: parent.suid, sgid: parent.sgid },
-    pgid: setsid ? undefined : setpgroup ? spec.pgroup || undefined : parent.pgid,
-    sid: setsid ? undefined : parent.sid,
-    sigmask: ((spec.flags & POSIX_SPAWN.SETSIGMASK) !== 0 ? spec.sigmask : parent.sigmask) & ~UNBLOCKABLE,
-    actions,
-  });
+  const child = d.processes.spawn({ argv: spec.argv, ppid: parent.pid, inherit: { caller: parent.caller, suid: parent.suid, sgid: parent.sgid } });
   child.launching = true;
+  const [made, answer] = await ask(d.peer, "pm", "pm.spawn", {
+    parent: parent.pid,
+    child: { pid: child.pid, uid: child.caller.uid, euid: child.caller.euid, suid: child.suid },
+    setsid,
+    pgroup: setpgroup ? spec.pgroup : undefined,
+    sigmask: (spec.flags & POSIX_SPAWN.SETSIGMASK) !== 0 ? spec.sigmask.toString(16) : undefined,
+    sigdefault: ((spec.flags & POSIX_SPAWN.SETSIGDEF) !== 0 ? spec.sigdefault : 0n).toString(16),
+  });
+  const fields = decodePmFields(answer?.fields);
+  if (made < 0 || fields === undefined || fields.pid !== child.pid) {
+    d.discard(child.pid);
+    return made < 0 ? made : -E.EIO;
+  }
+  d.apply(fields);
   d.changed(child.pid);
-  const forked = await ask(d.peer, "proc.fork", { parent: parent.pid, caller: child.caller, actions: spec.actions, path });
+  const [forked] = await ask(d.peer, "vfs", "proc.fork", { parent: parent.pid, caller: child.caller, actions: spec.actions, path });
   if (forked < 0) {
     d.discard(child.pid);
     return forked;
@@ -89,11 +88,13 @@ export async function spawnChild(d: CreateDeps, parent: ProcessEntry, path: stri
 }
 
 export async function execProgram(d: CreateDeps, p: ProcessEntry, path: string, argv: string[]): Promise<number> {
-  const r = await ask(d.peer, "proc.exec", { caller: p.caller, path });
+  const [r] = await ask(d.peer, "vfs", "proc.exec", { caller: p.caller, path });
   if (r < 0) return r;
   p.launching = false;
   p.argv = argv.length > 0 ? argv : [path];
   p.comm = (path.split("/").pop() || path).slice(0, 15);
-  d.pm.exec(p);
+  // Handled signals go back to their default (the PM's table): past the point of no return, so
+  // a PM that cannot be reached does not fail the exec — it is logged where the PM is.
+  await ask(d.peer, "pm", "pm.exec", { pid: p.pid });
   return 0;
 }

@@ -33,7 +33,7 @@ export interface VfsDeps {
 export async function createVfsServer(deps: VfsDeps): Promise<ServerDefinition> {
   const fs = await FileSystem.mount(deps.blk, { log: deps.log, budgetMs: deps.diskBudgetMs });
   const raise = async (pid: number, sig: number) => {
-    await deps.peer("kernel", "proc.signal", { pid, sig }).catch((err: unknown) => deps.log.warn({ err, pid, sig }, "could not send a signal"));
+    await deps.peer("pm", "pm.raise", { pid, sig }).catch((err: unknown) => deps.log.warn({ err, pid, sig }, "could not send a signal"));
   };
   const vfs = new VfsState(fs, deps.tty, deviceTable(deps.tty), new ProcfsClient(deps.peer), deps.log, deps.readSliceMs, raise);
   const handlers = { ...fdCalls(vfs), ...pathCalls(vfs), ...pipeCalls(vfs) };

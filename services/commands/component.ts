@@ -1,6 +1,6 @@
 /**
  * natix component NAME [ARGS...] — runs one component in the foreground, as `natix up` starts
- * it (one image runs any component: docker compose says which): kernel, vfs, mem, hello, tty,
+ * it (one image runs any component: docker compose says which): kernel, vfs, mem, hello, pm, tty,
  * blk, mono, gateway. Its settings come from the environment (NATS_URL, NATIX_CREDS, ...).
  *
  * natix health NAME — exit 0 when component NAME answers its NATS micro ping ($SRV.PING) from

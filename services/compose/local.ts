@@ -21,7 +21,7 @@ const UID = 10001;
 export const BASE_IMAGE = "natix-base:local";
 export const NATIX_IMAGE = "natix:local";
 /** Directories a fresh volume mounted there inherits (owned by the natix user). */
-const OWNED = ["app", "data", "keys", "creds", "nats", "provision", ...["keys", "nats", "kernel", "vfs", "mem", "hello", "tty", "blk", "gateway", "admin"].map((d) => `provision/${d}`)];
+const OWNED = ["app", "data", "keys", "creds", "nats", "provision", ...["keys", "nats", "kernel", "vfs", "mem", "hello", "pm", "tty", "blk", "gateway", "admin"].map((d) => `provision/${d}`)];
 
 const say = (line: string) => process.stderr.write(`compose:local: ${line}\n`);
 

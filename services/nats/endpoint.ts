@@ -16,7 +16,7 @@ import type { ComponentKind, Registration } from "../../kernel-core/registry.js"
 import type { SyscallDef } from "../../kernel-core/syscalls/types.js";
 import type { Dispatcher } from "../../kernel-core/server-runtime.js";
 import type { SyscallMeter } from "../../kernel-core/meter.js";
-import { KnownProcesses, directRouter, parseProcessRecord, type KernelEvent } from "../../kernel-core/direct-router.js";
+import { KnownProcesses, directRouter, parseProcessRecord, type KernelEvent, type ProcessRecord } from "../../kernel-core/direct-router.js";
 import { NATIX_VERSION } from "../../kernel-core/version.js";
 import { answerPeer } from "./links.js";
 import { requestWithRetry } from "../../transport/resend.js";
@@ -46,7 +46,11 @@ export interface EndpointOptions {
   serves: { syscalls: Dispatcher; meter?: SyscallMeter } | { requests(data: Uint8Array): Uint8Array | Promise<Uint8Array> };
   /** Table entries the server adds (a module's), for its registration. */
   definitions?: SyscallDef[];
-  processExited?(pid: number): void | Promise<void>;
+  processExited?(pid: number, waitStatus?: number): void | Promise<void>;
+  /** A process was created or its credentials changed (after the endpoint's own bookkeeping). */
+  processChanged?(pid: number, record: ProcessRecord): void;
+  /** The kernel (re)started: its processes are not the ones before. */
+  kernelRestarted?(): void;
   /** Every kernel event this server hears (after its own bookkeeping). */
   onKernelEvent?(event: KernelEvent): void;
   /** How long a call may take (the kernel's deadline): how long pieces of a large frame are kept. */
@@ -138,7 +142,11 @@ export async function hostEndpoint(opts: EndpointOptions): Promise<HostedEndpoin
           return;
         }
         known.apply(event);
-        if (event.type === "exit") void exited?.(event.pid);
+        if (event.type === "exit") void exited?.(event.pid, event.wait);
+        else if (event.type === "proc") {
+          const record = parseProcessRecord(event);
+          if (record) opts.processChanged?.(event.pid, record);
+        }
         opts.onKernelEvent?.(event);
       },
     });
@@ -174,6 +182,7 @@ export async function hostEndpoint(opts: EndpointOptions): Promise<HostedEndpoin
   nc.subscribe(SUBJECTS.hello, {
     callback: () => {
       known.forget(); // a restarted kernel knows none of the processes of the one before
+      opts.kernelRestarted?.();
       void register().catch((e) => log.error({ err: e }, "registration failed"));
     },
   });

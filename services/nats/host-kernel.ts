@@ -173,8 +173,8 @@ export function revokeAfterNotices(nc: NatsConnection, authority: { processExite
 export function publishKernelEvents(nc: NatsConnection, routeTable?: () => RouteTable): KernelEvents {
   let routesDue = false;
   return {
-    processExited(pid, status) {
-      nc.publish(SUBJECTS.events, JSON.stringify({ type: "exit", pid, status }));
+    processExited(pid, status, wait) {
+      nc.publish(SUBJECTS.events, JSON.stringify({ type: "exit", pid, status, wait }));
     },
     processChanged(pid: number, record: ProcessRecord) {
       nc.publish(SUBJECTS.events, JSON.stringify({ type: "proc", pid, ...record }));

@@ -2,11 +2,11 @@
  * The process manager (MINIX's PM): parents and children, zombies and reaping, process groups
  * and sessions, and signals — generation, masks, pending sets, dispositions and default
  * actions. It holds no transport: what it must have done to a process (end it, tell its libc
- * to run a handler, stop or continue) goes out through `PmHooks`, which kernel-core wires to
- * its own exit path and to whatever carries notices to programs (NATS, or direct calls).
+ * to run a handler, stop or continue, forget a reaped one) goes out through `PmHooks`, which
+ * the server wires to peer questions to kernel-core.
  */
-import type { ProcessEntry, ProcessTable } from "../processes.js";
-import { E } from "../errno.js";
+import { E } from "../../kernel-core/errno.js";
+import type { Caller } from "../../kernel-core/abi/routed.js";
 import {
   CONTINUED_STATUS,
   SA,
@@ -21,18 +21,20 @@ import {
   stoppedStatus,
   validSignal,
   type KSigaction,
-} from "../abi/signal.js";
+  type SignalNotice,
+} from "../../kernel-core/abi/signal.js";
+import type { PmTable, PmProc } from "./table.js";
 
-/** What a program's libc is told: run the handler; the kernel ended it; stopped; continued. */
-export type SignalNotice = "handle" | "terminate" | "stop" | "continue";
 
 export interface PmHooks {
   /** End `pid` as killed by `sig` (kernel-core's exit path: servers release, tracer told). */
   terminate(pid: number, sig: number): void;
   /** Tell process `pid`'s libc what a signal did to it. */
   notify(pid: number, sig: number, notice: SignalNotice): void;
-  /** A zombie was reaped (or needs no reaping): drop it from the table. */
-  remove(pid: number): void;
+  /** A process's fields changed (kernel-core's copy is brought up to date). */
+  changed(p: PmProc): void;
+  /** An ended process was reaped (or needs no reaping): kernel-core frees its pid. */
+  reaped(pid: number): void;
 }
 
 /** A blocked wait4's wake-up: a child changed state, or a signal arrived (restart: SA_RESTART). */
@@ -46,7 +48,7 @@ export class ProcessManager {
   private readonly stopSignal = new Map<number, number>();
 
   constructor(
-    private readonly table: ProcessTable,
+    private readonly table: PmTable,
     private readonly hooks: PmHooks,
     /** How long one wait4 blocks before libc issues it again (ERESTARTSYS). */
     readonly sliceMs: number,
@@ -55,45 +57,84 @@ export class ProcessManager {
   // --- lifetime -------------------------------------------------------------------------------
 
   /**
-   * `p` has just ended. Its children go to pid 1 (zombies among them are reaped at once, as init
-   * would); it becomes a zombie for its parent to reap, or goes at once when its parent is pid 1
-   * (the kernel itself, which reaps) or has said it does not want zombies (SIGCHLD ignored).
+   * `p` has just ended with `waitStatus`. Its children go to pid 1 (zombies among them are reaped
+   * at once, as init would); it becomes a zombie for its parent to reap, or goes at once when its
+   * parent is pid 1 (the kernel itself, which reaps) or has said it does not want zombies
+   * (SIGCHLD ignored).
    */
-  ended(p: ProcessEntry): "zombie" | "gone" {
+  ended(p: PmProc, waitStatus: number): "zombie" | "gone" {
     this.stopSignal.delete(p.pid);
+    p.waitStatus = waitStatus;
+    p.stopped = false;
+    p.report = undefined;
     for (const c of this.table.children(p.pid)) {
       c.ppid = 1;
-      if (c.state === "zombie") this.hooks.remove(c.pid);
+      if (c.state === "zombie") this.reap(c.pid);
+      else this.hooks.changed(c);
     }
     this.wake(p.pid, { kind: "child" }); // its own wait4, if any, sees ECHILD or ESRCH
     const parent = this.table.get(p.ppid);
-    if (p.ppid === 1 || parent === undefined || parent.state !== "running") return "gone";
-    const chld = parent.actions.get(SIG.CHLD);
-    if (chld && (chld.handler === SIG_IGN || (chld.flags & SA.NOCLDWAIT) !== 0)) {
-      this.wake(parent.pid, { kind: "child" });
+    const chld = parent?.actions.get(SIG.CHLD);
+    const unwanted = chld !== undefined && (chld.handler === SIG_IGN || (chld.flags & SA.NOCLDWAIT) !== 0);
+    if (p.ppid === 1 || parent === undefined || parent.state !== "running" || unwanted) {
+      this.reap(p.pid);
+      if (parent) this.wake(parent.pid, { kind: "child" });
       return "gone";
     }
     p.state = "zombie";
+    this.hooks.changed(p);
     this.send(parent, SIG.CHLD);
     this.wake(parent.pid, { kind: "child" });
     return "zombie";
   }
 
+  /** Forgets an ended process; kernel-core frees its pid. */
+  private reap(pid: number): void {
+    this.table.delete(pid);
+    this.hooks.reaped(pid);
+  }
+
+  /**
+   * A child natix_spawn is making: its group and session (EPERM for a group that is not in the
+   * parent's session), its signal mask and dispositions (ignored signals stay ignored unless
+   * POSIX_SPAWN_SETSIGDEF resets them; handled ones return to the default, as across execve).
+   */
+  spawn(parent: PmProc, child: { pid: number; uid: number; euid: number; suid: number }, opts: { setsid: boolean; pgroup?: number; sigmask?: bigint; sigdefault: bigint }): PmProc | number {
+    if (opts.pgroup !== undefined && opts.pgroup < 0) return -E.EINVAL;
+    if (opts.pgroup && !this.table.list().some((p) => p.pgid === opts.pgroup && p.sid === parent.sid && p.state === "running")) return -E.EPERM;
+    const actions = new Map<number, { handler: number; flags: number; mask: bigint }>();
+    for (const [sig, a] of parent.actions) if (a.handler === SIG_IGN && (opts.sigdefault & sigbit(sig)) === 0n) actions.set(sig, { ...a });
+    const proc: PmProc = {
+      ...child,
+      ppid: parent.pid,
+      pgid: opts.setsid || opts.pgroup === 0 ? child.pid : (opts.pgroup ?? parent.pgid),
+      sid: opts.setsid ? child.pid : parent.sid,
+      stopped: false,
+      sigmask: (opts.sigmask ?? parent.sigmask) & ~UNBLOCKABLE,
+      pending: 0n,
+      actions,
+      state: "running",
+    };
+    this.table.set(proc);
+    this.hooks.changed(proc);
+    return proc;
+  }
+
   // --- wait4 ----------------------------------------------------------------------------------
 
-  private matches(self: ProcessEntry, c: ProcessEntry, pid: number): boolean {
+  private matches(self: PmProc, c: PmProc, pid: number): boolean {
     if (pid > 0) return c.pid === pid;
     if (pid === -1) return true;
     return c.pgid === (pid === 0 ? self.pgid : -pid);
   }
 
   /** One look at the children: a status to report, 0 (WNOHANG, none yet), −ECHILD, or "block". */
-  private look(self: ProcessEntry, pid: number, options: number): WaitResult | "block" {
+  private look(self: PmProc, pid: number, options: number): WaitResult | "block" {
     const mine = this.table.children(self.pid).filter((c) => this.matches(self, c, pid));
     if (mine.length === 0) return -E.ECHILD;
     const zombie = mine.find((c) => c.state === "zombie");
     if (zombie) {
-      this.hooks.remove(zombie.pid);
+      this.reap(zombie.pid);
       return { pid: zombie.pid, status: zombie.waitStatus ?? 0 };
     }
     if (options & WAIT.UNTRACED) {
@@ -155,26 +196,26 @@ export class ProcessManager {
   // --- signals --------------------------------------------------------------------------------
 
   /** May `from` signal `to`? (kill(2): root, or a real or effective id matching the target's real or saved uid.) */
-  private permitted(from: ProcessEntry, to: ProcessEntry, sig: number): boolean {
-    const c = from.caller;
+  private permitted(c: Caller, from: PmProc, to: PmProc, sig: number): boolean {
     if (c.euid === 0) return true;
     if (sig === SIG.CONT && from.sid === to.sid) return true;
-    return [c.uid, c.euid].some((id) => id === to.caller.uid || id === to.suid);
+    return [c.uid, c.euid].some((id) => id === to.uid || id === to.suid);
   }
 
-  /** kill(2) from process `senderPid`. */
-  kill(senderPid: number, pid: number, sig: number): number {
+  /** kill(2) from `caller` (its credentials as the kernel routed them). */
+  kill(caller: Caller, pid: number, sig: number): number {
+    const senderPid = caller.pid;
     const sender = this.table.get(senderPid);
     if (sender === undefined) return -E.ESRCH;
     if (sig !== 0 && !validSignal(sig)) return -E.EINVAL;
     if (!Number.isInteger(pid) || pid === -2147483648) return -E.ESRCH;
-    const all = this.table.list().filter((p) => p.state !== "exited");
+    const all = this.table.list();
     const targets =
       pid > 0 ? all.filter((p) => p.pid === pid) : pid === -1 ? all.filter((p) => p.pid !== 1 && p.pid !== senderPid) : all.filter((p) => p.pgid === (pid === 0 ? sender.pgid : -pid));
     if (targets.length === 0) return -E.ESRCH;
     let sent = 0;
     for (const t of targets) {
-      if (!this.permitted(sender, t, sig)) continue;
+      if (!this.permitted(caller, sender, t, sig)) continue;
       sent++;
       if (sig !== 0 && t.state === "running") this.send(t, sig);
     }
@@ -190,13 +231,18 @@ export class ProcessManager {
     return 0;
   }
 
-  private blocked(p: ProcessEntry, sig: number): boolean {
+  private blocked(p: PmProc, sig: number): boolean {
     return (p.sigmask & sigbit(sig)) !== 0n;
   }
 
   /** Generates `sig` for `p` and delivers it unless it is blocked (then it stays pending). */
-  private send(p: ProcessEntry, sig: number): void {
+  private send(p: PmProc, sig: number): void {
     if (sig === SIG.KILL) return this.hooks.terminate(p.pid, sig);
+    this.generate(p, sig);
+    this.hooks.changed(p); // its pending set, stop state or dispositions may have changed
+  }
+
+  private generate(p: PmProc, sig: number): void {
     if (sig === SIG.CONT) this.resume(p);
     const handler = p.actions.get(sig)?.handler ?? SIG_DFL;
     if (handler === SIG_IGN) return;
@@ -208,7 +254,7 @@ export class ProcessManager {
     this.deliver(p, sig);
   }
 
-  private deliver(p: ProcessEntry, sig: number): void {
+  private deliver(p: PmProc, sig: number): void {
     const d = p.actions.get(sig);
     if (d === undefined || d.handler === SIG_DFL) {
       const action = defaultAction(sig);
@@ -222,7 +268,7 @@ export class ProcessManager {
     this.wake(p.pid, { kind: "signal", restart: (d.flags & SA.RESTART) !== 0 });
   }
 
-  private stop(p: ProcessEntry, sig: number): void {
+  private stop(p: PmProc, sig: number): void {
     if (p.stopped) return;
     p.stopped = true;
     p.report = "stopped";
@@ -231,7 +277,7 @@ export class ProcessManager {
     this.tellParent(p);
   }
 
-  private resume(p: ProcessEntry): void {
+  private resume(p: PmProc): void {
     // A SIGCONT discards pending stop signals, and a stop discards a pending SIGCONT (signal(7)).
     for (const s of [SIG.STOP, SIG.TSTP, SIG.TTIN, SIG.TTOU]) p.pending &= ~sigbit(s);
     if (!p.stopped) return;
@@ -243,7 +289,7 @@ export class ProcessManager {
   }
 
   /** A child stopped or continued: SIGCHLD (unless SA_NOCLDSTOP) and its parent's wait4 looks again. */
-  private tellParent(p: ProcessEntry): void {
+  private tellParent(p: PmProc): void {
     const parent = this.table.get(p.ppid);
     if (parent === undefined || parent.state !== "running") return;
     if (((parent.actions.get(SIG.CHLD)?.flags ?? 0) & SA.NOCLDSTOP) === 0) this.send(parent, SIG.CHLD);
@@ -251,7 +297,7 @@ export class ProcessManager {
   }
 
   /** Delivers what a changed mask or disposition let through. */
-  private flush(p: ProcessEntry): void {
+  private flush(p: PmProc): void {
     for (let s = 1; s <= 64 && p.pending !== 0n; s++) {
       const bit = sigbit(s);
       if ((p.pending & bit) === 0n || this.blocked(p, s)) continue;
@@ -273,6 +319,7 @@ export class ProcessManager {
       const ignored = act.handler === SIG_IGN || (act.handler === SIG_DFL && defaultAction(sig) === "ign");
       if (ignored) p.pending &= ~sigbit(sig);
       else this.flush(p);
+      this.hooks.changed(p);
     }
     return old;
   }
@@ -289,12 +336,14 @@ export class ProcessManager {
     else return -E.EINVAL;
     p.sigmask &= ~UNBLOCKABLE;
     this.flush(p);
+    this.hooks.changed(p);
     return old;
   }
 
   /** execve: handled signals go back to their default action; ignored ones stay ignored. */
-  exec(p: ProcessEntry): void {
+  exec(p: PmProc): void {
     for (const [sig, d] of p.actions) if (d.handler !== SIG_IGN) p.actions.delete(sig);
+    this.hooks.changed(p);
   }
 
   // --- process groups and sessions ------------------------------------------------------------
@@ -303,30 +352,32 @@ export class ProcessManager {
     const self = this.table.get(selfPid)!;
     if (pgid < 0) return -E.EINVAL;
     const target = pid === 0 ? self : this.table.get(pid);
-    if (target === undefined || target.state === "exited" || (target.pid !== self.pid && target.ppid !== self.pid)) return -E.ESRCH;
+    if (target === undefined || (target.pid !== self.pid && target.ppid !== self.pid)) return -E.ESRCH;
     if (target.sid !== self.sid) return -E.EPERM;
     if (target.sid === target.pid) return -E.EPERM; // a session leader stays in its group
     const group = pgid === 0 ? target.pid : pgid;
-    if (group !== target.pid && !this.table.list().some((p) => p.pgid === group && p.sid === self.sid && p.state !== "exited")) return -E.EPERM;
+    if (group !== target.pid && !this.table.list().some((p) => p.pgid === group && p.sid === self.sid)) return -E.EPERM;
     target.pgid = group;
+    this.hooks.changed(target);
     return 0;
   }
 
   getpgid(selfPid: number, pid: number): number {
     const p = this.table.get(pid === 0 ? selfPid : pid);
-    return p === undefined || p.state === "exited" ? -E.ESRCH : p.pgid;
+    return p === undefined ? -E.ESRCH : p.pgid;
   }
 
   getsid(selfPid: number, pid: number): number {
     const p = this.table.get(pid === 0 ? selfPid : pid);
-    return p === undefined || p.state === "exited" ? -E.ESRCH : p.sid;
+    return p === undefined ? -E.ESRCH : p.sid;
   }
 
   setsid(selfPid: number): number {
     const self = this.table.get(selfPid)!;
-    if (this.table.list().some((p) => p.pgid === self.pid && p.pid !== self.pid && p.state !== "exited") || self.pgid === self.pid) return -E.EPERM;
+    if (this.table.list().some((p) => p.pgid === self.pid && p.pid !== self.pid) || self.pgid === self.pid) return -E.EPERM;
     self.sid = self.pid;
     self.pgid = self.pid;
+    this.hooks.changed(self);
     return self.pid;
   }
 }
