@@ -65,6 +65,12 @@ export interface ProcessCredentials {
 }
 
 /** A running process's credentials, or undefined when no such process runs. */
+/** A process as the kernel describes it to servers (the "proc" event, and the kernel's answer). */
+export interface ProcessRecord extends ProcessCredentials {
+  /** Followed by strace: its calls must go through the kernel, which writes the trace. */
+  readonly traced: boolean;
+}
+
 export type ProcessLookup = (pid: number) => ProcessCredentials | undefined;
 
 /**

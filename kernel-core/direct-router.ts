@@ -16,15 +16,11 @@ import type { Dispatcher } from "./server-runtime.js";
 import type { SyscallDef } from "./syscalls/types.js";
 import type { SyscallMeter } from "./meter.js";
 import { replyRoute, type Route, type Router } from "./deliver.js";
-import { admit, targetOf, type ProcessCredentials } from "./admit.js";
+import { admit, targetOf, type ProcessCredentials, type ProcessRecord } from "./admit.js";
 import { E } from "./errno.js";
 import type { Caller } from "./abi/routed.js";
 
-/** A process as the kernel describes it to servers (the "proc" event, and the kernel's answer). */
-export interface ProcessRecord extends ProcessCredentials {
-  /** Followed by strace: its calls must go through the kernel, which writes the trace. */
-  readonly traced: boolean;
-}
+export type { ProcessRecord };
 
 /** A kernel event servers hear on natix.kernel.events. */
 export type KernelEvent =

@@ -13,7 +13,7 @@ import type { Logger } from "pino";
 import type { SyscallDef } from "./syscalls/types.js";
 import type { SyscallReply, SyscallRequest } from "./abi/frame.js";
 import type { Caller } from "./abi/routed.js";
-import type { ProcessRecord } from "./direct-router.js";
+import type { ProcessRecord } from "./admit.js";
 import { syscallByName } from "./syscalls/table.js";
 import { E } from "./errno.js";
 import type { MeterSlot, SyscallMeter } from "./meter.js";

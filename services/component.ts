@@ -58,7 +58,8 @@ export async function runComponent(
     const conn = nc;
     // Unless the component keeps the log itself (the kernel), its lines go to the kernel's ring,
     // published before anything it registers, so they reach the kernel first.
-    if (!opts.keepsLog) kmsg.connect(coalescedLines((batch) => conn.publish(SUBJECTS.kmsg(name), batch)));
+    // Lines logged after the connection closed (while stopping) have nowhere to go: dropped, not thrown.
+    if (!opts.keepsLog) kmsg.connect(coalescedLines((batch) => conn.isClosed() || conn.publish(SUBJECTS.kmsg(name), batch)));
     if (startedAsStandby()) {
       waitingAsStandby = true;
       await awaitPromotion(name, log);

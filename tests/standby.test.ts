@@ -193,7 +193,7 @@ describe("natix up --standby", () => {
   it("takes components of micro mode or none; refuses others, and any in mono mode, before starting anything", async () => {
     const kernel = await natix(["up", "--standby", "kernel"]);
     expect(kernel.status).toBe(2);
-    expect(kernel.stderr).toContain("--standby takes components of micro mode (tty, blk, hello, vfs, mem) or none, not kernel");
+    expect(kernel.stderr).toContain("--standby takes components of micro mode (tty, blk, hello, vfs, mem, pm) or none, not kernel");
     const mono = await natix(["up", "--mode", "mono", "--standby", "blk"]);
     expect(mono.status).toBe(2);
     expect(mono.stderr).toContain("--standby is for micro mode");

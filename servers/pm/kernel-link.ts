@@ -18,6 +18,10 @@ export class KernelLink {
   private readonly changed = new Map<number, PmProc>();
   private readonly reaped = new Set<number>();
   private queued = false;
+  /** Stopping: nothing more is sent (the connection is closing). */
+  private stopped = false;
+  /** When the last failure was logged: a kernel that went away fails every message, logged once a second. */
+  private lastWarned = -Infinity;
 
   constructor(
     private readonly peer: PeerCall,
@@ -51,6 +55,7 @@ export class KernelLink {
 
   /** The kernel's processes (null when it could not be asked). */
   async snapshot(): Promise<PmSnapshot | null> {
+    if (this.stopped) return null;
     this.flush();
     try {
       const r = (await this.peer("kernel", "proc.snapshot", {})) as { boot?: unknown; procs?: unknown };
@@ -58,7 +63,7 @@ export class KernelLink {
       const procs = r.procs.map(decodeSnapshotEntry).filter((e) => e !== undefined);
       return { boot: r.boot, procs };
     } catch (err) {
-      this.log.warn({ err }, "could not ask the kernel for its processes");
+      this.warn(err, "proc.snapshot");
       return null;
     }
   }
@@ -84,7 +89,18 @@ export class KernelLink {
     this.post(op, args);
   }
 
+  stop(): void {
+    this.stopped = true;
+  }
+
   private post(op: string, args: Record<string, unknown>): void {
-    this.peer("kernel", op, args).catch((err: unknown) => this.log.warn({ err, op }, "the kernel did not take a process manager message"));
+    if (this.stopped) return;
+    this.peer("kernel", op, args).catch((err: unknown) => this.warn(err, op));
+  }
+
+  private warn(err: unknown, op: string): void {
+    if (this.stopped || performance.now() - this.lastWarned < 1000) return;
+    this.lastWarned = performance.now();
+    this.log.warn({ err, op }, "the kernel did not answer the process manager");
   }
 }

@@ -53,7 +53,9 @@ export function createPmServer(deps: PmServerDeps): ServerDefinition & { readonl
   const sync = (): Promise<void> =>
     (syncing ??= (async () => {
       behind = false;
+      const window = table.open();
       const snap = await kernel.snapshot();
+      window.close();
       if (snap === null) {
         behind = true;
         return;
@@ -62,10 +64,13 @@ export function createPmServer(deps: PmServerDeps): ServerDefinition & { readonl
         table.clear(); // a kernel that restarted knows none of the processes of the one before
         boot = snap.boot;
       }
+      // The list was made before what the PM did while it travelled: children made since are
+      // kept, processes reaped since stay reaped.
       const listed = new Set(snap.procs.map((e) => e.pid));
-      for (const p of table.list()) if (!listed.has(p.pid)) table.delete(p.pid);
+      for (const p of table.list()) if (!listed.has(p.pid) && !window.born.has(p.pid)) table.delete(p.pid);
       const ended: [PmProc, number][] = [];
       for (const e of snap.procs) {
+        if (window.gone.has(e.pid)) continue;
         const mine = table.get(e.pid);
         if (mine === undefined) {
           const { waitStatus, state, ...fields } = e;
@@ -225,6 +230,9 @@ export function createPmServer(deps: PmServerDeps): ServerDefinition & { readonl
       const p = table.get(pid);
       if (p === undefined) behind = true;
       else Object.assign(p, { uid: creds.caller.uid, euid: creds.caller.euid, suid: creds.suid });
+    },
+    async stop() {
+      kernel.stop();
     },
     kernelRestarted() {
       table.clear();

@@ -17,8 +17,26 @@ export interface PmProc extends PmFields {
   report?: "stopped" | "continued";
 }
 
+/** The pids that came and went while a window was open (the time a list from the kernel was on its way). */
+export interface Window {
+  readonly born: ReadonlySet<number>;
+  readonly gone: ReadonlySet<number>;
+  close(): void;
+}
+
 export class PmTable {
   private readonly procs = new Map<number, PmProc>();
+  private window?: { born: Set<number>; gone: Set<number> };
+
+  /**
+   * Starts recording which pids are added and removed: a list the kernel made before a child
+   * was made (or after a zombie was reaped) must not take the child out (or the zombie back).
+   */
+  open(): Window {
+    const w = { born: new Set<number>(), gone: new Set<number>() };
+    this.window = w;
+    return { born: w.born, gone: w.gone, close: () => this.window === w && (this.window = undefined) };
+  }
 
   get(pid: number): PmProc | undefined {
     return this.procs.get(pid);
@@ -30,10 +48,12 @@ export class PmTable {
 
   set(p: PmProc): void {
     this.procs.set(p.pid, p);
+    this.window?.born.add(p.pid);
   }
 
   delete(pid: number): void {
     this.procs.delete(pid);
+    this.window?.gone.add(pid);
   }
 
   clear(): void {

@@ -12,6 +12,7 @@ import { createEmbeddedSystem } from "../../system/embedded.js";
 import { resolveModule } from "../../system/modules.js";
 import { connect, O_RDONLY } from "../../client-libc/mod.js";
 import { formatKmsg } from "../../kernel-core/kmsg.js";
+import { MICRO_COMPONENTS } from "../../system/server-catalog.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 const cli = fileURLToPath(new URL("../../../bin/natix.js", import.meta.url));
@@ -61,7 +62,7 @@ function runStep(natsUrl: string | undefined, step: Step): Promise<number> {
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 export async function demo(): Promise<number> {
-  say("natix: starting a private nats-server and the microkernel (kernel, tty, blk, hello, vfs, mem)...");
+  say(`natix: starting a private nats-server and the microkernel (kernel, ${MICRO_COMPONENTS.map((c) => c.name).join(", ")})...`);
   let system;
   try {
     system = await startSystem({ mode: "micro" });

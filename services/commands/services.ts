@@ -6,6 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { connectNats } from "../../transport/nats-connect.js";
+import { MICRO_COMPONENTS } from "../../system/server-catalog.js";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { killService, restartService } from "../nats/service-control.js";
 import { TARGET_OPTIONS, natsUrlFrom, useCreds } from "./target.js";
@@ -37,7 +38,7 @@ export async function kill(argv: string[]): Promise<number> {
     allowPositionals: true,
   });
   useCreds(values.creds);
-  if (positionals.length !== 1) throw new UsageError("give one service (kernel, tty, blk, hello, vfs, mem, or mono)");
+  if (positionals.length !== 1) throw new UsageError(`give one service (kernel, ${MICRO_COMPONENTS.map((c) => c.name).join(", ")}, or mono)`);
   return act(natsUrlFrom(values.nats), (nc) => killService(nc, positionals[0], values.signal, Number(values.replica)));
 }
 
