@@ -3,28 +3,29 @@ import { defineConfig } from "vitest/config";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 
 /**
- * Seconds the longest files took in CI (2026-12-02, two workers on two cores). A clean clone has
+ * Seconds the longest files took in CI (2026-12-06, two workers on two cores). A clean clone has
  * no timings cached, and vitest then starts the largest files first, so these small-but-slow ones
  * started last and the run waited on them alone; started first, they overlap the rest.
  */
 const SLOW: Record<string, number> = {
-  "compose.test.ts": 267,
-  "persistence.test.ts": 125,
-  "chaos.test.ts": 111,
-  "benchmarks.test.ts": 95,
-  "whole-xfer.test.ts": 61,
-  "fuzz-bus.test.ts": 53,
-  "shell.test.ts": 48,
-  "cli.test.ts": 47,
-  "strace-dmesg.test.ts": 43,
-  "processes.test.ts": 36,
-  "syscalls.test.ts": 33,
+  "compose.test.ts": 150,
+  "chaos.test.ts": 105,
+  "persistence.test.ts": 79,
+  "benchmarks.test.ts": 57,
+  "whole-xfer.test.ts": 41,
+  "shell.test.ts": 41,
+  "direct-routing.test.ts": 38,
+  "cli.test.ts": 37,
+  "resilience.test.ts": 34,
+  "strace-dmesg.test.ts": 34,
+  "processes.test.ts": 33,
+  "crash.test.ts": 32,
+  "syscalls.test.ts": 31,
   "standby.test.ts": 31,
-  "gateway.test.ts": 31,
-  "crash.test.ts": 30,
-  "differential.test.ts": 30,
-  "dashboard.test.ts": 28,
-  "processes-cli.test.ts": 27,
+  "gateway.test.ts": 30,
+  "differential.test.ts": 28,
+  "process-leaks.test.ts": 28,
+  "processes-cli.test.ts": 28,
 };
 
 class SlowFirst extends BaseSequencer {
