@@ -63,8 +63,8 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.NATIX_REQUIRE_BROWSER !== "
     await expect.poll(async () => Number((await page.textContent("#load-counts"))?.match(/(\d+) runs succeeded/)?.[1] ?? 0), { timeout: 20_000 }).toBeGreaterThan(2);
     const pidBefore = await component("blk").locator(".pid").textContent();
     await page.click('button[data-action="kill"][data-target="blk"]');
-    // Its state goes down, then comes back.
-    await expect.poll(() => component("blk").getAttribute("data-state"), { timeout: 5000, interval: 20 }).toBe("down");
+    // It comes back: one restart, a new pid. (Its "down" state is not waited for: the warm standby
+    // takes over within the page's one-second poll, so the page may never see it.)
     await expect.poll(() => component("blk").locator(".restarts").textContent(), { timeout: 15_000 }).toBe("1");
     await expect.poll(() => component("blk").getAttribute("data-state"), { timeout: 15_000 }).toBe("running");
     expect(await component("blk").locator(".pid").textContent()).not.toBe(pidBefore);
