@@ -87,6 +87,10 @@ const CASES: Case[] = [
   { line: "(exit 3) & p=$!; wait $p; echo $?", out: "3\n", host: true },
   // compound commands, test and [
   { line: "for i in 1 2 3; do if [ $i = 2 ]; then echo two; elif test $i -gt 2; then echo big; else echo $i; fi; done", out: "1\ntwo\nbig\n", host: true },
+  // Pathname expansion: sorted matches; a pattern that matches nothing stays; quoted wildcards are literal; dot files only for a leading dot.
+  { line: "mkdir /tmp/gl; cd /tmp/gl; : > b1; : > a2; : > a1; : > .hid; echo *; echo a*; echo ?2; echo [ab]1; echo [!a]*; echo z*; echo 'a*' \"a*\" a\\*; echo .h*", out: "a1 a2 b1\na1 a2\na2\na1 b1\nb1\nz*\na* a* a*\n.hid\n", host: true },
+  { everywhere: true, line: "mkdir /tmp/gm /tmp/gm/d; : > /tmp/gm/x1; : > /tmp/gm/x2; echo /tmp/gm/x*; echo /tmp/gm/*/; p='/tmp/gm/x*'; echo $p; echo \"$p\"; ls /tmp/gm/x?", out: "/tmp/gm/x1 /tmp/gm/x2\n/tmp/gm/d/\n/tmp/gm/x1 /tmp/gm/x2\n/tmp/gm/x*\n/tmp/gm/x1\n/tmp/gm/x2\n", host: true },
+  { line: "mkdir /tmp/gf; cd /tmp/gf; : > one; : > two; for f in *; do echo \"[$f]\"; done; [ -f one ] && echo test-bracket", out: "[one]\n[two]\ntest-bracket\n", host: true },
   { line: "i=a; while [ $i != aaa ]; do echo $i; i=${i}a; done; until true; do :; done; echo $?", out: "a\naa\n0\n", host: true },
   { line: "for i in 1 2; do for j in a b; do [ $j = b ] && continue 2; echo $i$j; done; done; for k in x y; do break; done; echo $k", out: "1a\n2a\nx\n", host: true },
   { line: "case foo.txt in *.c|*.h) echo c;; *.txt) echo txt;; esac; case x in y) ;; esac; echo $?", out: "txt\n0\n", host: true },

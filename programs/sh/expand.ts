@@ -1,10 +1,10 @@
 /**
- * Word expansion: parameters, ~, command substitution, then field splitting of what came
- * from unquoted expansions. Pathname expansion (globbing) is not done: natix has no glob(3)
- * yet, so `*` stays a literal word, as dash leaves a pattern that matches nothing.
+ * Word expansion: parameters, ~, command substitution, field splitting of what came from
+ * unquoted expansions, then pathname expansion (glob.ts) of fields with an unquoted wildcard.
  */
 import type { Part, Word } from "./ast.js";
 import { ExitRequest, type Shell } from "./state.js";
+import { escapeRegExp, expandPathname, globToRegExp, hasWildcard } from "./glob.js";
 
 /** Blanks that separate fields: dash's default IFS. A non-blank IFS is not honoured. */
 const DEFAULT_IFS = " \t\n";
@@ -35,12 +35,16 @@ export function paramValue(sh: Shell, name: string): string | undefined {
 /** Fields being built: `has` says the current field exists even while empty (from ""). */
 class Fields {
   readonly list: string[] = [];
+  /** For each field, its pathname pattern (quoted characters escaped) when it has an unquoted wildcard. */
+  readonly patterns: (string | undefined)[] = [];
   private cur = "";
+  private pat = "";
   private has = false;
   constructor(private readonly ifs: string) {}
 
   quoted(s: string): void {
     this.cur += s;
+    this.pat += s.replace(/[\\*?[]/g, "\\$&");
     this.has = true;
   }
 
@@ -48,19 +52,24 @@ class Fields {
   split(s: string): void {
     for (const c of s) {
       if (this.ifs.includes(c)) this.end();
-      else this.quoted(c);
+      else this.literal(c);
     }
   }
 
-  /** Literal unquoted text from the word itself: never split. */
+  /** Unquoted text (the word's own, or an expansion's): never split here, its wildcards active. */
   literal(s: string): void {
     this.cur += s;
+    this.pat += s;
     if (s !== "") this.has = true;
   }
 
   end(): void {
-    if (this.has) this.list.push(this.cur);
+    if (this.has) {
+      this.list.push(this.cur);
+      this.patterns.push(hasWildcard(this.pat) ? this.pat : undefined);
+    }
     this.cur = "";
+    this.pat = "";
     this.has = false;
   }
 }
@@ -124,31 +133,6 @@ export async function patternOf(sh: Shell, parts: Part[]): Promise<RegExp> {
   return new RegExp(`^(?:${re})$`, "s");
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-}
-
-/** *, ? and [...] (with ! for negation); everything else literal. */
-export function globToRegExp(glob: string): string {
-  let re = "";
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === "*") re += ".*";
-    else if (c === "?") re += ".";
-    else if (c === "\\" && i + 1 < glob.length) re += escapeRegExp(glob[++i]);
-    else if (c === "[") {
-      const close = glob.indexOf("]", i + 2);
-      if (close < 0) re += "\\[";
-      else {
-        let body = glob.slice(i + 1, close);
-        if (body[0] === "!") body = "^" + body.slice(1);
-        re += `[${body.replace(/\\/g, "\\\\")}]`;
-        i = close;
-      }
-    } else re += escapeRegExp(c);
-  }
-  return re;
-}
 
 /** # and %: the shortest matching prefix or suffix removed; ## and %%: the longest. */
 function removePattern(value: string, op: string, pattern: RegExp): string {
@@ -202,7 +186,15 @@ export async function expandWords(sh: Shell, words: Word[]): Promise<string[]> {
     }
     fields.end();
   }
-  return fields.list;
+  // Pathname expansion: a pattern that matches nothing stays as it was.
+  const out: string[] = [];
+  for (let i = 0; i < fields.list.length; i++) {
+    const pattern = fields.patterns[i];
+    const matches = pattern === undefined ? [] : await expandPathname(pattern);
+    if (matches.length > 0) out.push(...matches);
+    else out.push(fields.list[i]);
+  }
+  return out;
 }
 
 function isQuotedAt(word: Word): boolean {
