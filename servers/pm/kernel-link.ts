@@ -22,6 +22,8 @@ export class KernelLink {
   private stopped = false;
   /** When the last failure was logged: a kernel that went away fails every message, logged once a second. */
   private lastWarned = -Infinity;
+  /** Notices the kernel has not yet acknowledged (see settled). */
+  private readonly unacknowledged = new Set<Promise<unknown>>();
 
   constructor(
     private readonly peer: PeerCall,
@@ -46,11 +48,32 @@ export class KernelLink {
   }
 
   terminate(pid: number, sig: number): void {
-    this.send("proc.terminate", { pid, sig });
+    this.notice("proc.terminate", { pid, sig });
   }
 
   notify(pid: number, sig: number, notice: SignalNotice): void {
-    this.send("proc.notify", { pid, sig, notice });
+    this.notice("proc.notify", { pid, sig, notice });
+  }
+
+  /**
+   * Resolves once the kernel has acknowledged every notice sent so far (undefined when none is
+   * outstanding). A syscall whose signal ended or interrupted its caller — kill(getpid(), ...),
+   * an unblocked pending signal — is answered only after that, so the program hears of the
+   * signal before its call returns, as on Linux: the kernel publishes the notice before it
+   * acknowledges it, and the PM's reply comes after.
+   */
+  settled(): Promise<void> | undefined {
+    this.flush();
+    if (this.unacknowledged.size === 0) return undefined;
+    return Promise.allSettled([...this.unacknowledged]).then(() => undefined);
+  }
+
+  private notice(op: string, args: Record<string, unknown>): void {
+    this.flush();
+    const sent = this.post(op, args);
+    if (sent === undefined) return;
+    this.unacknowledged.add(sent);
+    void sent.finally(() => this.unacknowledged.delete(sent));
   }
 
   /** The kernel's processes (null when it could not be asked). */
@@ -84,18 +107,13 @@ export class KernelLink {
     this.post("proc.pm", { procs, reap });
   }
 
-  private send(op: string, args: Record<string, unknown>): void {
-    this.flush();
-    this.post(op, args);
-  }
-
   stop(): void {
     this.stopped = true;
   }
 
-  private post(op: string, args: Record<string, unknown>): void {
-    if (this.stopped) return;
-    this.peer("kernel", op, args).catch((err: unknown) => this.warn(err, op));
+  private post(op: string, args: Record<string, unknown>): Promise<unknown> | undefined {
+    if (this.stopped) return undefined;
+    return this.peer("kernel", op, args).catch((err: unknown) => this.warn(err, op));
   }
 
   private warn(err: unknown, op: string): void {

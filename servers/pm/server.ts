@@ -97,6 +97,18 @@ export function createPmServer(deps: PmServerDeps): ServerDefinition & { readonl
       return wait === undefined ? h(ctx) : wait.then(() => (table.has(ctx.pid) ? h(ctx) : -E.ESRCH));
     };
 
+  /** A call that may signal its own caller: answered once the kernel has the notices (KernelLink.settled). */
+  const noticed =
+    (h: SyscallHandler): SyscallHandler =>
+    (ctx) => {
+      const settle = (r: number) => {
+        const wait = kernel.settled();
+        return wait === undefined ? r : wait.then(() => r);
+      };
+      const r = h(ctx);
+      return typeof r === "number" ? settle(r) : r.then(settle);
+    };
+
   // --- syscalls -------------------------------------------------------------------------------
 
   const wait4: SyscallHandler = async (ctx) => {
@@ -193,7 +205,9 @@ export function createPmServer(deps: PmServerDeps): ServerDefinition & { readonl
   const raise = async (a: Record<string, unknown>) => {
     const pid = num(a.pid) ?? 0;
     await know(pid);
-    return pm.raise(pid, num(a.sig) ?? 0);
+    const r = pm.raise(pid, num(a.sig) ?? 0);
+    await kernel.settled(); // the writer hears of its SIGPIPE before its write returns EPIPE
+    return r;
   };
 
   return {
@@ -201,9 +215,9 @@ export function createPmServer(deps: PmServerDeps): ServerDefinition & { readonl
     table,
     handlers: {
       wait4: known(wait4),
-      kill,
-      rt_sigaction: known(rtSigaction),
-      rt_sigprocmask: known(rtSigprocmask),
+      kill: noticed(kill),
+      rt_sigaction: noticed(known(rtSigaction)),
+      rt_sigprocmask: noticed(known(rtSigprocmask)),
       getppid: known((ctx) => table.get(ctx.pid)!.ppid),
       setpgid: known((ctx) => pm.setpgid(ctx.pid, ctx.int(0), ctx.int(1)), target),
       getpgid: known((ctx) => pm.getpgid(ctx.pid, ctx.int(0)), target),
