@@ -87,6 +87,11 @@ const CASES: Case[] = [
   { line: "(exit 3) & p=$!; wait $p; echo $?", out: "3\n", host: true },
   // compound commands, test and [
   { line: "for i in 1 2 3; do if [ $i = 2 ]; then echo two; elif test $i -gt 2; then echo big; else echo $i; fi; done", out: "1\ntwo\nbig\n", host: true },
+  // Arithmetic expansion: C's operators on 64-bit integers, variables by name, assignments; an error ends the shell (2).
+  { line: "x=5; echo $((x*2+1)) $(( (x+1)*3 )) $((x>3 && 1)) $((7%3)) $((-x)) $((x+=2)) $x $((0x10)) $((010)) $(( $x * 2 )) $((1 ? 2 : 3)) $((y))", out: "11 18 1 1 -5 7 7 16 8 14 2 0\n", host: true },
+  { line: "i=0; while [ $i -lt 3 ]; do i=$((i+1)); echo $i; done", out: "1\n2\n3\n", host: true },
+  { line: "echo $((1/0)); echo after", err: 'sh: 1: arithmetic expression: division by zero: "1/0"\n', status: 2, host: true },
+  { line: "y=abc; echo $((y + 1))", err: "sh: 1: Illegal number: abc\n", status: 2, host: true },
   // Pathname expansion: sorted matches; a pattern that matches nothing stays; quoted wildcards are literal; dot files only for a leading dot.
   { line: "mkdir /tmp/gl; cd /tmp/gl; : > b1; : > a2; : > a1; : > .hid; echo *; echo a*; echo ?2; echo [ab]1; echo [!a]*; echo z*; echo 'a*' \"a*\" a\\*; echo .h*", out: "a1 a2 b1\na1 a2\na2\na1 b1\nb1\nz*\na* a* a*\n.hid\n", host: true },
   { everywhere: true, line: "mkdir /tmp/gm /tmp/gm/d; : > /tmp/gm/x1; : > /tmp/gm/x2; echo /tmp/gm/x*; echo /tmp/gm/*/; p='/tmp/gm/x*'; echo $p; echo \"$p\"; ls /tmp/gm/x?", out: "/tmp/gm/x1 /tmp/gm/x2\n/tmp/gm/d/\n/tmp/gm/x1 /tmp/gm/x2\n/tmp/gm/x*\n/tmp/gm/x1\n/tmp/gm/x2\n", host: true },

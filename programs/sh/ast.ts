@@ -12,7 +12,9 @@ export type Part =
   /** ~ or ~user at the start of an unquoted word. */
   | { k: "tilde"; user: string }
   /** $( ... ) or `...`: run as a child shell, its output is the text. */
-  | { k: "cmdsub"; src: string; q: boolean };
+  | { k: "cmdsub"; src: string; q: boolean }
+  /** $(( expression )): its text's own expansions (as inside double quotes), then evaluated. */
+  | { k: "arith"; parts: Part[]; src: string; q: boolean };
 
 export type ParamOp = "-" | ":-" | "=" | ":=" | "+" | ":+" | "?" | ":?" | "#" | "##" | "%" | "%%";
 

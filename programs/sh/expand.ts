@@ -5,6 +5,7 @@
 import type { Part, Word } from "./ast.js";
 import { ExitRequest, type Shell } from "./state.js";
 import { escapeRegExp, expandPathname, globToRegExp, hasWildcard } from "./glob.js";
+import { ArithError, evaluate } from "./arith.js";
 
 /** Blanks that separate fields: dash's default IFS. A non-blank IFS is not honoured. */
 const DEFAULT_IFS = " \t\n";
@@ -83,6 +84,17 @@ async function partValue(sh: Shell, part: Part): Promise<string> {
       return part.user === "" ? (sh.get("HOME") ?? "/") : `~${part.user}`;
     case "cmdsub":
       return stripTrailingNewlines(await sh.commandOutput(part.src));
+    case "arith": {
+      let text = "";
+      for (const p of part.parts) text += await partValue(sh, p);
+      try {
+        return String(evaluate(text, { get: (n) => sh.get(n), set: (n, v) => sh.set(n, v) }));
+      } catch (err) {
+        if (!(err instanceof ArithError)) throw err;
+        await sh.error(err.message);
+        throw new ExitRequest(2);
+      }
+    }
     case "param":
       return (await paramExpansion(sh, part)) ?? "";
   }

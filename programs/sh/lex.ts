@@ -178,7 +178,7 @@ export class Lexer {
   private readDollar(parts: PartList, q: boolean): void {
     const c = this.src[this.pos + 1];
     if (c === "{") return this.readBraced(parts, q);
-    if (c === "(" && this.src[this.pos + 2] === "(") this.fail("arithmetic expansion is not supported by natix's sh");
+    if (c === "(" && this.src[this.pos + 2] === "(") return this.readArith(parts, q);
     if (c === "(") return this.readCommandSubst(parts, q);
     if (c !== undefined && SPECIAL_PARAMS.has(c)) {
       parts.push({ k: "param", name: c, q });
@@ -270,6 +270,41 @@ export class Lexer {
       this.fail("Missing '}'");
     }
     this.fail("Bad substitution", true);
+  }
+
+  /** $(( ... )): the text up to the )) that closes it (nested parentheses counted), lexed as inside double quotes. */
+  private readArith(parts: PartList, q: boolean): void {
+    let depth = 0;
+    let i = this.pos + 3;
+    for (; i < this.src.length; i++) {
+      const c = this.src[i];
+      if (c === "(") depth++;
+      else if (c === ")") {
+        if (depth === 0 && this.src[i + 1] === ")") break;
+        if (depth === 0) this.fail('Missing ")"');
+        depth--;
+      }
+    }
+    if (i >= this.src.length) {
+      this.pos = this.src.length;
+      this.fail('end of file unexpected (expecting ")")');
+    }
+    const src = this.src.slice(this.pos + 3, i);
+    const inner = new Lexer(src, 0, this.line);
+    const arith = new PartList();
+    while (inner.pos < src.length) {
+      const c = src[inner.pos];
+      if (c === "$") inner.readDollar(arith, true);
+      else if (c === "`") inner.readBackquote(arith, true);
+      else if (c === '"' || c === "'" || c === "\\") inner.pos++; // quote removal
+      else {
+        arith.lit(c, true);
+        inner.pos++;
+      }
+    }
+    this.line += countNewlines(src);
+    parts.push({ k: "arith", parts: arith.done(), src, q });
+    this.pos = i + 2;
   }
 
   /** $( ... ): the text up to the matching ), found by lexing it (so quotes and nested parens count). */
