@@ -37,6 +37,8 @@ export interface ServerDefinition {
   processChanged?(pid: number, record: ProcessRecord): void;
   /** The kernel restarted: the processes of the one before are gone. */
   kernelRestarted?(): void;
+  /** Kernel events may have been missed (the connection to the bus was lost, and is back). */
+  eventsMissed?(): void;
   /** Stop: flush and release everything (called on a clean shutdown). */
   stop?(): Promise<void>;
   /**

@@ -47,6 +47,7 @@ await runComponent(row.name, async (nc, log) => {
     processExited: server.processExited?.bind(server),
     processChanged: server.processChanged?.bind(server),
     kernelRestarted: server.kernelRestarted?.bind(server),
+    eventsMissed: server.eventsMissed?.bind(server),
     peer: server.peer,
     onKernelEvent: (e) => e.type === "registered" && e.name === "blk" && blkReturns.announce(),
   });

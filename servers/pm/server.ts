@@ -86,8 +86,16 @@ export function createPmServer(deps: PmServerDeps): ServerDefinition & { readonl
       for (const [p, status] of ended) pm.ended(p, status);
     })().finally(() => (syncing = undefined)));
 
-  /** Resolves once every pid given is in the table (or the kernel says it is not a process). */
-  const know = (...pids: number[]): Promise<void> | undefined => (pids.every((pid) => pid <= 0 || table.has(pid)) ? undefined : sync());
+  /**
+   * Resolves once the caller, and every other pid given, is in the table or known not to be a
+   * process. The caller exists (the kernel routed its call), so it is fetched whenever unknown;
+   * another pid only while the PM is behind — else an unknown pid is no process, and asking the
+   * kernel again for each `kill(99999, 0)` would only cost.
+   */
+  const know = (caller: number, ...others: number[]): Promise<void> | undefined => {
+    if (caller > 0 && !table.has(caller)) return sync();
+    return behind && others.some((pid) => pid > 0 && !table.has(pid)) ? sync() : undefined;
+  };
 
   /** A handler that runs once its caller (and any pid `more` names) is known; synchronous when they are. */
   const known =
@@ -247,6 +255,11 @@ export function createPmServer(deps: PmServerDeps): ServerDefinition & { readonl
     },
     async stop() {
       kernel.stop();
+    },
+    // Exits published while the PM's connection was down were missed: the kernel's list has them.
+    eventsMissed() {
+      behind = true;
+      void sync();
     },
     kernelRestarted() {
       table.clear();

@@ -51,6 +51,8 @@ export interface EndpointOptions {
   processChanged?(pid: number, record: ProcessRecord): void;
   /** The kernel (re)started: its processes are not the ones before. */
   kernelRestarted?(): void;
+  /** The connection came back: kernel events published meanwhile were missed. */
+  eventsMissed?(): void;
   /** Every kernel event this server hears (after its own bookkeeping). */
   onKernelEvent?(event: KernelEvent): void;
   /** How long a call may take (the kernel's deadline): how long pieces of a large frame are kept. */
@@ -153,7 +155,11 @@ export async function hostEndpoint(opts: EndpointOptions): Promise<HostedEndpoin
     // Events missed while the connection was down (a setuid among them) must not leave a stale
     // view: forget, and ask the kernel again on the next call.
     void (async () => {
-      for await (const s of nc.status()) if (s.type === "reconnect") known.forget();
+      for await (const s of nc.status()) {
+        if (s.type !== "reconnect") continue;
+        known.forget();
+        opts.eventsMissed?.();
+      }
     })().catch(() => {});
   }
 
