@@ -9,6 +9,8 @@ import { Parser, ShSyntaxError, parseAll } from "../build/programs/sh/parse.js";
 import { expandWords, expandWord } from "../build/programs/sh/expand.js";
 import { echoEscapes } from "../build/programs/sh/builtins.js";
 import { Shell } from "../build/programs/sh/state.js";
+import { globToRegExp, hasWildcard } from "../build/programs/sh/glob.js";
+import { evaluate } from "../build/programs/sh/arith.js";
 import type { List, Simple, Word } from "../build/programs/sh/ast.js";
 
 const HOST_DASH = spawnSync("/bin/sh", ["-c", "true"]).status === 0 && /dash/.test(spawnSync("readlink", ["-f", "/bin/sh"], { encoding: "utf8" }).stdout);
@@ -181,10 +183,21 @@ describe("sh: lexing and parsing", () => {
     }
   });
 
-  it("refuses what it does not implement plainly, with status-2 syntax errors", () => {
-    expect(syntaxError("f() { echo; }")).toBe("sh: 1: Syntax error: functions are not supported by natix's sh");
-    expect(syntaxError("cat <<EOF")).toBe("sh: 1: Syntax error: here-documents are not supported by natix's sh");
-    expect(syntaxError("echo $((1 + 2))")).toBe("sh: 1: Syntax error: arithmetic expansion is not supported by natix's sh");
+  it("parses function definitions, here-documents (bodies from the lines after) and arithmetic expansion", () => {
+    const [fn] = parseAll("f() { echo; }");
+    expect(fn.items[0].andOr.first.cmds[0]).toMatchObject({ type: "funcdef", name: "f", body: { type: "group" } });
+    const [hd] = parseAll("cat <<EOF; echo after\nline $X\n\\$Y\nEOF\n");
+    const cat = hd.items[0].andOr.first.cmds[0] as Simple;
+    expect(cat.redirs[0]).toMatchObject({ op: "<<", fd: 0 });
+    expect(cat.redirs[0].heredoc!.body).toEqual([{ k: "lit", s: "line ", q: true }, { k: "param", name: "X", q: true }, { k: "lit", s: "\n$Y\n", q: true }]);
+    expect(cat.redirs[0].heredoc!.raw).toBe("line $X\n\\$Y\nEOF\n");
+    expect(hd.items[1].andOr.first.cmds[0]).toMatchObject({ type: "simple", src: "echo after" });
+    const [quoted] = parseAll("cat <<'E'\n$X\nE\n");
+    expect((quoted.items[0].andOr.first.cmds[0] as Simple).redirs[0].heredoc!.body).toEqual([{ k: "lit", s: "$X\n", q: true }]);
+    const [tabbed] = parseAll("cat <<-E\n\t\tx\n\tE\n");
+    expect((tabbed.items[0].andOr.first.cmds[0] as Simple).redirs[0].heredoc!.body).toEqual([{ k: "lit", s: "x\n", q: true }]);
+    expect(simple("echo $((1 + $A))").words[1].parts).toEqual([{ k: "arith", parts: [{ k: "lit", s: "1 + ", q: true }, { k: "param", name: "A", q: true }], src: "1 + $A", q: false }]);
+    expect(syntaxError("echo $((1 + 2")).toBe('sh: 1: Syntax error: end of file unexpected (expecting ")")');
   });
 
   it("marks errors that more input could complete (for reading stdin line by line)", () => {
@@ -199,6 +212,9 @@ describe("sh: lexing and parsing", () => {
     expect(atEof("echo a |")).toBe(true);
     expect(atEof("( echo")).toBe(true);
     expect(atEof("echo a )")).toBe(false);
+    // A here-document's body not complete yet: more lines may come from a terminal or a pipe.
+    expect(() => new Parser("cat <<EOF\nabc\n", 0, 1, true).parseCommand()).toThrow(expect.objectContaining({ atEof: true }));
+    expect(new Parser("cat <<EOF\nabc\n").parseCommand()).not.toBeNull(); // a whole text: the body ends with it
   });
 });
 
@@ -233,8 +249,40 @@ describe("sh: expansion", () => {
     ]);
   });
 
-  it("leaves patterns alone (no globbing)", async () => {
-    expect(await fields("echo * ?")).toEqual(["echo", "*", "?"]);
+  it("pathname patterns: wildcards outside backslash escapes, [ only with its ], as anchored regular expressions", () => {
+    expect(["a*", "?", "[ab]", "x[!y]z"].map(hasWildcard)).toEqual([true, true, true, true]);
+    expect(["a\\*", "\\?", "[", "plain", "[ -f x"].map(hasWildcard)).toEqual([false, false, false, false, false]);
+    const re = (g: string) => new RegExp(`^${globToRegExp(g)}$`, "s");
+    expect(["b1.txt", "a1.txt", "b1.tst", "b1.tx"].map((n) => re("[!a]*.t?t").test(n))).toEqual([true, false, true, false]);
+    expect(re("\\*.c").test("*.c")).toBe(true);
+    expect(re("\\*.c").test("x.c")).toBe(false);
+  });
+});
+
+describe("sh: arithmetic", () => {
+  const vars = (init: Record<string, string> = {}) => {
+    const m = new Map(Object.entries(init));
+    return { get: (n: string) => m.get(n), set: (n: string, v: string) => void m.set(n, v), m };
+  };
+  it("follows C's precedence and associativity, on 64-bit integers", () => {
+    const v = vars({ x: "5", h: "0x1f", o: "017" });
+    const ev = (s: string) => String(evaluate(s, v));
+    expect(["1 + 2 * 3", "(1 + 2) * 3", "10 - 4 - 3", "2 << 3 + 1", "7 / 2", "-7 / 2", "-7 % 3", "1 < 2 == 1", "3 & 5 | 8 ^ 1", "!0 + ~0"].map(ev)).toEqual(["7", "9", "3", "32", "3", "-3", "-1", "1", "9", "0"]);
+    expect(["x * 2", "h", "o", "y + 1", "x > 3 ? 10 : 20", "0 && (x = 9)", "x"].map(ev)).toEqual(["10", "31", "15", "1", "10", "0", "5"]);
+    expect(["x += 2", "x", "x <<= 1", "9223372036854775807 + 1"].map(ev)).toEqual(["7", "7", "14", "-9223372036854775808"]);
+  });
+  it("fails as dash words it", () => {
+    const ev = (s: string, init?: Record<string, string>) => {
+      try {
+        return String(evaluate(s, vars(init)));
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    expect(ev("1/0")).toBe('arithmetic expression: division by zero: "1/0"');
+    expect(ev("1 +")).toBe('arithmetic expression: expecting primary: "1 +"');
+    expect(ev("y", { y: "abc" })).toBe("Illegal number: abc");
+    expect(ev("(1")).toBe(`arithmetic expression: expecting ')': "(1"`);
   });
 });
 

@@ -92,6 +92,14 @@ const CASES: Case[] = [
   { line: "i=0; while [ $i -lt 3 ]; do i=$((i+1)); echo $i; done", out: "1\n2\n3\n", host: true },
   { line: "echo $((1/0)); echo after", err: 'sh: 1: arithmetic expression: division by zero: "1/0"\n', status: 2, host: true },
   { line: "y=abc; echo $((y + 1))", err: "sh: 1: Illegal number: abc\n", status: 2, host: true },
+  // Functions: arguments as $1..., return, visible in pipelines, subshells, $( ) and & (child shells are given the definitions).
+  { line: 'f() { echo "in f: $# $1"; return 4; echo no; }; f a b; echo "st=$? args=$#"', out: "in f: 2 a\nst=4 args=0\n", host: true },
+  { everywhere: true, line: "f() { echo piped $1; }; f one | cat; (f two); x=$(f three); echo $x; f four & wait", out: "piped one\npiped two\npiped three\npiped four\n", host: true },
+  { line: "g() { v=set; }; g; echo $v; h() echo simple; h; return 3; echo after", out: "set\nsimple\n", status: 3, host: true },
+  { line: "fact() { if [ $1 -le 1 ]; then echo 1; else echo $(( $1 * $(fact $(( $1 - 1 ))) )); fi; }; fact 5", out: "120\n", host: true },
+  // Here-documents: expanded unless the delimiter is quoted; <<- strips leading tabs; in a pipeline and a subshell too.
+  { line: "x=1; cat <<EOF | wc -l; cat <<\"Q\"; cat <<-T\na $x $(echo s) \\$x `echo b`\nb\nEOF\nq $x\nQ\n\ttab $x\n\tT\necho done", out: "2\nq $x\ntab 1\ndone\n", host: true },
+  { everywhere: true, line: "v=here; (cat) <<F\nfirst $v\nF\n(cat <<E)\nsecond\nE\ncat <<E > /tmp/hd1\nto a file\nE\ncat /tmp/hd1", out: "first here\nsecond\nto a file\n", host: true },
   // Pathname expansion: sorted matches; a pattern that matches nothing stays; quoted wildcards are literal; dot files only for a leading dot.
   { line: "mkdir /tmp/gl; cd /tmp/gl; : > b1; : > a2; : > a1; : > .hid; echo *; echo a*; echo ?2; echo [ab]1; echo [!a]*; echo z*; echo 'a*' \"a*\" a\\*; echo .h*", out: "a1 a2 b1\na1 a2\na2\na1 b1\nb1\nz*\na* a* a*\n.hid\n", host: true },
   { everywhere: true, line: "mkdir /tmp/gm /tmp/gm/d; : > /tmp/gm/x1; : > /tmp/gm/x2; echo /tmp/gm/x*; echo /tmp/gm/*/; p='/tmp/gm/x*'; echo $p; echo \"$p\"; ls /tmp/gm/x?", out: "/tmp/gm/x1 /tmp/gm/x2\n/tmp/gm/d/\n/tmp/gm/x1 /tmp/gm/x2\n/tmp/gm/x*\n/tmp/gm/x1\n/tmp/gm/x2\n", host: true },

@@ -24,13 +24,23 @@ export interface Word {
   raw: string;
 }
 
-export type RedirOp = "<" | ">" | ">>" | ">|" | "<>" | ">&" | "<&";
+export type RedirOp = "<" | ">" | ">>" | ">|" | "<>" | ">&" | "<&" | "<<" | "<<-";
 
 export interface Redir {
   /** The descriptor redirected (N in N>file); the operator's default when not written. */
   fd: number;
   op: RedirOp;
+  /** The file, descriptor or (for << and <<-) the delimiter. */
   target: Word;
+  /** A here-document's body, filled in once the lines after the command are read. */
+  heredoc?: Heredoc;
+}
+
+export interface Heredoc {
+  /** The body to expand (as inside double quotes; all literal when the delimiter was quoted). */
+  body: Part[];
+  /** The body's source lines and the delimiter line, as written: a child shell gets them again. */
+  raw: string;
 }
 
 export interface Assign {
@@ -41,6 +51,8 @@ export interface Assign {
 interface Node {
   /** The command's source text, for running it again in a child shell. */
   src: string;
+  /** Here-documents inside it: their bodies follow its line, so a child shell is given them after `src`. */
+  heredocs?: Redir[];
   /** The line it starts on, for messages ("sh: LINE: ..."). */
   line: number;
 }
@@ -104,7 +116,14 @@ export interface Case extends Node {
 
 export type Compound = If | Loop | For | Case;
 
-export type Command = Simple | Subshell | Group | Compound;
+/** NAME ( ) COMMAND: defines a function; its `src` is the whole definition (a child shell gets it again). */
+export interface FuncDef extends Node {
+  type: "funcdef";
+  name: string;
+  body: Command;
+}
+
+export type Command = Simple | Subshell | Group | Compound | FuncDef;
 
 export interface Pipeline extends Node {
   negate: boolean;

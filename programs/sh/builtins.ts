@@ -5,13 +5,13 @@
  */
 import { chdir, getcwd, read } from "./libc.js";
 import { reap, statusOf } from "./spawn.js";
-import { ExitRequest, LoopControl, quoteForShell, type Shell } from "./state.js";
+import { ExitRequest, LoopControl, ReturnRequest, quoteForShell, type Shell } from "./state.js";
 import { testBuiltin } from "./test-builtin.js";
 
 export type Builtin = (sh: Shell, argv: string[]) => Promise<number>;
 
 /** POSIX's special builtins: their errors end a non-interactive shell, their assignments stay. */
-export const SPECIAL_BUILTINS = new Set([":", "exit", "export", "unset", "set", "break", "continue"]);
+export const SPECIAL_BUILTINS = new Set([":", "exit", "export", "unset", "set", "break", "continue", "return"]);
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -254,6 +254,14 @@ export const BUILTINS = new Map<string, Builtin>([
   ["cd", cd],
   ["pwd", pwd],
   ["exit", exit],
+  // return [N]: leaves the function (or, outside one, the shell) with N, or $?.
+  ["return", async (sh, argv) => {
+    if (argv[1] !== undefined && !/^[0-9]+$/.test(argv[1])) {
+      await sh.error(`return: Illegal number: ${argv[1]}`);
+      throw new ExitRequest(2);
+    }
+    throw new ReturnRequest(argv[1] === undefined ? sh.status : Number(argv[1]) & 0xff);
+  }],
   ["export", exportBuiltin],
   ["unset", unset],
   ["wait", wait],

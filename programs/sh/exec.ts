@@ -3,14 +3,14 @@
  * shell; external programs, subshells, and anything in a pipeline or behind & run as children
  * (spawn.ts). $? is set after every command.
  */
-import type { AndOr, Command, List, Pipeline, Simple, Word } from "./ast.js";
+import type { AndOr, Command, List, Pipeline, Redir, Simple, Word } from "./ast.js";
 import { BUILTINS, SPECIAL_BUILTINS } from "./builtins.js";
 import { runCompound } from "./compound.js";
 import { expandWord, expandWords } from "./expand.js";
 import { close, pipe, read } from "./libc.js";
 import { applyInShell, openRedirections, releaseSteps, type FdStep } from "./redirect.js";
 import { childShell, reap, spawnChild, statusOf, waitForeground, SH_PATH, type Started } from "./spawn.js";
-import { CommandError, ExitRequest, type Shell } from "./state.js";
+import { CommandError, ExitRequest, ReturnRequest, type Shell } from "./state.js";
 
 export class Executor {
   constructor(private readonly sh: Shell) {
@@ -44,7 +44,7 @@ export class Executor {
     const single = ao.rest.length === 0 && !ao.first.negate;
     const started = single
       ? await this.startPipeline(ao.first.cmds, true)
-      : [await this.startChildShell(ao.src, [], [], true)];
+      : [await this.startChildShell(withBodies(ao.src, ao), [], [], true)];
     for (const s of started) if ("pid" in s) this.sh.jobs.add(s.pid);
     const last = started[started.length - 1];
     if ("pid" in last) this.sh.lastBackground = last.pid;
@@ -83,11 +83,11 @@ export class Executor {
     try {
       if (cmd.type === "subshell") {
         const steps = await openRedirections(this.sh, cmd.redirs);
-        return await this.startChildShell(cmd.inner, [...pipeSteps, ...steps], closeFds, background, steps);
+        return await this.startChildShell(withBodies(cmd.inner, innerHeredocs(cmd)), [...pipeSteps, ...steps], closeFds, background, steps);
       }
-      if (cmd.type !== "simple" || cmd.words.length === 0 || isBuiltinWord(cmd.words[0])) return await this.startChildShell(cmd.src, pipeSteps, closeFds, background);
+      if (cmd.type !== "simple" || cmd.words.length === 0 || this.inShellWord(cmd.words[0])) return await this.startChildShell(withBodies(cmd.src, cmd), pipeSteps, closeFds, background);
       const argv = await expandWords(this.sh, cmd.words);
-      if (argv.length === 0 || BUILTINS.get(argv[0])) return await this.startChildShell(cmd.src, pipeSteps, closeFds, background);
+      if (argv.length === 0 || BUILTINS.get(argv[0]) || this.sh.functions.has(argv[0])) return await this.startChildShell(withBodies(cmd.src, cmd), pipeSteps, closeFds, background);
       const env = this.sh.environment(await this.assignments(cmd));
       const steps = await openRedirections(this.sh, cmd.redirs);
       try {
@@ -115,8 +115,12 @@ export class Executor {
     this.sh.line = cmd.line;
     try {
       if (cmd.type === "simple") return await this.runSimple(cmd);
+      if (cmd.type === "funcdef") {
+        this.sh.functions.set(cmd.name, { body: cmd.body, src: withBodies(cmd.src, cmd) });
+        return 0;
+      }
       const steps = await openRedirections(this.sh, cmd.redirs);
-      if (cmd.type === "subshell") return await waitForeground(this.sh, [await this.startChildShell(cmd.inner, steps, [], false, steps)]);
+      if (cmd.type === "subshell") return await waitForeground(this.sh, [await this.startChildShell(withBodies(cmd.inner, innerHeredocs(cmd)), steps, [], false, steps)]);
       const restore = await applyInShell(steps);
       try {
         return cmd.type === "group" ? await this.runList(cmd.body) : await runCompound(this.sh, cmd, (list) => this.runList(list));
@@ -132,6 +136,9 @@ export class Executor {
   private async runSimple(cmd: Simple): Promise<number> {
     const argv = await expandWords(this.sh, cmd.words);
     if (argv.length === 0) return this.runAssignmentsOnly(cmd);
+    // Special builtins first, then functions, then regular builtins and programs (POSIX 2.9.1).
+    const fn = SPECIAL_BUILTINS.has(argv[0]) ? undefined : this.sh.functions.get(argv[0]);
+    if (fn) return this.callFunction(fn.body, argv, cmd);
     const builtin = BUILTINS.get(argv[0]);
     if (!builtin) {
       const env = this.sh.environment(await this.assignments(cmd));
@@ -166,6 +173,32 @@ export class Executor {
     }
   }
 
+  /** A function call: its arguments are $1..., its redirections and assignments last for the call; `return` ends it. */
+  private async callFunction(body: Command, argv: string[], cmd: Simple): Promise<number> {
+    const assigned = await this.assignments(cmd);
+    const previous = assigned.map(([k]) => [k, this.sh.get(k)] as const);
+    for (const [k, v] of assigned) this.sh.set(k, v);
+    const restore = await applyInShell(await openRedirections(this.sh, cmd.redirs));
+    const args = this.sh.args;
+    this.sh.args = argv.slice(1);
+    try {
+      return await this.runCommand(body);
+    } catch (e) {
+      if (e instanceof ReturnRequest) return e.status;
+      throw e;
+    } finally {
+      this.sh.args = args;
+      await restore();
+      for (const [k, v] of previous) v === undefined ? this.sh.unset(k) : this.sh.set(k, v);
+    }
+  }
+
+  /** A first word that runs in this shell (a builtin or a function) when it is a child's only command. */
+  private inShellWord(word: Word): boolean {
+    const [p] = word.parts;
+    return isBuiltinWord(word) || (word.parts.length === 1 && p.k === "lit" && this.sh.functions.has(p.s));
+  }
+
   /** NAME=value ... with no command: set in this shell; redirections are still made (and undone). */
   private async runAssignmentsOnly(cmd: Simple): Promise<number> {
     const before = this.sh.status;
@@ -198,6 +231,21 @@ export class Executor {
     this.sh.status = "pid" in started ? statusOf(await reap(started.pid)) : started.status;
     return Buffer.concat(chunks).toString("utf8");
   }
+}
+
+/**
+ * A command's text for a child shell, with the bodies of its here-documents after it: they are
+ * written on the lines after the command, outside its own text (unless the text spans them, as
+ * a multi-line { } does).
+ */
+function withBodies(text: string, node: { heredocs?: Redir[] }): string {
+  const missing = (node.heredocs ?? []).map((r) => r.heredoc?.raw ?? "").filter((raw) => raw !== "" && !text.includes(raw));
+  return missing.length === 0 ? text : `${text}\n${missing.join("")}`;
+}
+
+/** A subshell's here-documents but its own redirections' (those the parent opens for it). */
+function innerHeredocs(cmd: Command & { type: "subshell" }): { heredocs?: Redir[] } {
+  return { heredocs: cmd.heredocs?.filter((r) => !cmd.redirs.includes(r)) };
 }
 
 /** A first word written plainly that names a builtin: decided without expanding it twice. */

@@ -5,7 +5,7 @@
  */
 export {
   open, read, write, close, dup2, fcntl, pipe, chdir, getcwd, isatty, getpid, strerror, E, errno,
-  lstat, opendir, readdir, closedir,
+  lstat, opendir, readdir, closedir, unlink, lseek, SEEK_SET, O_EXCL,
   O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_APPEND, O_CLOEXEC, F_DUPFD_CLOEXEC, F_GETFD,
   posix_spawn, posix_spawnp, posix_spawn_file_actions_init, posix_spawn_file_actions_addopen,
   posix_spawn_file_actions_addclose, posix_spawn_file_actions_adddup2,

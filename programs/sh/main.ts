@@ -8,7 +8,7 @@
 import { Executor } from "./exec.js";
 import { close, getcwd, isatty, open, read, strerror, errno, E, O_RDONLY } from "./libc.js";
 import { Parser, ShSyntaxError } from "./parse.js";
-import { CommandError, ExitRequest, Shell } from "./state.js";
+import { CommandError, ExitRequest, ReturnRequest, Shell } from "./state.js";
 
 export default async function main(argv: string[]): Promise<number> {
   const sh = new Shell();
@@ -18,6 +18,7 @@ export default async function main(argv: string[]): Promise<number> {
   if (cwd !== null) sh.export("PWD", cwd);
   const exec = new Executor(sh);
   try {
+    await defineInherited(sh, exec);
     if (argv[1] === "-c") {
       if (argv[2] === undefined) {
         await sh.print(2, `${sh.name}: 0: -c requires an argument\n`);
@@ -40,9 +41,19 @@ export default async function main(argv: string[]): Promise<number> {
     }
     return await runInput(sh, exec);
   } catch (e) {
-    if (e instanceof ExitRequest) return e.status;
+    if (e instanceof ExitRequest || e instanceof ReturnRequest) return e.status;
     throw e;
   }
+}
+
+/** A child shell standing for a subshell defines its parent's functions first (FUNCTIONS_ENV); its $? stays the parent's. */
+async function defineInherited(sh: Shell, exec: Executor): Promise<void> {
+  if (sh.inheritedFunctions === undefined) return;
+  const status = sh.status;
+  const parser = new Parser(sh.inheritedFunctions);
+  for (let list = parser.parseCommand(); list !== null; list = parser.parseCommand()) await exec.runList(list);
+  sh.status = status;
+  sh.line = 1;
 }
 
 /**
@@ -101,7 +112,7 @@ async function runInput(sh: Shell, exec: Executor): Promise<number> {
       await readMore();
       continue;
     }
-    const parser = new Parser(text.slice(0, eof ? text.length : complete), pos, line);
+    const parser = new Parser(text.slice(0, eof ? text.length : complete), pos, line, !eof);
     let list;
     try {
       list = parser.parseCommand();
@@ -130,7 +141,7 @@ async function runInput(sh: Shell, exec: Executor): Promise<number> {
     try {
       await runOne(sh, exec, list);
     } catch (e) {
-      if (e instanceof ExitRequest) return e.status;
+      if (e instanceof ExitRequest || e instanceof ReturnRequest) return e.status;
       throw e;
     }
   }

@@ -3,7 +3,7 @@
  * at a time, because dash runs each line before it reads the next: `echo a` on line 1 prints
  * even when line 2 has a syntax error.
  */
-import type { AndOr, Assign, Case, Command, Compound, List, Pipeline, Redir, RedirOp, Simple, Word } from "./ast.js";
+import type { AndOr, Assign, Case, Command, Compound, FuncDef, List, Pipeline, Redir, RedirOp, Simple, Word } from "./ast.js";
 import { Lexer, ShSyntaxError, type Token } from "./lex.js";
 
 export { ShSyntaxError } from "./lex.js";
@@ -25,13 +25,22 @@ export class Parser {
   private peeked: Token | null = null;
   /** Where the last consumed token ended: the end of a node's source text. */
   private lastEnd = 0;
+  /** Every here-document redirection so far, in order: a node takes those made while it was parsed. */
+  private readonly heredocs: Redir[] = [];
 
   constructor(
     readonly src: string,
     pos = 0,
     line = 1,
+    /** More input may follow (read line by line): an unfinished here-document waits for it. */
+    partial = false,
   ) {
-    this.lexer = new Lexer(src, pos, line);
+    this.lexer = new Lexer(src, pos, line, partial);
+  }
+
+  /** The here-documents registered since `from` (a node's own), if any. */
+  private heredocsSince(from: number): { heredocs?: Redir[] } {
+    return this.heredocs.length > from ? { heredocs: this.heredocs.slice(from) } : {};
   }
 
   private tok(): Token {
@@ -131,6 +140,7 @@ export class Parser {
   private parseAndOr(): AndOr {
     const start = this.tok().start;
     const line = this.tok().line;
+    const h0 = this.heredocs.length;
     const first = this.parsePipeline();
     const rest: AndOr["rest"] = [];
     while (this.isOp("&&") || this.isOp("||")) {
@@ -138,12 +148,13 @@ export class Parser {
       this.skipNewlines();
       rest.push({ op, pipeline: this.parsePipeline() });
     }
-    return { first, rest, src: this.src.slice(start, this.lastEnd), line };
+    return { first, rest, src: this.src.slice(start, this.lastEnd), line, ...this.heredocsSince(h0) };
   }
 
   private parsePipeline(): Pipeline {
     const start = this.tok().start;
     const line = this.tok().line;
+    const h0 = this.heredocs.length;
     let negate = false;
     const t0 = this.tok();
     if (t0.t === "word" && t0.word.raw === "!") {
@@ -156,20 +167,21 @@ export class Parser {
       this.skipNewlines();
       cmds.push(this.parseUnit());
     }
-    return { negate, cmds, src: this.src.slice(start, this.lastEnd), line };
+    return { negate, cmds, src: this.src.slice(start, this.lastEnd), line, ...this.heredocsSince(h0) };
   }
 
   /** One command of a pipeline: ( list ), { list; } or a simple command. */
   private parseUnit(): Command {
     const start = this.tok().start;
     const line = this.tok().line;
+    const h0 = this.heredocs.length;
     if (this.isOp("(")) {
       const open = this.advance();
       const body = this.parseList([")"]);
       if (!this.isOp(")")) this.unexpected(")");
       const inner = this.src.slice(open.end, this.advance().start);
       const redirs = this.parseRedirs();
-      return { type: "subshell", body, inner, redirs, src: this.src.slice(start, this.lastEnd), line };
+      return { type: "subshell", body, inner, redirs, src: this.src.slice(start, this.lastEnd), line, ...this.heredocsSince(h0) };
     }
     const t = this.tok();
     if (t.t === "word" && isReserved(t.word)) {
@@ -179,12 +191,12 @@ export class Parser {
         const body = this.parseList(["}"]);
         this.advance();
         const redirs = this.parseRedirs();
-        return { type: "group", body, redirs, src: this.src.slice(start, this.lastEnd), line };
+        return { type: "group", body, redirs, src: this.src.slice(start, this.lastEnd), line, ...this.heredocsSince(h0) };
       }
-      if (COMPOUND.has(raw)) return this.parseCompound(raw, start, line);
+      if (COMPOUND.has(raw)) return { ...this.parseCompound(raw, start, line), ...this.heredocsSince(h0) };
       if (MISPLACED.has(raw) || raw === "!") this.unexpected();
     }
-    return this.parseSimple(start, line);
+    return { ...this.parseSimple(start, line), ...this.heredocsSince(h0) };
   }
 
   /** if / while / until / for / case, and the redirections after it. */
@@ -273,7 +285,7 @@ export class Parser {
     return { type: "case", subject: t.word, items };
   }
 
-  private parseSimple(start: number, line: number): Simple {
+  private parseSimple(start: number, line: number): Simple | FuncDef {
     const assigns: Assign[] = [];
     const words: Word[] = [];
     const redirs: Redir[] = [];
@@ -288,11 +300,17 @@ export class Parser {
       } else break;
     }
     if (this.isOp("(")) {
-      // NAME ( ) is a function definition in dash; anything else before "(" is an error.
+      // NAME ( ) COMMAND is a function definition; anything else before "(" is an error.
       if (words.length !== 1 || assigns.length > 0 || redirs.length > 0) this.unexpected();
+      const name = words[0].raw;
+      if (!NAME.test(name)) throw new ShSyntaxError(`Bad function name`, this.tok().line, false, true);
       this.advance();
       if (!this.isOp(")")) this.unexpected(")");
-      throw new ShSyntaxError("functions are not supported by natix's sh", this.tok().line, false);
+      this.advance();
+      this.skipNewlines();
+      if (!this.startsCommand()) this.unexpected();
+      const body = this.parseUnit();
+      return { type: "funcdef", name, body, src: this.src.slice(start, this.lastEnd), line };
     }
     if (assigns.length + words.length + redirs.length === 0) this.unexpected();
     return { type: "simple", assigns, words, redirs, src: this.src.slice(start, this.lastEnd), line };
@@ -300,7 +318,7 @@ export class Parser {
 
   private parseRedirs(): Redir[] {
     const redirs: Redir[] = [];
-    for (let t = this.tok(); t.t === "io" || (t.t === "op" && REDIR_OPS.has(t.op)); t = this.tok()) redirs.push(this.parseRedir());
+    for (let t = this.tok(); t.t === "io" || (t.t === "op" && (REDIR_OPS.has(t.op) || t.op === "<<" || t.op === "<<-")); t = this.tok()) redirs.push(this.parseRedir());
     return redirs;
   }
 
@@ -310,12 +328,18 @@ export class Parser {
     const t = this.tok();
     if (t.t !== "op") this.unexpected();
     const op = t.op;
-    if (op === "<<" || op === "<<-") throw new ShSyntaxError("here-documents are not supported by natix's sh", this.tok().line, false);
-    if (!REDIR_OPS.has(op)) this.unexpected();
+    const heredoc = op === "<<" || op === "<<-";
+    if (!REDIR_OPS.has(op) && !heredoc) this.unexpected();
     this.advance();
     if (this.tok().t !== "word") this.unexpected();
     const target = (this.advance() as { word: Word }).word;
-    return { fd: fd ?? (op[0] === "<" ? 0 : 1), op: op as RedirOp, target };
+    const redir: Redir = { fd: fd ?? (op[0] === "<" ? 0 : 1), op: op as RedirOp, target };
+    if (heredoc) {
+      // Registered before the next token is lexed: the body starts after this line's newline.
+      this.lexer.heredoc(redir, op === "<<-");
+      this.heredocs.push(redir);
+    }
+    return redir;
   }
 }
 

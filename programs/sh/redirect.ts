@@ -8,8 +8,8 @@
 import type { Redir } from "./ast.js";
 import { expandWord } from "./expand.js";
 import {
-  open, close, dup2, fcntl, strerror, E, errno,
-  O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_TRUNC, O_APPEND, O_CLOEXEC, F_DUPFD_CLOEXEC, F_GETFD,
+  open, close, dup2, fcntl, strerror, E, errno, pipe, write, unlink, lseek, SEEK_SET,
+  O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_CLOEXEC, F_DUPFD_CLOEXEC, F_GETFD,
 } from "./libc.js";
 import { CommandError, type Shell } from "./state.js";
 
@@ -42,6 +42,11 @@ export async function openRedirections(sh: Shell, redirs: Redir[]): Promise<FdSt
   const set = new Set<number>();
   try {
     for (const r of redirs) {
+      if (r.op === "<<" || r.op === "<<-") {
+        steps.push({ target: r.fd, source: await hereDocument(sh, r), owned: true });
+        set.add(r.fd);
+        continue;
+      }
       const word = await expandWord(sh, r.target);
       if (r.op === ">&" || r.op === "<&") {
         if (word === "-") steps.push({ target: r.fd, source: null, owned: false });
@@ -64,6 +69,49 @@ export async function openRedirections(sh: Shell, redirs: Redir[]): Promise<FdSt
     throw e;
   }
   return steps;
+}
+
+/** What fits a pipe's buffer goes through a pipe; a longer body through a file in /tmp, unlinked at once. */
+const PIPE_BYTES = 64 * 1024;
+let hereFiles = 0;
+
+/** A here-document's body, expanded, readable on a descriptor of the shell's own (10 or above). */
+async function hereDocument(sh: Shell, r: Redir): Promise<number> {
+  const text = new TextEncoder().encode(await expandWord(sh, { parts: r.heredoc?.body ?? [], raw: "" }));
+  const fail = async (what: string): Promise<never> => {
+    await sh.error(`cannot create ${what}: ${strerror(errno)}`);
+    throw new CommandError(2);
+  };
+  if (text.length <= PIPE_BYTES) {
+    const fds = [-1, -1];
+    if ((await pipe(fds)) < 0) return fail("pipe");
+    await writeAll(fds[1], text);
+    await close(fds[1]);
+    return high(fds[0]);
+  }
+  const path = `/tmp/sh-here-${sh.pid}-${hereFiles++}`;
+  const fd = await open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600);
+  if (fd < 0) return fail(path);
+  await unlink(path);
+  await writeAll(fd, text);
+  await lseek(fd, 0, SEEK_SET);
+  return high(fd);
+}
+
+async function writeAll(fd: number, bytes: Uint8Array): Promise<void> {
+  for (let done = 0; done < bytes.length; ) {
+    const n = await write(fd, bytes.subarray(done), bytes.length - done);
+    if (n <= 0) return;
+    done += n;
+  }
+}
+
+/** `fd` moved to 10 or above, close-on-exec (the shell's own descriptors stay out of the way). */
+async function high(fd: number): Promise<number> {
+  if (fd >= HIGH_FD) return fd;
+  const moved = await fcntl(fd, F_DUPFD_CLOEXEC, HIGH_FD);
+  await close(fd);
+  return moved;
 }
 
 async function openHigh(sh: Shell, path: string, op: string): Promise<number> {

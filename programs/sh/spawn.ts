@@ -9,7 +9,7 @@ import {
   waitpid, WIFEXITED, WEXITSTATUS, WIFSIGNALED, WTERMSIG, strsignal, strerror, errno, E, O_RDONLY, SIGINT, SIGPIPE,
 } from "./libc.js";
 import type { FdStep } from "./redirect.js";
-import { SUBSHELL_ENV, type Shell } from "./state.js";
+import { FUNCTIONS_ENV, SUBSHELL_ENV, type Shell } from "./state.js";
 
 /** Where the child shell lives in natix's filesystem. */
 export const SH_PATH = "/bin/sh";
@@ -66,8 +66,14 @@ export function childShell(sh: Shell, src: string): { argv: string[]; env: strin
   return {
     argv: ["sh", "-c", src, sh.name, ...sh.args],
     // Every variable (a subshell sees unexported ones too), and which of them were unexported.
-    env: sh.environment([[SUBSHELL_ENV, sh.subshellState()]], true),
+    // and the functions it must define again (a fork would have them).
+    env: sh.environment([[SUBSHELL_ENV, sh.subshellState()], ...functionsEnv(sh)], true),
   };
+}
+
+function functionsEnv(sh: Shell): [string, string][] {
+  if (sh.functions.size === 0) return [];
+  return [[FUNCTIONS_ENV, [...sh.functions.values()].map((f) => f.src).join("\n")]];
 }
 
 /** A wait status as the shell's $?: the exit status, or 128 + the signal that ended it. */

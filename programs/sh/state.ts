@@ -3,6 +3,7 @@
  * started in the background, and how it words its messages ("sh: LINE: ...").
  */
 import { write, getpid, environ } from "./libc.js";
+import type { Command } from "./ast.js";
 
 /** Thrown to leave the shell: by `exit`, and by errors dash treats as fatal. */
 export class ExitRequest {
@@ -33,6 +34,13 @@ interface Var {
  * forked subshell would.
  */
 export const SUBSHELL_ENV = "NATIX_SH_SUBSHELL";
+/** Set for a child shell when functions are defined: their definitions' text, which it defines again first. */
+export const FUNCTIONS_ENV = "NATIX_SH_FUNCTIONS";
+
+/** Thrown by `return`, caught by the function call (or, outside one, ends the shell as exit does). */
+export class ReturnRequest {
+  constructor(readonly status: number) {}
+}
 
 const encoder = new TextEncoder();
 
@@ -54,6 +62,10 @@ export class Shell {
   loopDepth = 0;
   /** Children started with & and not waited for yet. */
   readonly jobs = new Set<number>();
+  /** Defined functions: their body, and the definition's text (for child shells). */
+  readonly functions = new Map<string, { body: Command; src: string }>();
+  /** Function definitions a child shell was given (FUNCTIONS_ENV), run before its command. */
+  inheritedFunctions: string | undefined;
   /** Runs a command substitution's text and returns its output (set by the executor). */
   commandOutput: (src: string) => Promise<string> = async () => "";
 
@@ -65,6 +77,7 @@ export class Shell {
       if (eq <= 0) continue;
       const name = entry.slice(0, eq);
       if (name === SUBSHELL_ENV) subshell = entry.slice(eq + 1);
+      else if (name === FUNCTIONS_ENV) this.inheritedFunctions = entry.slice(eq + 1);
       else this.vars.set(name, { value: entry.slice(eq + 1), exported: true });
     }
     if (subshell !== undefined) this.inherit(subshell);
