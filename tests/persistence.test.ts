@@ -29,11 +29,24 @@ async function writeFile(url: string, path: string, text: string) {
   await p.exit(0);
 }
 
-/** A data directory whose image holds `path` with `text` (natix up, write, stop). */
-async function imageHolding(dir: string, path: string, text: string) {
-  const up = await natixUp(["--data", dir]);
-  await writeFile(up.url, path, text);
-  expect(await up.stop()).toBe(0);
+/** A program that writes argv[2] to the file argv[1] (exit 0 once it is closed). */
+const WRITER = `import { open, write, close, O_WRONLY, O_CREAT, O_TRUNC } from "natix/libc";
+export default async function main(argv) {
+  const fd = await open(argv[1], O_WRONLY | O_CREAT | O_TRUNC, 0o644);
+  if (fd < 0 || (await write(fd, argv[2])) !== argv[2].length) return 1;
+  return (await close(fd)) === 0 ? 0 : 1;
+}
+`;
+
+/**
+ * A data directory whose image holds `path` with `text`: made by an embedded kernel (one
+ * process, the same filesystem code), as the suites below only need such an image to damage.
+ */
+function imageHolding(dir: string, path: string, text: string) {
+  const prog = join(work, "writer.mjs");
+  writeFileSync(prog, WRITER);
+  const r = natix(["run", "--embedded", "--data", dir, prog, path, text]);
+  expect(r.status, r.stderr).toBe(0);
 }
 
 async function readFile(url: string, path: string): Promise<string | number> {
@@ -101,7 +114,7 @@ describe("natix fsck", () => {
   let dir: string;
   beforeAll(async () => {
     dir = join(work, "fsck");
-    await imageHolding(dir, "/tmp/a", "alpha");
+    imageHolding(dir, "/tmp/a", "alpha");
   });
 
   const patchImage = (edit: (fd: number, sb: ReturnType<typeof decodeSuperblock> & object) => void) => {
@@ -157,7 +170,7 @@ describe("an image that does not mount is never reformatted", () => {
   let image: string;
   beforeAll(async () => {
     dir = join(work, "corrupt");
-    await imageHolding(dir, "/tmp/precious", "do not lose me");
+    imageHolding(dir, "/tmp/precious", "do not lose me");
     image = join(dir, "natix.img");
   });
 
@@ -174,7 +187,7 @@ describe("an image that does not mount is never reformatted", () => {
 
   it("a journal whose commit record cannot be replayed is refused too, before anything is written", async () => {
     const jdir = join(work, "bad-journal");
-    await imageHolding(jdir, "/tmp/precious", "do not lose me");
+    imageHolding(jdir, "/tmp/precious", "do not lose me");
     const jimage = join(jdir, "natix.img");
     // A commit record with a sound CRC that names a block past the end of the filesystem, after
     // one inside it: replaying the first and failing on the second would change the image.
