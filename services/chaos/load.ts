@@ -1,7 +1,7 @@
 /**
  * The chaos run's steady load, from several emulated processes: writers appending fsync'd
  * records (remembering which ones natix acknowledged), a hello_world caller, a memory caller
- * (mmap, poke, peek, munmap) and a console writer. Each rides through restarts: a lost
+ * (mmap, poke, peek, munmap), a process-manager caller (getppid, getpgrp) and a console writer. Each rides through restarts: a lost
  * descriptor is opened again, a process the kernel forgot (monolith restart) is created again.
  */
 import { Writable } from "node:stream";
@@ -111,6 +111,20 @@ export async function memoryCaller(url: string, rec: Recorder, state: LoadState)
     await rec.call("mem", ["mem"], () => p.errno, () => p.poke(a, "chaos"));
     await rec.call("mem", ["mem"], () => p.errno, async () => ((await p.peek(a, 5)) === null ? -1 : 5));
     await rec.call("mem", ["mem"], () => p.errno, () => p.munmap(a, 8192));
+    await sleep(5);
+  }
+  await session.proc?.exit(0).catch(() => {});
+}
+
+/** The process manager's idempotent calls: its recovery after a kill shows here. */
+export async function processCaller(url: string, rec: Recorder, state: LoadState): Promise<void> {
+  const session = new Session(url, "chaos-pm", state);
+  while (state.running) {
+    const p = await session.get();
+    if (!p) continue;
+    const r = await rec.call("pm", ["pm"], () => p.errno, () => p.getppid());
+    if (r < 0) session.failed(p.errno);
+    else await rec.call("pm", ["pm"], () => p.errno, () => p.getpgrp());
     await sleep(5);
   }
   await session.proc?.exit(0).catch(() => {});

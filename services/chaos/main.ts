@@ -1,6 +1,6 @@
 /**
  * npm run chaos [-- --mode micro|mono --routing direct|forward|mediate --kills N --duration S
- *                   --target blk|vfs|tty|hello|mem --fault kill|crash --standby NAME,...|none
+ *                   --target blk|vfs|tty|hello|mem|pm --fault kill|crash --standby NAME,...|none
  *                   --seed N --json FILE]
  * Prints a Markdown summary; with --json also writes the report as JSON (and the summary next
  * to it, FILE with .md).
@@ -14,7 +14,7 @@ import { ROUTING_MODES, type RoutingMode } from "../../kernel-core/kernel.js";
 
 const USAGE =
   "usage: npm run chaos -- [--mode micro|mono] [--routing direct|forward|mediate] [--kills N] [--duration S]\n" +
-  "         [--target blk|vfs|tty|hello|mem] [--fault kill|crash] [--standby NAME,...|none] [--seed N] [--json FILE] [--quiet]\n";
+  `         [--target ${TARGETS.join("|")}] [--fault kill|crash] [--standby NAME,...|none] [--seed N] [--json FILE] [--quiet]\n`;
 const fail = (text: string): never => {
   process.stderr.write(`natix chaos: ${text}\n${USAGE}`);
   process.exit(2);

@@ -19,11 +19,11 @@ import { errnoName } from "../../kernel-core/errno.js";
 import { faultSubject } from "../fault.js";
 import { Recorder } from "./record.js";
 import { seededRandom } from "./random.js";
-import { consoleWriter, helloCaller, memoryCaller, writer, SEQ_SPAN, type LoadState } from "./load.js";
+import { consoleWriter, helloCaller, memoryCaller, processCaller, writer, SEQ_SPAN, type LoadState } from "./load.js";
 import { parseRecords } from "./records.js";
 import { percentiles, p99, type ChaosReport } from "./report.js";
 
-export const TARGETS = ["blk", "vfs", "tty", "hello", "mem"] as const;
+export const TARGETS = ["blk", "vfs", "tty", "hello", "mem", "pm"] as const;
 export type Target = (typeof TARGETS)[number];
 
 export interface ChaosOptions {
@@ -58,6 +58,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     ...files.map((f, i) => writer(sys.natsUrl, rec, state, f, i * SEQ_SPAN)),
     helloCaller(sys.natsUrl, rec, state),
     memoryCaller(sys.natsUrl, rec, state),
+    processCaller(sys.natsUrl, rec, state),
     consoleWriter(sys.natsUrl, rec, state),
   ]);
   // Which calls need the killed code: in mono mode every call needs the one kernel process.
