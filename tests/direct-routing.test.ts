@@ -166,9 +166,15 @@ describe("direct routing keeps the kernel's authority (micro, open bus)", () => 
       let counts = await countMessages(raw, ["natix.sys.>", "natix.srv.hello.>"], async () => {
         expect(await hello(proc, "traced")).toBe("Hello traced!");
       });
-      expect(counts.get(`natix.sys.${pid}`)).toBe(1);
+      // Through the kernel: once — or again, if the machine is so loaded that the idempotent call's
+      // slice passed before its answer (libc then asks again; each answered attempt is traced).
+      const viaKernel = counts.get(`natix.sys.${pid}`) ?? 0;
+      expect(viaKernel).toBeGreaterThanOrEqual(1);
       await sleep(100);
-      expect(lines.filter((l) => l.startsWith("hello_world("))).toEqual([`hello_world("traced", 7, "Hello traced!", 64) = 0`]);
+      const traced = lines.filter((l) => l.startsWith("hello_world("));
+      expect(traced.length).toBeGreaterThanOrEqual(1);
+      expect(traced.length).toBeLessThanOrEqual(viaKernel);
+      expect(new Set(traced)).toEqual(new Set([`hello_world("traced", 7, "Hello traced!", 64) = 0`]));
       await admin.request("natix.kernel.trace", JSON.stringify({ pid, token, detach: true }), { timeout: 3000 });
       await sleep(100); // the route table's update reaches the process
       counts = await countMessages(raw, ["natix.sys.>", "natix.srv.hello.>"], async () => {
