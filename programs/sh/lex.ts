@@ -3,6 +3,7 @@
  * newlines). Quoting is resolved here, once, so expansion never looks at backslashes again.
  */
 import type { Part, ParamOp, Redir, Word } from "./ast.js";
+import { pendingHeredoc, readHeredocs, type PendingHeredoc } from "./heredoc.js";
 
 /** A syntax error, worded as dash words it. `atEof`: more input could have completed the command. */
 export class ShSyntaxError extends Error {
@@ -41,17 +42,10 @@ const NAME_START = /[A-Za-z_]/;
 const NAME_CHAR = /[A-Za-z0-9_]/;
 const SPECIAL_PARAMS = new Set(["?", "!", "$", "#", "@", "*", "-", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
 
-/** A here-document whose body is read after the next newline. */
-interface PendingHeredoc {
-  redir: Redir;
-  delim: string;
-  strip: boolean;
-  quoted: boolean;
-}
-
 export class Lexer {
   pos: number;
   line: number;
+  /** Here-documents whose bodies start after the next newline. */
   private readonly pending: PendingHeredoc[] = [];
 
   constructor(
@@ -59,49 +53,19 @@ export class Lexer {
     pos = 0,
     line = 1,
     /** More input may follow `src` (a terminal or pipe read line by line): an unfinished body waits for it. */
-    private readonly partial = false,
+    readonly partial = false,
   ) {
     this.pos = pos;
     this.line = line;
   }
 
-  /**
-   * `redir` (<< or <<-) takes the lines after the current one, up to a line that is `delim`
-   * (with leading tabs removed for <<-). A quoted delimiter makes the body literal.
-   */
+  /** `redir` (<< or <<-) takes the lines after the current one (heredoc.ts). */
   heredoc(redir: Redir, strip: boolean): void {
-    const t = redir.target;
-    const quoted = t.parts.some((p) => p.k !== "lit" || p.q);
-    const delim = t.parts.map((p) => (p.k === "lit" ? p.s : "")).join("") || t.raw;
-    this.pending.push({ redir, delim, strip, quoted });
+    this.pending.push(pendingHeredoc(redir, strip));
   }
 
-  private readHeredocs(): void {
-    for (const h of this.pending.splice(0)) {
-      const start = this.pos;
-      let body = "";
-      for (;;) {
-        if (this.pos >= this.src.length) {
-          // The text ended first: dash takes what there is (unless more input may still come).
-          if (this.partial) this.fail(`here-document wanted "${h.delim}"`);
-          break;
-        }
-        const nl = this.src.indexOf("\n", this.pos);
-        const end = nl < 0 ? this.src.length : nl;
-        let text = this.src.slice(this.pos, end);
-        if (h.strip) text = text.replace(/^\t+/, "");
-        if (nl < 0 && this.partial) this.fail(`here-document wanted "${h.delim}"`);
-        this.pos = nl < 0 ? end : nl + 1;
-        this.line++;
-        if (text === h.delim) break;
-        body += nl < 0 ? text : `${text}\n`;
-      }
-      h.redir.heredoc = { body: h.quoted ? [{ k: "lit", s: body, q: true }] : Lexer.expandable(body, this.line), raw: this.src.slice(start, this.pos) };
-    }
-  }
-
-  /** A here-document's text as parts: $ and ` expand, a backslash quotes only $ ` \\ and newline. */
-  private static expandable(body: string, line: number): Part[] {
+  /** A here-document's unquoted body as parts: $ and ` expand, a backslash quotes only $ ` \\ and newline. */
+  static expandable(body: string, line: number): Part[] {
     const lx = new Lexer(body, 0, line);
     const parts = new PartList();
     while (lx.pos < body.length) {
@@ -119,7 +83,8 @@ export class Lexer {
     return parts.done();
   }
 
-  private fail(message: string, bare = false): never {
+  /** Throws a syntax error at the current position (heredoc.ts reports through it too). */
+  fail(message: string, bare = false): never {
     throw new ShSyntaxError(message, this.line, this.pos >= this.src.length, bare);
   }
 
@@ -147,13 +112,13 @@ export class Lexer {
     const start = this.pos;
     const line = this.line;
     if (this.pos >= this.src.length) {
-      if (this.pending.length > 0) this.readHeredocs(); // `cat <<EOF` and nothing after: an empty body
+      if (this.pending.length > 0) readHeredocs(this, this.pending.splice(0), Lexer.expandable); // `cat <<EOF` and nothing after: an empty body
       return { t: "eof", start, end: start, line };
     }
     if (this.src[this.pos] === "\n") {
       this.pos++;
       this.line++;
-      if (this.pending.length > 0) this.readHeredocs();
+      if (this.pending.length > 0) readHeredocs(this, this.pending.splice(0), Lexer.expandable);
       return { t: "nl", start, end: this.pos, line };
     }
     for (const op of OPERATORS) {
