@@ -38,7 +38,7 @@ describe("chaos (CI size)", () => {
     expect(r.misplaced_records).toBe(0);
     expect(r.fsck_clean).toBe(true);
     expect(r.kernel_restarts).toBe(0);
-    expect(r.failed_by_server).toEqual({ kernel: 0, vfs: 0, hello: 0, mem: 0 });
+    expect(r.failed_by_server).toEqual({ kernel: 0, vfs: 0, hello: 0, mem: 0, pm: 0 });
     expect(r.recovery_ms.max).toBeGreaterThan(0);
     expect(r.state_lost).toEqual({ fds: 0, processes: 0 });
   }, 300_000);

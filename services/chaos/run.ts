@@ -159,7 +159,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     duration_s: Math.round((performance.now() - started) / 100) / 10,
     syscalls: rec.calls.length,
     failed: failedCalls.length,
-    failed_by_server: { kernel: 0, vfs: 0, hello: 0, mem: 0, ...count(failedCalls.map((c) => c.server)) },
+    failed_by_server: { kernel: 0, vfs: 0, hello: 0, mem: 0, pm: 0, ...count(failedCalls.map((c) => c.server)) },
     failed_by_errno: count(failedCalls.map((c) => errnoName(c.errno) ?? String(c.errno))),
     acked_records: ackedTotal,
     acked_lost: lost,
