@@ -64,13 +64,13 @@ export interface ProcessCredentials {
   readonly sgid: number;
 }
 
-/** A running process's credentials, or undefined when no such process runs. */
 /** A process as the kernel describes it to servers (the "proc" event, and the kernel's answer). */
 export interface ProcessRecord extends ProcessCredentials {
   /** Followed by strace: its calls must go through the kernel, which writes the trace. */
   readonly traced: boolean;
 }
 
+/** A running process's credentials, or undefined when no such process runs. */
 export type ProcessLookup = (pid: number) => ProcessCredentials | undefined;
 
 /**

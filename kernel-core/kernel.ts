@@ -5,6 +5,7 @@
  */
 import type { Logger } from "pino";
 import { hostname } from "node:os";
+import { randomUUID } from "node:crypto";
 import type { SyscallReply, SyscallRequest } from "./abi/frame.js";
 import { E } from "./errno.js";
 import { ProcessTable, type ProcessEntry, type SpawnRequest } from "./processes.js";
@@ -26,9 +27,6 @@ import { createPmSyscalls } from "./pm/syscalls.js";
 import { execProgram, spawnChild, type CreateDeps } from "./pm/create.js";
 import { signalByName, signalName, signaledStatus, defaultAction, SIGNAL_NOTICES, type SignalNotice } from "./abi/signal.js";
 import { decodePmFields, encodeSnapshotEntry, type PmFields } from "./abi/pm.js";
-import { randomUUID } from "node:crypto";
-
-
 
 /**
  * How a call for a server travels. direct: libc sends it to the server itself, on a subject

@@ -70,13 +70,8 @@ export interface TraceRequest {
 export interface SpawnRequest {
   argv: string[];
   ppid?: number;
-  /** Process group and session (default: a group and session of its own). */
-  pgid?: number;
-  sid?: number;
   /** A child inherits its parent's credentials whole (effective and saved ids too). */
   inherit?: { caller: Caller; suid: number; sgid: number };
-  sigmask?: bigint;
-  actions?: Map<number, Disposition>;
   uid?: number;
   gid?: number;
   /** Trace from the first syscall (set by the trusted runner, not by the program). */
@@ -127,12 +122,14 @@ export class ProcessTable {
       suid: from ? from.suid : uid,
       sgid: from ? from.sgid : gid,
       state: "running",
-      pgid: req.pgid ?? pid,
-      sid: req.sid ?? pid,
+      // A group and a session of its own, no signal state: the process manager's until it says
+      // otherwise (a spawned child's are set by pm.spawn before it runs).
+      pgid: pid,
+      sid: pid,
       stopped: false,
-      sigmask: req.sigmask ?? 0n,
+      sigmask: 0n,
       pending: 0n,
-      actions: req.actions ?? new Map(),
+      actions: new Map(),
     };
     this.entries.set(pid, entry);
     return entry;

@@ -37,8 +37,10 @@ export interface PmSnapshot {
 type Wire = Record<string, unknown>;
 
 /** Masks travel as hex strings (JSON has no 64-bit integers). */
-const hex = (n: bigint) => n.toString(16);
-const big = (x: unknown): bigint | undefined => (typeof x === "string" && /^[0-9a-f]{1,16}$/.test(x) ? BigInt(`0x${x}`) : undefined);
+export const maskToWire = (n: bigint) => n.toString(16);
+export const maskFromWire = (x: unknown): bigint | undefined => (typeof x === "string" && /^[0-9a-f]{1,16}$/.test(x) ? BigInt(`0x${x}`) : undefined);
+const hex = maskToWire;
+const big = maskFromWire;
 const int = (x: unknown, min = 0): number | undefined => (Number.isSafeInteger(x) && (x as number) >= min ? (x as number) : undefined);
 
 export function encodePmFields(p: PmFields): Wire {

@@ -9,7 +9,7 @@ import type { ProcessEntry, ProcessTable } from "../processes.js";
 import type { PeerCall } from "../server-runtime.js";
 import type { SpawnSpec } from "../abi/spawn.js";
 import { POSIX_SPAWN } from "../abi/spawn.js";
-import { decodePmFields, type PmFields } from "../abi/pm.js";
+import { decodePmFields, maskToWire, type PmFields } from "../abi/pm.js";
 import { E } from "../errno.js";
 
 export interface CreateDeps {
@@ -56,8 +56,8 @@ export async function spawnChild(d: CreateDeps, parent: ProcessEntry, path: stri
     child: { pid: child.pid, uid: child.caller.uid, euid: child.caller.euid, suid: child.suid },
     setsid,
     pgroup: setpgroup ? spec.pgroup : undefined,
-    sigmask: (spec.flags & POSIX_SPAWN.SETSIGMASK) !== 0 ? spec.sigmask.toString(16) : undefined,
-    sigdefault: ((spec.flags & POSIX_SPAWN.SETSIGDEF) !== 0 ? spec.sigdefault : 0n).toString(16),
+    sigmask: (spec.flags & POSIX_SPAWN.SETSIGMASK) !== 0 ? maskToWire(spec.sigmask) : undefined,
+    sigdefault: maskToWire((spec.flags & POSIX_SPAWN.SETSIGDEF) !== 0 ? spec.sigdefault : 0n),
   });
   const fields = decodePmFields(answer?.fields);
   if (made < 0 || fields === undefined || fields.pid !== child.pid) {

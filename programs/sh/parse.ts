@@ -4,9 +4,10 @@
  * even when line 2 has a syntax error.
  */
 import type { AndOr, Assign, Case, Command, Compound, FuncDef, List, Pipeline, Redir, RedirOp, Simple, Word } from "./ast.js";
-import { Lexer, ShSyntaxError, type Token } from "./lex.js";
+import { Lexer } from "./lex.js";
+import { ShSyntaxError, type Token } from "./tokens.js";
 
-export { ShSyntaxError } from "./lex.js";
+export { ShSyntaxError } from "./tokens.js";
 
 const REDIR_OPS = new Set(["<", ">", ">>", ">|", "<>", ">&", "<&"]);
 /** Reserved words that start a compound command (compound.ts). */

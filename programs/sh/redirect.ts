@@ -8,10 +8,11 @@
 import type { Redir } from "./ast.js";
 import { expandWord } from "./expand.js";
 import {
-  open, close, dup2, fcntl, strerror, E, errno, pipe, write, unlink, lseek, SEEK_SET,
+  open, close, dup2, fcntl, strerror, E, errno, pipe, unlink, lseek, SEEK_SET,
   O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_CLOEXEC, F_DUPFD_CLOEXEC, F_GETFD,
 } from "./libc.js";
 import { CommandError, type Shell } from "./state.js";
+import { writeAll } from "../coreutils/lib.js";
 
 /** Where the shell keeps its own descriptors, out of the way of the ones commands use (as dash does). */
 const HIGH_FD = 10;
@@ -78,32 +79,32 @@ let hereFiles = 0;
 /** A here-document's body, expanded, readable on a descriptor of the shell's own (10 or above). */
 async function hereDocument(sh: Shell, r: Redir): Promise<number> {
   const text = new TextEncoder().encode(await expandWord(sh, { parts: r.heredoc?.body ?? [], raw: "" }));
-  const fail = async (what: string): Promise<never> => {
-    await sh.error(`cannot create ${what}: ${strerror(errno)}`);
+  const fail = async (what: string, err = errno): Promise<never> => {
+    await sh.error(`cannot create ${what}: ${strerror(err)}`);
     throw new CommandError(2);
   };
   if (text.length <= PIPE_BYTES) {
     const fds = [-1, -1];
     if ((await pipe(fds)) < 0) return fail("pipe");
-    await writeAll(fds[1], text);
+    const err = await writeAll(fds[1], text);
     await close(fds[1]);
+    if (err) {
+      await close(fds[0]);
+      return fail("pipe", err);
+    }
     return high(fds[0]);
   }
   const path = `/tmp/sh-here-${sh.pid}-${hereFiles++}`;
   const fd = await open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600);
   if (fd < 0) return fail(path);
   await unlink(path);
-  await writeAll(fd, text);
+  const err = await writeAll(fd, text);
+  if (err) {
+    await close(fd);
+    return fail(path, err);
+  }
   await lseek(fd, 0, SEEK_SET);
   return high(fd);
-}
-
-async function writeAll(fd: number, bytes: Uint8Array): Promise<void> {
-  for (let done = 0; done < bytes.length; ) {
-    const n = await write(fd, bytes.subarray(done), bytes.length - done);
-    if (n <= 0) return;
-    done += n;
-  }
 }
 
 /** `fd` moved to 10 or above, close-on-exec (the shell's own descriptors stay out of the way). */
@@ -124,10 +125,7 @@ async function openHigh(sh: Shell, path: string, op: string): Promise<number> {
     await sh.error(`cannot ${input ? "open" : "create"} ${path}: ${why}`);
     throw new CommandError(2);
   }
-  if (fd >= HIGH_FD) return fd;
-  const high = await fcntl(fd, F_DUPFD_CLOEXEC, HIGH_FD);
-  await close(fd);
-  return high;
+  return high(fd);
 }
 
 /** Closes the shell's own copies once a child has them (or the command failed). */

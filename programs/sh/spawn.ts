@@ -65,8 +65,8 @@ function childStderr(steps: FdStep[]): number | null {
 export function childShell(sh: Shell, src: string): { argv: string[]; env: string[] } {
   return {
     argv: ["sh", "-c", src, sh.name, ...sh.args],
-    // Every variable (a subshell sees unexported ones too), and which of them were unexported.
-    // and the functions it must define again (a fork would have them).
+    // Every variable (a subshell sees unexported ones too), which of them were unexported, and
+    // the functions it must define again (a fork would have them).
     env: sh.environment([[SUBSHELL_ENV, sh.subshellState()], ...functionsEnv(sh)], true),
   };
 }

@@ -13,7 +13,7 @@ import type { PeerCall, ServerDefinition, SyscallContext, SyscallHandler } from 
 import { E } from "../../kernel-core/errno.js";
 import { STRUCT_SIZES } from "../../kernel-core/syscalls/table.js";
 import { SIGSET_SIZE, decodeSigaction, decodeSigset, encodeSigaction, encodeSigset } from "../../kernel-core/abi/signal.js";
-import { encodePmFields } from "../../kernel-core/abi/pm.js";
+import { encodePmFields, maskFromWire } from "../../kernel-core/abi/pm.js";
 import { ProcessManager } from "./manager.js";
 import { PmTable, type PmProc } from "./table.js";
 import { KernelLink } from "./kernel-link.js";
@@ -26,7 +26,6 @@ export interface PmServerDeps {
 }
 
 const num = (x: unknown) => (typeof x === "number" && Number.isSafeInteger(x) ? x : undefined);
-const big = (x: unknown) => (typeof x === "string" && /^[0-9a-f]{1,16}$/.test(x) ? BigInt(`0x${x}`) : undefined);
 
 export function createPmServer(deps: PmServerDeps): ServerDefinition & { readonly table: PmTable } {
   const table = new PmTable();
@@ -194,8 +193,8 @@ export function createPmServer(deps: PmServerDeps): ServerDefinition & { readonl
     const r = pm.spawn(parent, child as { pid: number; uid: number; euid: number; suid: number }, {
       setsid: a.setsid === true,
       pgroup: num(a.pgroup),
-      sigmask: big(a.sigmask),
-      sigdefault: big(a.sigdefault) ?? 0n,
+      sigmask: maskFromWire(a.sigmask),
+      sigdefault: maskFromWire(a.sigdefault) ?? 0n,
     });
     return typeof r === "number" ? { error: -r } : { fields: encodePmFields(r) };
   };

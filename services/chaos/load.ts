@@ -1,8 +1,8 @@
 /**
  * The chaos run's steady load, from several emulated processes: writers appending fsync'd
  * records (remembering which ones natix acknowledged), a hello_world caller, a memory caller
- * (mmap, poke, peek, munmap), a process-manager caller (getppid, getpgrp) and a console writer. Each rides through restarts: a lost
- * descriptor is opened again, a process the kernel forgot (monolith restart) is created again.
+ * (mmap, poke, peek, munmap), a process-manager caller (getppid, getpgrp) and a console writer.
+ * Each rides through restarts: a lost descriptor is opened again, a process the kernel forgot (monolith restart) is created again.
  */
 import { Writable } from "node:stream";
 import { connect, E, MAP_ANONYMOUS, MAP_PRIVATE, O_APPEND, O_CREAT, O_WRONLY, PROT_READ, PROT_WRITE, type Proc } from "../../client-libc/mod.js";

@@ -15,13 +15,15 @@ import { chmodSync, chownSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdt
 import { homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { MICRO_COMPONENTS } from "../../system/server-catalog.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const UID = 10001;
 export const BASE_IMAGE = "natix-base:local";
 export const NATIX_IMAGE = "natix:local";
 /** Directories a fresh volume mounted there inherits (owned by the natix user). */
-const OWNED = ["app", "data", "keys", "creds", "nats", "provision", ...["keys", "nats", "kernel", "vfs", "mem", "hello", "pm", "tty", "blk", "gateway", "admin"].map((d) => `provision/${d}`)];
+const PROVISIONED = ["keys", "nats", "kernel", ...MICRO_COMPONENTS.map((c) => c.name), "gateway", "admin"];
+const OWNED = ["app", "data", "keys", "creds", "nats", "provision", ...PROVISIONED.map((d) => `provision/${d}`)];
 
 const say = (line: string) => process.stderr.write(`compose:local: ${line}\n`);
 

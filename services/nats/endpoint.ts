@@ -146,7 +146,7 @@ export async function hostEndpoint(opts: EndpointOptions): Promise<HostedEndpoin
         known.apply(event);
         if (event.type === "exit") void exited?.(event.pid, event.wait);
         else if (event.type === "proc") {
-          const record = parseProcessRecord(event);
+          const record = known.get(event.pid); // as apply() just took it in (checked, or not at all)
           if (record) opts.processChanged?.(event.pid, record);
         }
         opts.onKernelEvent?.(event);
