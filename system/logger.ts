@@ -4,8 +4,16 @@
  * and above also go to the kernel log (the ring behind dmesg) through a kmsg sink: published
  * on natix.kmsg from another process, or appended directly inside the kernel's own.
  */
+import { createRequire } from "node:module";
 import pino, { type Logger, type DestinationStream, type StreamEntry } from "pino";
-import PinoPretty from "pino-pretty";
+import type PinoPretty from "pino-pretty";
+
+/**
+ * pino-pretty is loaded only on a terminal: every component, driver and program process starts
+ * with this module, and loading it costs ~50 ms of CPU that a restarted driver would spend
+ * before it serves again.
+ */
+const pretty = (opts: PinoPretty.PrettyOptions): DestinationStream => (createRequire(import.meta.url)("pino-pretty") as typeof PinoPretty)(opts);
 
 export interface LoggerOptions {
   /** Component name, shown on every line (kernel, vfs, blk, ...). */
@@ -20,7 +28,7 @@ export function createLogger(opts: LoggerOptions): Logger {
   // stderr, or stdout where a container runtime collects logs from it (NATIX_LOG_STDOUT=1).
   const fd = process.env.NATIX_LOG_STDOUT === "1" ? 1 : 2;
   const console: DestinationStream = (fd === 1 ? process.stdout : process.stderr).isTTY
-    ? PinoPretty({ destination: fd, colorize: true, sync: true })
+    ? pretty({ destination: fd, colorize: true, sync: true })
     : pino.destination({ fd, sync: true });
   const streams: StreamEntry[] = [{ level: level as pino.Level, stream: console }];
   if (opts.kmsg) streams.push({ level: "info", stream: opts.kmsg });
