@@ -1,5 +1,5 @@
 /**
- * The chaos suite at CI size: the blk driver killed 20 times under load in micro mode (the
+ * The chaos suite at CI size: the blk driver killed 12 times under load in micro mode (the
  * supervisor brings it back; nothing else notices), and the same fault in mono mode, where it
  * takes the whole kernel down (the contrast, measured). An injected crash inside the driver's
  * code does the same as SIGKILL.
@@ -28,11 +28,11 @@ describe("npm run chaos: its command line", () => {
 });
 
 describe("chaos (CI size)", () => {
-  it(`micro: 20 kills of the blk driver lose nothing and fail no syscall (seed ${SEED})`, async () => {
-    const r = await runChaos({ mode: "micro", target: "blk", kills: 20, durationS: 240, fault: "kill", seed: SEED });
+  it(`micro: 12 kills of the blk driver lose nothing and fail no syscall (seed ${SEED})`, async () => {
+    const r = await runChaos({ mode: "micro", target: "blk", kills: 12, durationS: 240, fault: "kill", seed: SEED });
     console.log(markdown(r));
-    expect(r.kills).toBe(20);
-    expect(r.target_restarts).toBeGreaterThanOrEqual(20);
+    expect(r.kills).toBe(12);
+    expect(r.target_restarts).toBeGreaterThanOrEqual(12);
     expect(r.acked_records).toBeGreaterThan(100);
     expect(r.acked_lost).toBe(0);
     expect(r.misplaced_records).toBe(0);
