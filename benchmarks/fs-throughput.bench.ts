@@ -5,7 +5,7 @@
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, type Proc } from "../client-libc/mod.js";
+import { AT_FDCWD, O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, SYS, batch_result, type Proc } from "../client-libc/mod.js";
 import { median } from "./lib/measure.js";
 import type { PathName } from "./lib/paths.js";
 import { NATIX_PATHS, type NatixPath } from "./lib/env.js";
@@ -18,6 +18,8 @@ interface Run {
   write: number;
   read: number;
   files: number;
+  /** The same files each made by one linked batch (openat, write, close in one message); natix only. */
+  linked?: number;
 }
 
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
@@ -60,11 +62,30 @@ async function natixRun(p: Proc, mib: number, files: number, rep: number): Promi
   await p.sync();
   const filesPerSec = files / seconds(t0);
 
+  const ldir = `${dir}-linked`;
+  await p.mkdir(ldir, 0o755);
+  t0 = performance.now();
+  for (let i = 0; i < files; i++) {
+    const r = await p.batch(
+      [
+        [SYS.openat, AT_FDCWD, `${ldir}/f${i}`, O_CREAT | O_WRONLY, 0o644],
+        [SYS.write, batch_result(0), small, small.length],
+        [SYS.close, batch_result(0)],
+      ],
+      { link: true },
+    );
+    if (r[2] !== 0) throw new Error(`linked create failed: ${r.join(", ")}`);
+  }
+  await p.sync();
+  const linked = files / seconds(t0);
+
   // Room for the next repetition: natix's disk is small.
-  for (let i = 0; i < files; i++) await p.unlink(`${dir}/f${i}`);
-  await p.rmdir(dir);
+  for (const d of [dir, ldir]) {
+    for (let i = 0; i < files; i++) await p.unlink(`${d}/f${i}`);
+    await p.rmdir(d);
+  }
   await p.unlink(file);
-  return { write, read, files: filesPerSec };
+  return { write, read, files: filesPerSec, linked };
 }
 
 function hostRun(tmp: string, mib: number, files: number, rep: number): Run {
@@ -114,7 +135,8 @@ export const scenario: Scenario = {
     }
     for (const { key, values } of reps.entries()) {
       const med = (f: (r: Run) => number) => Math.round(median(values.map(f)) * 10) / 10;
-      results.fs.push({ ...key, write_mb_per_sec: med((r) => r.write), read_mb_per_sec: med((r) => r.read), small_files_per_sec: med((r) => r.files), mib: config.fsMiB, files: config.fsFiles, reps: values.length });
+      const linked = values.every((r) => r.linked !== undefined) ? { small_files_linked_per_sec: med((r) => r.linked!) } : {};
+      results.fs.push({ ...key, write_mb_per_sec: med((r) => r.write), read_mb_per_sec: med((r) => r.read), small_files_per_sec: med((r) => r.files), ...linked, mib: config.fsMiB, files: config.fsFiles, reps: values.length });
     }
   },
 };

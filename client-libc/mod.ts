@@ -72,8 +72,12 @@ export const stderr = STANDARD_STREAMS[2];
 
 export const syscall = forCurrent("syscall");
 export const rawSyscall = forCurrent("rawSyscall");
-/** Batched submission: `[nr, ...args]` calls in one message; raw results in order. */
+/**
+ * Batched submission: `[nr, ...args]` calls in one message; raw results in order. With
+ * `{ link: true }` a chain, where `batch_result(k)` as an fd argument is entry k's result.
+ */
 export const syscall_batch = forCurrent("batch");
+export { resultOf as batch_result } from "../kernel-core/abi/batch.js";
 // <unistd.h>, <fcntl.h>, <sys/stat.h>
 export const read = forCurrent("read");
 export const write = forCurrent("write");

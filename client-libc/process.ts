@@ -102,18 +102,20 @@ export class Process {
   }
 
   /**
-   * Batched submission (io_uring-style): independent syscalls, each `[nr, ...args]`, sent in
-   * one message; the kernel runs them (grouped per server) and answers them together. Returns
-   * each call's raw result in order (≥ 0, or −errno, as an io_uring completion's res); out
-   * buffers are filled as by syscall(). At most 256 calls.
+   * Batched submission (io_uring-style): syscalls, each `[nr, ...args]`, sent in one message;
+   * the kernel runs them (grouped per server) and answers them together. Returns each call's raw
+   * result in order (≥ 0, or −errno, as an io_uring completion's res); out buffers are filled as
+   * by syscall(). At most 256 calls. Independent calls by default; with `{ link: true }` a chain:
+   * each runs only after the one before succeeded (the rest are −ECANCELED), and an fd argument
+   * `batch_result(k)` is entry k's result — open, write and close of a file in one round trip.
    */
-  async batch(calls: readonly (readonly [number, ...SyscallArg[]])[]): Promise<number[]> {
+  async batch(calls: readonly (readonly [number, ...SyscallArg[]])[], opts: { link?: boolean } = {}): Promise<number[]> {
     if (calls.length === 0) return [];
     if (calls.length > LIMITS.MAX_BATCH) throw new RangeError(`a batch holds at most ${LIMITS.MAX_BATCH} calls`);
     // Table calls marshal at once; only a module's number waits to learn its entry.
     const marshalled: ReturnType<typeof marshal>[] = [];
     for (const [nr, ...args] of calls) marshalled.push(marshal(nr, syscallByNr(nr) ?? (await this.learned(nr)), args, LIMITS.BATCH_XFER));
-    const replies = await this.port.callBatch(marshalled.map((m) => m.request));
+    const replies = await this.port.callBatch(marshalled.map((m) => m.request), opts.link === true);
     return replies.map((r, i) => (unmarshal(r, marshalled[i].targets) ? r.ret : -E.EFAULT));
   }
 

@@ -7,6 +7,7 @@
  */
 import type { SyscallReply, SyscallRequest } from "./abi/frame.js";
 import type { Caller } from "./abi/routed.js";
+import { linkedEntry } from "./abi/batch.js";
 import type { Dispatcher } from "./server-runtime.js";
 import { E } from "./errno.js";
 
@@ -86,7 +87,8 @@ export function deliver<Via>(d: Delivery<Via>, pid: number, request: SyscallRequ
  * together in one message, the others run here; the replies come back in order. A malformed
  * entry (a number) is its own errno.
  */
-export async function deliverBatch<Via>(d: Delivery<Via>, pid: number, requests: readonly (SyscallRequest | number)[]): Promise<SyscallReply[]> {
+export async function deliverBatch<Via>(d: Delivery<Via>, pid: number, requests: readonly (SyscallRequest | number)[], linked = false): Promise<SyscallReply[]> {
+  if (linked) return deliverChain(d, pid, requests);
   const replies: Reply[] = new Array(requests.length);
   const remote = new Map<string, { caller: Caller; indices: number[]; requests: SyscallRequest[] }>();
   const decided = requests.map((req) => (typeof req === "number" ? undefined : d.router.route(pid, req)));
@@ -109,4 +111,25 @@ export async function deliverBatch<Via>(d: Delivery<Via>, pid: number, requests:
     }),
   );
   return replies.some((r) => r instanceof Promise) ? Promise.all(replies) : (replies as SyscallReply[]);
+}
+
+/**
+ * A chain (BATCH_LINK, kernel-core/abi/batch.ts): one entry at a time, each delivered as a batch
+ * of one (routed, traced and sent as any entry is), with the earlier results it refers to filled
+ * in; after the first failure the rest are −ECANCELED and never run. A direct server runs a
+ * whole chain in one turn of the bus; the kernel sends a remote server one entry at a time.
+ */
+async function deliverChain<Via>(d: Delivery<Via>, pid: number, requests: readonly (SyscallRequest | number)[]): Promise<SyscallReply[]> {
+  const replies: SyscallReply[] = [];
+  const results: number[] = [];
+  for (const [i, req] of requests.entries()) {
+    if (replies.some((r) => r.ret < 0)) {
+      replies.push({ ret: -E.ECANCELED });
+      continue;
+    }
+    const [reply] = await deliverBatch(d, pid, [typeof req === "number" ? req : linkedEntry(req, i, results)]);
+    replies.push(reply);
+    results.push(reply.ret);
+  }
+  return replies;
 }

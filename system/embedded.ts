@@ -89,7 +89,7 @@ export async function createEmbeddedSystem(opts: EmbeddedOptions = {}): Promise<
     return {
       info,
       call: async (request) => monolith.syscall(info.pid, request),
-      callBatch: (requests) => monolith.syscalls(info.pid, requests),
+      callBatch: (requests, linked) => monolith.syscalls(info.pid, requests, linked),
       definition: async (nr) => monolith.kernel.registry.definition(nr),
       onSignal: (listener) => void listeners.set(info.pid, listener),
       childKey: () => null,

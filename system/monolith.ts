@@ -42,8 +42,8 @@ export interface Monolith {
   readonly local: ReadonlyMap<string, Dispatcher>;
   /** One syscall from `pid`, all the way through, by direct calls. */
   syscall(pid: number, request: SyscallRequest): SyscallReply | Promise<SyscallReply>;
-  /** A batch from `pid`: the replies in order. */
-  syscalls(pid: number, requests: SyscallRequest[]): Promise<SyscallReply[]>;
+  /** A batch from `pid` (a chain when `linked`): the replies in order. */
+  syscalls(pid: number, requests: SyscallRequest[], linked?: boolean): Promise<SyscallReply[]>;
   stop(): Promise<void>;
 }
 
@@ -138,8 +138,8 @@ export async function createMonolith(opts: MonolithOptions): Promise<Monolith> {
     syscall(pid, request) {
       return deliver(delivery, pid, request, undefined) ?? { ret: -E.EIO };
     },
-    syscalls(pid, requests) {
-      return deliverBatch(delivery, pid, requests);
+    syscalls(pid, requests, linked) {
+      return deliverBatch(delivery, pid, requests, linked);
     },
     async stop() {
       for (const d of defs) await d.stop?.();

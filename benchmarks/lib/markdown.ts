@@ -115,12 +115,13 @@ export function markdown(r: Results, chartLinks: { title: string; href: string }
       `### Filesystem throughput (${r.fs[0].mib} MiB in 1 MiB writes + fsync, read back; ${r.fs[0].files} files of 1 KiB + sync)`,
       "",
       table(
-        ["path", "write MB/s (vs host)", "read MB/s (vs host)", "small files/s (vs host)"],
+        ["path", "write MB/s (vs host)", "read MB/s (vs host)", "small files/s (vs host)", "linked small files/s (vs host)"],
         r.fs.map((x) => [
           x.path === "node-fs" ? "host node:fs" : x.path,
           fmt(x.write_mb_per_sec) + vs(x.write_mb_per_sec, host?.write_mb_per_sec),
           fmt(x.read_mb_per_sec) + vs(x.read_mb_per_sec, host?.read_mb_per_sec),
           fmt(x.small_files_per_sec) + vs(x.small_files_per_sec, host?.small_files_per_sec),
+          x.small_files_linked_per_sec === undefined ? "—" : fmt(x.small_files_linked_per_sec) + vs(x.small_files_linked_per_sec, host?.small_files_per_sec),
         ]),
       ),
       "",

@@ -88,6 +88,8 @@ export interface FsRow {
   read_mb_per_sec: number;
   /** 1 KiB files created (open, write, close), then sync. */
   small_files_per_sec: number;
+  /** The same, each file made by one linked batch (openat, write, close in one message); natix paths only. */
+  small_files_linked_per_sec?: number;
   mib: number;
   files: number;
   reps: number;

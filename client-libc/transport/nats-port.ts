@@ -19,7 +19,7 @@ import { createUser, fromSeed } from "@nats-io/nkeys";
 import { fmtCreds } from "@nats-io/jwt";
 import type { SyscallReply, SyscallRequest } from "../../kernel-core/abi/frame.js";
 import { FRAME_TYPE, decodeReply, encodeRequest } from "../../kernel-core/abi/frame.js";
-import { decodeBatchReply, encodeBatch, frameType } from "../../kernel-core/abi/batch.js";
+import { BATCH_LINK, decodeBatchReply, encodeBatch, frameType, restOfChain } from "../../kernel-core/abi/batch.js";
 import type { ProcessInfo, RouteTable } from "../../kernel-core/kernel.js";
 import type { SyscallDef } from "../../kernel-core/syscalls/types.js";
 import type { Terminal } from "../../kernel-core/abi/terminal.js";
@@ -270,24 +270,30 @@ class NatsPort implements KernelPort {
   /**
    * A batch goes straight to its server when every call in it has the same direct route;
    * otherwise to the kernel, which splits it. Calls a server sent back (traced) go again
-   * through the kernel.
+   * through the kernel — in a chain, the rest of the chain from the first one sent back, with
+   * the results of the entries already run filled in.
    */
-  async callBatch(requests: SyscallRequest[]): Promise<SyscallReply[]> {
+  async callBatch(requests: SyscallRequest[], linked = false): Promise<SyscallReply[]> {
     const first = this.viaKernel ? undefined : this.direct.get(requests[0]?.nr ?? -1);
     const subject = first !== undefined && requests.every((r) => this.direct.get(r.nr) === first) ? first : this.subject;
-    const replies = await this.sendBatch(subject, requests);
+    const replies = await this.sendBatch(subject, requests, linked);
     if (subject === this.subject || !replies.some((r) => this.redirected(r.ret))) return replies;
+    if (linked) {
+      const from = replies.findIndex((r) => r.ret === -E.EVIAKERNEL);
+      const done = replies.slice(0, from).map((r) => r.ret);
+      return [...replies.slice(0, from), ...(await this.sendBatch(this.subject, restOfChain(requests.slice(from), done), true))];
+    }
     const again = requests.filter((_, i) => replies[i].ret === -E.EVIAKERNEL);
     const redone = await this.sendBatch(this.subject, again);
     let k = 0;
     return replies.map((r) => (r.ret === -E.EVIAKERNEL ? redone[k++] : r));
   }
 
-  private async sendBatch(subject: string, requests: SyscallRequest[]): Promise<SyscallReply[]> {
+  private async sendBatch(subject: string, requests: SyscallRequest[], linked = false): Promise<SyscallReply[]> {
     const all = (ret: number) => requests.map(() => ({ ret }));
     if (this.isGone) return all(-E.ESRCH);
     const r = await Promise.race([
-      requestResending(this.nc, subject, encodeBatch(requests.map(encodeRequest)), performance.now() + this.info.deadlineMs, Infinity, this.subject, this.returns),
+      requestResending(this.nc, subject, encodeBatch(requests.map(encodeRequest), linked ? BATCH_LINK : 0), performance.now() + this.info.deadlineMs, Infinity, this.subject, this.returns),
       this.gone.then(() => undefined),
     ]);
     if (r === undefined) return all(-E.ESRCH);

@@ -13,8 +13,8 @@ export interface KernelPort {
    * answers it) until the deadline.
    */
   call(request: SyscallRequest, idempotent?: boolean): Promise<SyscallReply>;
-  /** Several independent syscalls in one message; their replies, in order. */
-  callBatch(requests: SyscallRequest[]): Promise<SyscallReply[]>;
+  /** Several syscalls in one message (a chain when `linked`: BATCH_LINK); their replies, in order. */
+  callBatch(requests: SyscallRequest[], linked?: boolean): Promise<SyscallReply[]>;
   /** Releases the connection (after exit). */
   close(): Promise<void>;
   /** The process's own bus connection (over NATS), with exactly the rights its credentials give. */

@@ -25,7 +25,7 @@ import { deadlineFromEnv } from "../../system/timing.js";
 import { replyGuard } from "./reply-guard.js";
 import { decodeRouted, routedCallerPid } from "../../kernel-core/abi/routed.js";
 import { FRAME_TYPE, decodeRequest, encodeReply, encodeResult } from "../../kernel-core/abi/frame.js";
-import { ROUTED_BATCH, decodeBatch, decodeRoutedBatch, encodeBatchReply, frameType } from "../../kernel-core/abi/batch.js";
+import { ROUTED_BATCH, batchLinked, decodeBatch, decodeRoutedBatch, encodeBatchReply, frameType } from "../../kernel-core/abi/batch.js";
 import { deliver, deliverBatch, type Delivery } from "../../kernel-core/deliver.js";
 import { E } from "../../kernel-core/errno.js";
 
@@ -226,7 +226,7 @@ export function handleDirect(delivery: Delivery<undefined>, pid: number, data: U
   if (frameType(data) === FRAME_TYPE.BATCH_REQUEST) {
     const entries = decodeBatch(data);
     if (typeof entries === "number") return encodeResult(entries);
-    return deliverBatch(delivery, pid, entries).then((replies) => encodeBatchReply(replies.map(encodeReply)));
+    return deliverBatch(delivery, pid, entries, batchLinked(data)).then((replies) => encodeBatchReply(replies.map(encodeReply)));
   }
   const request = decodeRequest(data);
   if (typeof request === "number") return encodeResult(request);

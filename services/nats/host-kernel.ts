@@ -20,7 +20,7 @@ import type { SyscallReply, SyscallRequest } from "../../kernel-core/abi/frame.j
 import type { ProcessRecord } from "../../kernel-core/direct-router.js";
 import { FRAME_TYPE, decodeReply, decodeRequest, encodeReply, encodeRequest, encodeResult } from "../../kernel-core/abi/frame.js";
 import { encodeRouted } from "../../kernel-core/abi/routed.js";
-import { decodeBatch, decodeBatchReply, encodeBatchReply, encodeRoutedBatch, frameType } from "../../kernel-core/abi/batch.js";
+import { batchLinked, decodeBatch, decodeBatchReply, encodeBatchReply, encodeRoutedBatch, frameType } from "../../kernel-core/abi/batch.js";
 import { SUBJECTS, pidOfSubject, serviceName } from "../../kernel-core/abi/subjects.js";
 import { deliver, deliverBatch, type Delivery, type RemoteServers } from "../../kernel-core/deliver.js";
 import { E } from "../../kernel-core/errno.js";
@@ -106,7 +106,7 @@ export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Pro
     if (frameType(data) === FRAME_TYPE.BATCH_REQUEST) {
       const entries = decodeBatch(data);
       if (typeof entries === "number") return void msg.respond(encodeResult(entries));
-      return void deliverBatch(delivery, pid, entries).then((replies) => door.respond(msg, encodeBatchReply(replies.map(encodeReply))));
+      return void deliverBatch(delivery, pid, entries, batchLinked(data)).then((replies) => door.respond(msg, encodeBatchReply(replies.map(encodeReply))));
     }
     const request = decodeRequest(data);
     if (typeof request === "number") return void msg.respond(encodeResult(request));
