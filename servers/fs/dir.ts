@@ -42,14 +42,19 @@ interface Raw {
   nameLen: number;
 }
 
-/** Every record of every block, in order (including free ones, ino 0). */
-async function* records(fs: FsCore, dir: Inode, fromPos = 0): AsyncGenerator<Raw> {
+/**
+ * The records of each block, a block at a time, in order (including free ones, ino 0). A block
+ * is one await, its records a plain loop: a lookup in a directory of a thousand names was a
+ * thousand turns of an async generator.
+ */
+async function* recordBlocks(fs: FsCore, dir: Inode, fromPos = 0): AsyncGenerator<Raw[]> {
   const nblocks = Math.ceil(dir.size / BLOCK_SIZE);
   for (let i = Math.floor(fromPos / BLOCK_SIZE); i < nblocks; i++) {
     const blockNo = await bmap(fs, dir, i, false);
     if (blockNo === 0) throw new CorruptDirectoryError(`directory ${dir.ino} has a hole`);
     const block = await fs.block(blockNo);
     const view = new DataView(block.buffer, block.byteOffset, BLOCK_SIZE);
+    const list: Raw[] = [];
     for (let off = 0; off < BLOCK_SIZE; ) {
       const recLen = view.getUint16(off + 4, true);
       const nameLen = view.getUint8(off + 6);
@@ -57,10 +62,16 @@ async function* records(fs: FsCore, dir: Inode, fromPos = 0): AsyncGenerator<Raw
         throw new CorruptDirectoryError(`directory ${dir.ino}: bad entry at block ${i} offset ${off}`);
       }
       const pos = i * BLOCK_SIZE + off;
-      if (pos >= fromPos) yield { view, block, blockNo, off, pos, ino: view.getUint32(off, true), recLen, nameLen };
+      if (pos >= fromPos) list.push({ view, block, blockNo, off, pos, ino: view.getUint32(off, true), recLen, nameLen });
       off += recLen;
     }
+    yield list;
   }
+}
+
+/** Every record of every block, in order (including free ones, ino 0). */
+async function* records(fs: FsCore, dir: Inode, fromPos = 0): AsyncGenerator<Raw> {
+  for await (const list of recordBlocks(fs, dir, fromPos)) yield* list;
 }
 
 function nameOf(r: Raw): string {
@@ -83,7 +94,7 @@ function sameName(r: Raw, want: Uint8Array): boolean {
 
 export async function lookup(fs: FsCore, dir: Inode, name: string): Promise<{ ino: number; type: number } | undefined> {
   const want = encoder.encode(name);
-  for await (const r of records(fs, dir)) if (sameName(r, want)) return { ino: r.ino, type: r.view.getUint8(r.off + 7) };
+  for await (const list of recordBlocks(fs, dir)) for (const r of list) if (sameName(r, want)) return { ino: r.ino, type: r.view.getUint8(r.off + 7) };
   return undefined;
 }
 
@@ -100,17 +111,19 @@ function writeRecord(view: DataView, block: Uint8Array, off: number, ino: number
 export async function addEntry(fs: FsCore, dir: Inode, name: string, ino: number, type: number): Promise<void> {
   const bytes = encoder.encode(name);
   const need = recSize(bytes.length);
-  for await (const r of records(fs, dir)) {
-    const used = r.ino === 0 ? 0 : recSize(r.nameLen);
-    if (r.recLen - used < need) continue;
-    if (used === 0) writeRecord(r.view, r.block, r.off, ino, r.recLen, bytes, type);
-    else {
-      r.view.setUint16(r.off + 4, used, true);
-      writeRecord(r.view, r.block, r.off + used, ino, r.recLen - used, bytes, type);
+  for await (const list of recordBlocks(fs, dir)) {
+    for (const r of list) {
+      const used = r.ino === 0 ? 0 : recSize(r.nameLen);
+      if (r.recLen - used < need) continue;
+      if (used === 0) writeRecord(r.view, r.block, r.off, ino, r.recLen, bytes, type);
+      else {
+        r.view.setUint16(r.off + 4, used, true);
+        writeRecord(r.view, r.block, r.off + used, ino, r.recLen - used, bytes, type);
+      }
+      fs.dirty(r.blockNo, r.block);
+      touch(dir);
+      return;
     }
-    fs.dirty(r.blockNo, r.block);
-    touch(dir);
-    return;
   }
   const index = Math.ceil(dir.size / BLOCK_SIZE);
   const blockNo = await bmap(fs, dir, index, true);
@@ -125,17 +138,18 @@ export async function addEntry(fs: FsCore, dir: Inode, name: string, ino: number
 /** Removes `name`; false when it is not there. */
 export async function removeEntry(fs: FsCore, dir: Inode, name: string): Promise<boolean> {
   const want = encoder.encode(name);
-  let prev: Raw | undefined;
-  for await (const r of records(fs, dir)) {
-    if (r.off === 0) prev = undefined;
-    if (sameName(r, want)) {
-      if (prev === undefined) r.view.setUint32(r.off, 0, true);
-      else prev.view.setUint16(prev.off + 4, prev.recLen + r.recLen, true);
-      fs.dirty(r.blockNo, r.block);
-      touch(dir);
-      return true;
+  for await (const list of recordBlocks(fs, dir)) {
+    let prev: Raw | undefined;
+    for (const r of list) {
+      if (sameName(r, want)) {
+        if (prev === undefined) r.view.setUint32(r.off, 0, true);
+        else prev.view.setUint16(prev.off + 4, prev.recLen + r.recLen, true);
+        fs.dirty(r.blockNo, r.block);
+        touch(dir);
+        return true;
+      }
+      prev = r;
     }
-    prev = r;
   }
   return false;
 }
@@ -143,13 +157,15 @@ export async function removeEntry(fs: FsCore, dir: Inode, name: string): Promise
 /** Points an existing entry at another inode (rename over a target, a moved directory's ".."). */
 export async function retarget(fs: FsCore, dir: Inode, name: string, ino: number, type: number): Promise<boolean> {
   const want = encoder.encode(name);
-  for await (const r of records(fs, dir)) {
-    if (sameName(r, want)) {
-      r.view.setUint32(r.off, ino, true);
-      r.view.setUint8(r.off + 7, type);
-      fs.dirty(r.blockNo, r.block);
-      touch(dir);
-      return true;
+  for await (const list of recordBlocks(fs, dir)) {
+    for (const r of list) {
+      if (sameName(r, want)) {
+        r.view.setUint32(r.off, ino, true);
+        r.view.setUint8(r.off + 7, type);
+        fs.dirty(r.blockNo, r.block);
+        touch(dir);
+        return true;
+      }
     }
   }
   return false;
