@@ -4,9 +4,10 @@
  * the bus lets this user read (from the credentials' user name, unless given; the
  * administrator's without credentials).
  */
-import { connect, credsAuthenticator, errors, jwtAuthenticator, type NatsConnection } from "@nats-io/transport-node";
+import { connect, errors, type NatsConnection } from "@nats-io/transport-node";
 import { inboxOfUser } from "../kernel-core/abi/subjects.js";
 import { credentialsName, findCredentials, type FoundCredentials } from "./credentials.js";
+import { credsFileAuthenticator, nkeyJwtAuthenticator } from "./nkey-auth.js";
 
 export interface ConnectNatsOptions {
   /** A .creds file's bytes; null connects without credentials; absent: found as credentials.ts says. */
@@ -23,7 +24,7 @@ export async function connectNats(url: string, name: string, opts: ConnectNatsOp
   if (opts.creds) found = { bytes: opts.creds, source: "the given credentials" };
   else if (opts.creds === undefined && opts.user === undefined) found = findCredentials(url, opts.credsPath);
   const user = found ? credentialsName(found.bytes) : undefined;
-  const authenticator = opts.user ? jwtAuthenticator(opts.user.jwt, opts.user.seed) : found ? credsAuthenticator(found.bytes) : undefined;
+  const authenticator = opts.user ? nkeyJwtAuthenticator(opts.user.jwt, opts.user.seed) : found ? credsFileAuthenticator(found.bytes) : undefined;
   try {
     return await connect({
       servers: url.split(",").map((u) => u.trim()),
