@@ -168,3 +168,24 @@ describe("console messages (docs/abi.md: tty driver, a program's terminal)", () 
     expect(decodeTerminalRequest(Uint8Array.from([9, ...new Uint8Array(11)]))).toBeUndefined();
   });
 });
+
+describe("a reply built around its out-buffer (replyBuffer)", () => {
+  it("is the same frame as a copied one, made without copying the data; any other buffer is copied", async () => {
+    const { encodeReply, decodeReply, replyBuffer } = await import("../build/kernel-core/abi/frame.js");
+    const data = replyBuffer(100_000);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 7) & 255;
+    const copied = encodeReply({ ret: 100_000, output: [undefined, Uint8Array.from(data)] });
+    const framed = encodeReply({ ret: 100_000, output: [undefined, data] });
+    expect(framed.buffer).toBe(data.buffer);
+    expect(Buffer.compare(framed, copied)).toBe(0);
+    const back = decodeReply(framed) as { ret: number; output: (Uint8Array | undefined)[] };
+    expect(back.ret).toBe(100_000);
+    expect(Buffer.compare(back.output[1]!, Uint8Array.from(data))).toBe(0);
+    // A part of one, or one beside another buffer, has no room of its own: copied, as before.
+    const part = data.subarray(0, 10);
+    expect(encodeReply({ ret: 10, output: [undefined, part] }).buffer).not.toBe(data.buffer);
+    const two = encodeReply({ ret: 0, output: [data, new Uint8Array([1, 2])] });
+    expect(two.buffer).not.toBe(data.buffer);
+    expect((decodeReply(two) as { output: (Uint8Array | undefined)[] }).output[1]).toEqual(new Uint8Array([1, 2]));
+  });
+});

@@ -158,20 +158,36 @@ export function decodeRequest(bytes: Uint8Array, offset = 0): SyscallRequest | n
   return { nr: view.getInt32(4, true), args, input, outCap };
 }
 
+/** Bytes a reply frame with one out-buffer puts in front of that buffer's data. */
+const ONE_BUFFER_HEAD = REPLY_HEADER + DESCRIPTOR;
+
+/**
+ * An out-buffer of `length` bytes with room in front for its reply frame's header: a reply whose
+ * only out-buffer is one of these is encoded around it instead of copied into a new frame (a
+ * read's data, which is the whole frame but its first 24 bytes).
+ */
+export function replyBuffer(length: number): Uint8Array {
+  return new Uint8Array(new ArrayBuffer(ONE_BUFFER_HEAD + length), ONE_BUFFER_HEAD, length);
+}
+
+const hasHeadroom = (o: Uint8Array) => o.byteOffset === ONE_BUFFER_HEAD && o.buffer.byteLength === ONE_BUFFER_HEAD + o.length && o.buffer instanceof ArrayBuffer;
+
 export function encodeReply(reply: SyscallReply): Uint8Array {
   const output = reply.output;
   let nbufs = 0;
   let payload = 0;
+  let last: Uint8Array | undefined;
   if (output) {
     for (let i = 0; i < output.length; i++) {
       const o = output[i];
       if (o !== undefined) {
         nbufs++;
         payload += o.length;
+        last = o;
       }
     }
   }
-  const bytes = new Uint8Array(REPLY_HEADER + nbufs * DESCRIPTOR + payload);
+  const bytes = nbufs === 1 && hasHeadroom(last!) ? new Uint8Array(last!.buffer) : new Uint8Array(REPLY_HEADER + nbufs * DESCRIPTOR + payload);
   const view = new DataView(bytes.buffer);
   header(view, FRAME_TYPE.REPLY);
   view.setUint8(7, nbufs);
@@ -185,7 +201,7 @@ export function encodeReply(reply: SyscallReply): Uint8Array {
       view.setUint8(desc, i);
       view.setUint8(desc + 1, DIR_OUT);
       view.setUint32(desc + 4, o.length, true);
-      bytes.set(o, data);
+      if (o.buffer !== bytes.buffer) bytes.set(o, data);
       data += o.length;
       desc += DESCRIPTOR;
     }

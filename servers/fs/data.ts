@@ -3,6 +3,7 @@
  * double-indirect pointers (allocating on write), reading (holes read as zeros), writing, and
  * truncating (freeing what lies past the new end).
  */
+import { replyBuffer } from "../../kernel-core/abi/frame.js";
 import { BLOCK_SIZE, MAX_FILE_BLOCKS, NDIRECT, PTRS_PER_BLOCK } from "./layout.js";
 import { NoSpaceError, type FsCore } from "./core.js";
 import type { Inode } from "./inode.js";
@@ -61,7 +62,8 @@ export async function bmap(fs: FsCore, node: Inode, index: number, alloc: boolea
 export async function readData(fs: FsCore, node: Inode, offset: number, length: number): Promise<Uint8Array> {
   const end = Math.min(node.size, offset + length);
   if (offset >= end) return new Uint8Array(0);
-  const out = new Uint8Array(end - offset);
+  // With room for the reply frame's header in front: the reply is sent without another copy.
+  const out = replyBuffer(end - offset);
   const first = Math.floor(offset / BLOCK_SIZE);
   const last = Math.floor((end - 1) / BLOCK_SIZE);
   const map = await mapRange(fs, node, first, last + 1);

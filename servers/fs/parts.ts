@@ -4,6 +4,7 @@
  * each get their own device budget. What one operation does is the caller's (filesystem.ts);
  * this is only the splitting, and the rule that a failure after some bytes is a short count.
  */
+import { replyBuffer } from "../../kernel-core/abi/frame.js";
 
 /** Bytes of a write one operation takes. */
 export const WRITE_PART = 512 * 1024;
@@ -47,7 +48,7 @@ export async function readInParts(length: number, one: (skip: number, want: numb
     if (got === length || r.length < want) break;
   }
   if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(got);
+  const out = replyBuffer(got);
   let at = 0;
   for (const p of parts) {
     out.set(p, at);
