@@ -3,29 +3,32 @@ import { defineConfig } from "vitest/config";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 
 /**
- * Seconds the longest files took in CI (2026-12-06, two workers on two cores). A clean clone has
- * no timings cached, and vitest then starts the largest files first, so these small-but-slow ones
- * started last and the run waited on them alone; started first, they overlap the rest.
+ * Seconds the longest files took in CI (2026-12-06, 413 s in all, two workers on two cores; the
+ * compose suite's with its 43 s of bringing the stack up). A clean clone has no timings cached,
+ * and vitest then starts the largest files first, so these small-but-slow ones started last and
+ * the run waited on them alone; started first, they overlap the rest.
  */
 const SLOW: Record<string, number> = {
-  "compose.test.ts": 160,
-  "chaos.test.ts": 103,
-  "shell.test.ts": 66,
-  "persistence.test.ts": 60,
-  "benchmarks.test.ts": 51,
-  "cli.test.ts": 43,
-  "whole-xfer.test.ts": 41,
-  "strace-dmesg.test.ts": 35,
-  "processes.test.ts": 33,
-  "resilience.test.ts": 27,
-  "syscalls.test.ts": 27,
-  "dashboard.test.ts": 26,
-  "crash.test.ts": 23,
-  "fuzz-bus.test.ts": 22,
-  "gateway.test.ts": 22,
-  "standby.test.ts": 22,
-  "modules.test.ts": 21,
-  "processes-cli.test.ts": 20,
+  "compose.test.ts": 112,
+  "chaos.test.ts": 74,
+  "shell.test.ts": 51,
+  "persistence.test.ts": 40,
+  "cli.test.ts": 31,
+  "resilience.test.ts": 24,
+  "strace-dmesg.test.ts": 23,
+  "whole-xfer.test.ts": 22,
+  "syscalls.test.ts": 22,
+  "crash.test.ts": 21,
+  "process-leaks.test.ts": 20,
+  "processes.test.ts": 20,
+  "standby.test.ts": 19,
+  "processes-cli.test.ts": 15,
+  "fuzz-bus.test.ts": 13,
+  "gateway.test.ts": 13,
+  "direct-routing.test.ts": 12,
+  "dashboard.test.ts": 12,
+  "modules.test.ts": 11,
+  "linked-batch.test.ts": 11,
 };
 
 class SlowFirst extends BaseSequencer {
