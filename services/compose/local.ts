@@ -51,8 +51,9 @@ const imageId = (image: string) => docker(["image", "inspect", "--format", "{{.I
 /** The host binaries the base image copies, by path, size and time: a new node or nats-server changes it. */
 function baseFingerprint(nats: string): string {
   const of = (file: string) => {
-    const st = statSync(realpathSync(file));
-    return `${realpathSync(file)}:${st.size}:${st.mtimeMs}`;
+    const real = realpathSync(file);
+    const st = statSync(real);
+    return `${real}:${st.size}:${st.mtimeMs}`;
   };
   return createHash("sha256").update([process.version, of(process.execPath), of(nats)].join("\n")).digest("hex").slice(0, 16);
 }
@@ -99,9 +100,9 @@ export function buildBaseImage(): void {
   }
 }
 
-/** The production dependencies for the lock file, installed once per lock file. */
 const lockHash = () => createHash("sha256").update(readFileSync(join(ROOT, "package-lock.json"))).digest("hex").slice(0, 16);
 
+/** The production dependencies for the lock file, installed once per lock file. */
 function productionModules(): string {
   const cache = join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "natix", `prod-${lockHash()}`);
   if (!existsSync(join(cache, "node_modules"))) {
