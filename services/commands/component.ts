@@ -2,19 +2,12 @@
  * natix component NAME [ARGS...] — runs one component in the foreground, as `natix up` starts
  * it (one image runs any component: docker compose says which): kernel, vfs, mem, hello, pm, tty,
  * blk, mono, gateway. Its settings come from the environment (NATS_URL, NATIX_CREDS, ...).
- *
- * natix health NAME — exit 0 when component NAME answers its NATS micro ping ($SRV.PING) from
- * this host, 1 when not: a container's healthcheck.
+ * (`natix health NAME`, the containers' healthcheck, is commands/health.ts.)
  */
-import { hostname } from "node:os";
-import { Svcm } from "@nats-io/services";
-import { connectNats } from "../../transport/nats-connect.js";
-import { INBOX, serviceName } from "../../kernel-core/abi/subjects.js";
 import { SERVERS } from "../../system/server-catalog.js";
-import { natsUrlFrom } from "./target.js";
 import { UsageError } from "./usage-error.js";
 
-export const usages = { component: "natix component kernel|vfs|mem|hello|tty|blk|mono|gateway", health: "natix health NAME" };
+export const usage = "natix component kernel|vfs|mem|hello|tty|blk|mono|gateway";
 
 /** The script each component runs (relative to build/services/). */
 const MAINS: Record<string, { script: string; args: string[] }> = {
@@ -34,20 +27,4 @@ export async function component(argv: string[]): Promise<number> {
   await import(main.script);
   // Its main keeps the process alive until SIGTERM, and exits itself.
   return new Promise<number>(() => {});
-}
-
-export async function health(argv: string[]): Promise<number> {
-  const name = argv[0];
-  if (!name) throw new UsageError("give the component to check");
-  const nc = await connectNats(natsUrlFrom(undefined), `natix-health-${name}`, { inboxPrefix: INBOX.component(name) }).catch(() => undefined);
-  if (!nc) return 1;
-  try {
-    const client = new Svcm(nc).client({ strategy: "timer", maxWait: 1500 });
-    for await (const p of await client.ping(serviceName(name))) if (p.metadata?.host === hostname()) return 0;
-    return 1;
-  } catch {
-    return 1;
-  } finally {
-    await nc.close();
-  }
 }
