@@ -7,7 +7,7 @@
 import { SERVERS } from "../../system/server-catalog.js";
 import { UsageError } from "./usage-error.js";
 
-export const usage = "natix component kernel|vfs|mem|hello|tty|blk|mono|gateway";
+export const usage = "natix component kernel|vfs|mem|hello|pm|tty|blk|mono|gateway";
 
 /** The script each component runs (relative to build/services/). */
 const MAINS: Record<string, { script: string; args: string[] }> = {
