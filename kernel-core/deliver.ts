@@ -123,13 +123,11 @@ async function deliverChain<Via>(d: Delivery<Via>, pid: number, requests: readon
   const replies: SyscallReply[] = [];
   const results: number[] = [];
   for (const [i, req] of requests.entries()) {
-    if (replies.some((r) => r.ret < 0)) {
-      replies.push({ ret: -E.ECANCELED });
-      continue;
-    }
     const [reply] = await deliverBatch(d, pid, [typeof req === "number" ? req : linkedEntry(req, i, results)]);
     replies.push(reply);
     results.push(reply.ret);
+    if (reply.ret < 0) break;
   }
+  while (replies.length < requests.length) replies.push({ ret: -E.ECANCELED });
   return replies;
 }

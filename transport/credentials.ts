@@ -79,14 +79,28 @@ export function saveAdminCredentials(url: string, creds: Uint8Array): () => void
   };
 }
 
-/** The user name inside a .creds file's JWT (no signature check: nats-server does that). */
-export function credentialsName(creds: Uint8Array): string | undefined {
-  const jwt = /-----BEGIN NATS USER JWT-----\s*([\w.-]+)\s*------END NATS USER JWT------/.exec(new TextDecoder().decode(creds))?.[1];
-  if (!jwt) return undefined;
+/**
+ * A .creds file's user JWT and seed: its first two armoured blocks, as nats.js reads them (no
+ * check here: nats-server checks the JWT, the seed is checked when decoded).
+ */
+export function parseCredentials(creds: Uint8Array): { jwt: string; seed: string } | undefined {
+  const blocks = [...new TextDecoder().decode(creds).matchAll(/-{3,}[^\n]*-{3,}\s*\n\s*(\S+)\s*\n\s*-{3,}[^\n]*-{3,}/g)].map((m) => m[1]);
+  return blocks.length >= 2 ? { jwt: blocks[0], seed: blocks[1] } : undefined;
+}
+
+/** A JWT's claims, unverified (nats-server checks the signature), or undefined when it is none. */
+export function jwtClaims(jwt: string): { name?: unknown; sub?: unknown } | undefined {
   try {
-    const payload = JSON.parse(Buffer.from(jwt.split(".")[1], "base64url").toString("utf8")) as { name?: string };
-    return payload.name;
+    const claims: unknown = JSON.parse(Buffer.from(jwt.split(".")[1] ?? "", "base64url").toString("utf8"));
+    return typeof claims === "object" && claims !== null ? claims : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The user name inside a .creds file's JWT (no signature check: nats-server does that). */
+export function credentialsName(creds: Uint8Array): string | undefined {
+  const jwt = parseCredentials(creds)?.jwt;
+  const name = jwt === undefined ? undefined : jwtClaims(jwt)?.name;
+  return typeof name === "string" ? name : undefined;
 }

@@ -7,14 +7,14 @@
 import { createPrivateKey, sign, type KeyObject } from "node:crypto";
 import { jwtAuthenticator, type Authenticator } from "@nats-io/transport-node";
 import { encode, fromSeed } from "@nats-io/nkeys";
+import { jwtClaims, parseCredentials } from "./credentials.js";
 
 /** PKCS#8 DER of an Ed25519 private key, up to its 32-byte seed (RFC 8410). */
 const PKCS8_ED25519 = Buffer.from("302e020100300506032b657004220420", "hex");
 
 /** The `sub` claim of a user JWT: the user's public nkey (nats-server checks it against the signature). */
 function subjectOf(jwt: string): string {
-  const payload = jwt.split(".")[1];
-  const sub = payload === undefined ? undefined : (JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { sub?: unknown }).sub;
+  const sub = jwtClaims(jwt)?.sub;
   if (typeof sub !== "string") throw new Error("unable to parse credentials: the JWT names no user key");
   return sub;
 }
@@ -29,9 +29,9 @@ export function nkeyJwtAuthenticator(jwt: string, seed: Uint8Array): Authenticat
   return (nonce?: string) => ({ jwt, nkey, sig: nonce ? encode(sign(null, Buffer.from(nonce), key)) : "" });
 }
 
-/** credsAuthenticator(creds): the JWT and the seed from a .creds file's two armoured blocks. */
+/** credsAuthenticator(creds): the JWT and the seed of a .creds file. */
 export function credsFileAuthenticator(creds: Uint8Array): Authenticator {
-  const blocks = [...new TextDecoder().decode(creds).matchAll(/-{3,}[^\n]*-{3,}\s*\n\s*(\S+)\s*\n\s*-{3,}[^\n]*-{3,}/g)].map((m) => m[1]);
-  if (blocks.length < 2) throw new Error("unable to parse credentials");
-  return nkeyJwtAuthenticator(blocks[0], new TextEncoder().encode(blocks[1]));
+  const parsed = parseCredentials(creds);
+  if (parsed === undefined) throw new Error("unable to parse credentials");
+  return nkeyJwtAuthenticator(parsed.jwt, new TextEncoder().encode(parsed.seed));
 }

@@ -48,6 +48,16 @@ function madeOf(image: string): string | undefined {
 
 const imageId = (image: string) => docker(["image", "inspect", "--format", "{{.Id}}", image]).trim();
 
+/**
+ * Runs `make`, which tags a new `tag`; the image the tag named before is left with no name, so it
+ * is removed (not while a container still uses it), or every rebuild would leave one behind.
+ */
+function replacing(tag: string, make: () => void): void {
+  const before = imageExists(tag) ? imageId(tag) : undefined;
+  make();
+  if (before !== undefined && before !== imageId(tag)) spawnSync("docker", ["image", "rm", before], { stdio: "ignore" });
+}
+
 /** The host binaries the base image copies, by path, size and time: a new node or nats-server changes it. */
 function baseFingerprint(nats: string): string {
   const of = (file: string) => {
@@ -91,9 +101,7 @@ export function buildBaseImage(): void {
       chownSync(join(rootfs, d), UID, UID);
     }
     const tar = execFileSync("tar", ["--numeric-owner", "-C", rootfs, "-cf", "-", "."], { maxBuffer: 1 << 30 });
-    const before = imageExists(BASE_IMAGE) ? imageId(BASE_IMAGE) : undefined;
-    docker(["import", "--change", "ENV PATH=/usr/local/bin:/usr/bin:/bin", "--change", "USER natix", "--change", `LABEL ${MADE_OF}=${fingerprint}`, "-", BASE_IMAGE], tar);
-    if (before !== undefined) spawnSync("docker", ["image", "rm", before], { stdio: "ignore" });
+    replacing(BASE_IMAGE, () => docker(["import", "--change", "ENV PATH=/usr/local/bin:/usr/bin:/bin", "--change", "USER natix", "--change", `LABEL ${MADE_OF}=${fingerprint}`, "-", BASE_IMAGE], tar));
     say(`${BASE_IMAGE}: node ${process.version} and ${execFileSync(nats, ["--version"]).toString().trim()} from this host`);
   } finally {
     rmSync(rootfs, { recursive: true, force: true });
@@ -118,14 +126,10 @@ function productionModules(): string {
 /** docker build of a directory holding a Dockerfile and what it copies. */
 function buildIn(tag: string, dockerfile: string, fill: (stage: string) => void): void {
   const stage = mkdtempSync(join(tmpdir(), "natix-image-"));
-  const before = imageExists(tag) ? imageId(tag) : undefined;
   try {
     fill(stage);
     writeFileSync(join(stage, "Dockerfile"), dockerfile);
-    docker(["build", "-q", "-t", tag, stage]);
-    // The image the tag named before is left with no name: remove it (not while a container
-    // still uses it), or every rebuild would leave one more behind.
-    if (before !== undefined && before !== imageId(tag)) spawnSync("docker", ["image", "rm", before], { stdio: "ignore" });
+    replacing(tag, () => docker(["build", "-q", "-t", tag, stage]));
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }
