@@ -8,11 +8,11 @@ import { join } from "node:path";
 import { AT_FDCWD, O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, SYS, batch_result, type Proc } from "../client-libc/mod.js";
 import { median } from "./lib/measure.js";
 import type { PathName } from "./lib/paths.js";
-import { NATIX_PATHS, type NatixPath } from "./lib/env.js";
+import { BULK_PATHS, type NatixPath } from "./lib/env.js";
 import { Collector, type Config, type Scenario } from "./lib/scenario.js";
 
 const CHUNK = 1024 * 1024;
-const pathsOf = (c: Config): PathName[] => [...(c.paths.includes("node-fs") ? (["node-fs"] as const) : []), ...NATIX_PATHS.filter((p) => c.paths.includes(p))];
+const pathsOf = (c: Config): PathName[] => [...(c.paths.includes("node-fs") ? (["node-fs"] as const) : []), ...BULK_PATHS.filter((p) => c.paths.includes(p))];
 
 interface Run {
   write: number;

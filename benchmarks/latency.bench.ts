@@ -4,8 +4,8 @@
  * noisy moment of the machine is spread over all paths instead of landing on one.
  */
 import { latency, type Measured } from "./lib/measure.js";
-import { measureNative, type PathName } from "./lib/paths.js";
-import { Collector, rowOf, type Scenario } from "./lib/scenario.js";
+import { BULK_ONLY, measureNative, type PathName } from "./lib/paths.js";
+import { Collector, rowOf, type Config, type Scenario } from "./lib/scenario.js";
 import { workload } from "./lib/workloads.js";
 
 /**
@@ -16,15 +16,17 @@ import { workload } from "./lib/workloads.js";
 const IN_PROCESS: readonly PathName[] = ["native", "node-fs", "embedded"];
 const scale = (path: PathName) => (IN_PROCESS.includes(path) ? 50 : 1);
 
+const latencyPaths = (c: Config) => c.paths.filter((p) => !BULK_ONLY.includes(p));
+
 export const scenario: Scenario = {
   name: "latency",
-  steps: (c) => c.reps * c.workloads.latency.length * c.paths.length,
+  steps: (c) => c.reps * c.workloads.latency.length * latencyPaths(c).length,
   async run({ config, progress, results, op, env }) {
     const reps = new Collector<{ path: PathName; workload: string }, Measured>();
     for (let rep = 1; rep <= config.reps; rep++) {
       for (const name of config.workloads.latency) {
         const w = workload(name);
-        for (const path of config.paths) {
+        for (const path of latencyPaths(config)) {
           progress.step(`latency ${name} ${path} (${rep}/${config.reps})`);
           let m: Measured | undefined;
           const [samples, warmup] = [config.samples * scale(path), config.warmup * scale(path)];

@@ -89,7 +89,7 @@ const results: Results = {
   quick: config.quick,
   machine: machineInfo(),
   config,
-  paths: PATHS.filter((p) => config.paths.includes(p.name)).map((p) => ({ ...p })),
+  paths: PATHS.filter((p) => config.paths.includes(p.name)).map((p) => ({ name: p.name, kind: p.kind, about: p.about })),
   workloads: WORKLOADS.map((w) => ({ name: w.name, about: w.about, frames: w.frames })),
   results: [],
   open_loop: [],

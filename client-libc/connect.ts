@@ -41,6 +41,12 @@ export interface ConnectOptions {
    * `token`; embedded, `sink` receives them. Set by trusted runners (natix run/strace).
    */
   trace?: { token?: string; sink?: (line: string | null) => void; style?: { strsize?: number; column?: number }; tracer?: number };
+  /**
+   * Over NATS: bytes of the segment shared with each server on this host for large calls'
+   * bytes (transport/segment-client.ts); 0 for none, every byte in messages — for comparisons.
+   * Default: NATIX_SEGMENT_MIB, else room for the largest frame each way.
+   */
+  segmentBytes?: number;
   /** Its terminal: default this OS process's stdin/stdout/stderr. */
   stdin?: Readable;
   stdout?: Writable;
@@ -97,7 +103,7 @@ export async function connect(opts: ConnectOptions = {}): Promise<Proc> {
     const url = opts.nats ?? process.env.NATS_URL;
     if (!url) throw new Error("natix: connect() needs { nats: URL } or { embedded: true } (or NATS_URL in the environment)");
     const { spawnOverNats } = await import("./transport/nats-port.js");
-    port = await spawnOverNats({ url, ...spawn, credsPath: opts.creds });
+    port = await spawnOverNats({ url, ...spawn, credsPath: opts.creds, segmentBytes: opts.segmentBytes });
   }
   const proc = processFor(port, terminal);
   // The first process of a program starts with the host's environment, as a login shell would.

@@ -51,6 +51,11 @@ export interface SystemOptions {
   keys?: string;
   /** Started for chaos runs: components listen for fault injection (natix.fault.*). */
   chaos?: boolean;
+  /**
+   * false: no memory segments shared on this host (transport/segment-door.ts), every byte of
+   * every call in NATS messages — for comparisons (NATIX_SEGMENT_MIB=0 in its components).
+   */
+  segments?: boolean;
   /** Also run the HTTP gateway, on this port (0: any free one) of 127.0.0.1 or `host`. */
   http?: { port: number; host?: string };
   /** Size of a new disk image, MiB (default NATIX_DISK_MIB, or 128); an existing image keeps its own. */
@@ -151,6 +156,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     NATIX_CHAOS: opts.chaos ? "1" : undefined,
   };
   if (opts.logLevel) env.NATIX_LOG_LEVEL = opts.logLevel;
+  if (opts.segments === false) env.NATIX_SEGMENT_MIB = "0";
   for (const spec of specs) spec.env = bus.envFor(spec.name);
   // The gateway: where it listens, the administrator's credentials for the routes that act, and
   // its token kept beside the credentials the CLI finds (made by the gateway on first start).

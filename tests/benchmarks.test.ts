@@ -56,7 +56,9 @@ describe("npm run bench on a tiny run", () => {
     expect(rows.filter((r) => r.scenario === "clients" && r.path === "micro").map((r) => r.clients)).toEqual([1, 2, 4]);
     expect(new Set(results.batch.filter((b: { path: string }) => b.path === "micro").map((b: { batch_size: number }) => b.batch_size))).toEqual(new Set([0, 1, 8, 32, 128]));
     expect(results.open_loop.length).toBeGreaterThan(0);
-    expect(results.fs.map((f: { path: string }) => f.path)).toEqual(["node-fs", "embedded", "mono", "micro", "micro-forward", "micro-mediated"]);
+    // micro-bus (every byte in messages, no shared segment) is measured where bytes are bulk only.
+    expect(results.fs.map((f: { path: string }) => f.path)).toEqual(["node-fs", "embedded", "mono", "micro", "micro-forward", "micro-mediated", "micro-bus"]);
+    expect(rows.filter((r) => r.path === "micro-bus")).toEqual([]);
   });
 
   it("measures the cost of isolation: raw nats.js, micro and mono, each on an isolated bus and an open one", () => {

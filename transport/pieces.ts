@@ -29,6 +29,7 @@ import { LIMITS } from "../kernel-core/abi/limits.js";
 import { encodeResult } from "../kernel-core/abi/frame.js";
 import { E } from "../kernel-core/errno.js";
 import { classifyRequestError } from "./nats-errors.js";
+import { SEG_CALL_HEADER, SEG_HEADER, SEG_OPEN_HEADER, SEG_REPLY_HEADER, segmentHeader, type SegmentCall, type SegmentDoor } from "./segment-door.js";
 
 /** A request piece: `<id> <index> <count> <total>`. */
 export const PIECE_HEADER = "Natix-Piece";
@@ -88,6 +89,11 @@ export async function exchange(nc: NatsConnection, subject: string, payload: Uin
   const until = performance.now() + timeoutMs;
   const left = () => Math.max(1, Math.ceil(until - performance.now()));
   const reply = payload.length <= PIECE_BYTES ? await nc.request(subject, payload, { timeout: timeoutMs }) : await sendPieces(nc, subject, payload, left);
+  return wholeReply(nc, subject, reply, left);
+}
+
+/** The whole reply frame a reply message begins: itself, or the rest fetched from the door. */
+export function wholeReply(nc: NatsConnection, subject: string, reply: Msg, left: () => number): Uint8Array | Promise<Uint8Array> {
   if (reply.headers?.has(ERROR_HEADER)) return reply.data;
   const announced = reply.headers?.get(REPLY_HEADER);
   return announced ? fetchRest(nc, subject, reply.data, announced, left) : reply.data;
@@ -165,6 +171,8 @@ export interface PieceDoorOptions {
   perSubject?: number;
   /** Bytes the door holds at most, assemblies and staged replies together. */
   maxHeldBytes?: number;
+  /** Shared segments with callers on this host (segment-door.ts); without, a segment call is EOPNOTSUPP. */
+  segments?: SegmentDoor;
 }
 
 interface Held {
@@ -191,6 +199,8 @@ export class PieceDoor {
   private readonly perSubject: number;
   private readonly maxHeld: number;
   private held = 0;
+  /** Calls whose frame came by segment: where their reply may go. */
+  private readonly segmentCalls = new WeakMap<DoorMsg, SegmentCall>();
 
   constructor(private readonly opts: PieceDoorOptions) {
     this.perSubject = opts.perSubject ?? 8;
@@ -207,11 +217,19 @@ export class PieceDoor {
     const fetch = h.get(FETCH_HEADER);
     if (fetch) return void this.fetch(msg, fetch);
     const piece = h.get(PIECE_HEADER);
-    return piece ? this.piece(msg, piece) : msg.data;
+    if (piece) return this.piece(msg, piece);
+    const call = h.get(SEG_CALL_HEADER);
+    if (call) return this.segmentCall(msg, call);
+    const open = h.get(SEG_OPEN_HEADER);
+    return open ? void this.segmentOpen(msg, open) : msg.data;
   }
 
   /** Answers with `frame`, as pieces when it is over one message (or ENOMEM when the door is full). */
   respond(msg: DoorMsg, frame: Uint8Array): void {
+    const call = this.segmentCalls.get(msg);
+    if (call !== undefined && this.opts.segments!.putReply(msg.subject, call, frame)) {
+      return void msg.respond(EMPTY, { headers: segmentHeader(SEG_REPLY_HEADER, String(frame.length)) });
+    }
     if (frame.length <= PIECE_BYTES) return void msg.respond(frame);
     if (this.countOn(this.staged, msg.subject) >= this.perSubject || this.held + frame.length > this.maxHeld) {
       return void msg.respond(encodeResult(-E.ENOMEM));
@@ -262,6 +280,21 @@ export class PieceDoor {
       at += part.length;
     }
     return whole;
+  }
+
+  private segmentOpen(msg: DoorMsg, value: string): void {
+    if (this.opts.segments === undefined) return refuse(msg, E.EOPNOTSUPP);
+    const opened = this.opts.segments.open(msg.subject, value);
+    if ("errno" in opened) return refuse(msg, opened.errno);
+    msg.respond(EMPTY, { headers: segmentHeader(SEG_HEADER, opened.header) });
+  }
+
+  private segmentCall(msg: DoorMsg, value: string): Uint8Array | undefined {
+    if (this.opts.segments === undefined) return void refuse(msg, E.EOPNOTSUPP);
+    const taken = this.opts.segments.take(msg.subject, value, msg.data);
+    if ("errno" in taken) return void refuse(msg, taken.errno);
+    if (taken.call.replyCapacity > 0) this.segmentCalls.set(msg, taken.call);
+    return taken.frame;
   }
 
   private fetch(msg: DoorMsg, value: string): void {

@@ -56,7 +56,10 @@ export function requestResending(
   sliceMs = Infinity,
   fallback?: string,
   returns?: ServerReturns,
+  /** How one attempt goes (default: the payload in messages, as pieces if large): a shared segment's exchange. */
+  via?: (subject: string, timeoutMs: number) => Promise<Uint8Array>,
 ): Promise<RequestOutcome> {
+  const attempt = via ?? ((to: string, timeoutMs: number) => exchange(nc, to, payload, timeoutMs));
   return new Promise((resolve) => {
     let settled = false;
     let open = 0;
@@ -96,7 +99,7 @@ export function requestResending(
       unheard = false;
       open++;
       // A payload over one message goes as pieces, each attempt under a new transfer id.
-      exchange(nc, subject, payload, Math.ceil(timerMs(Math.min(left(), sliceMs * 10)))).then(
+      attempt(subject, Math.ceil(timerMs(Math.min(left(), sliceMs * 10)))).then(
         (data) => finish({ ok: true, data }),
         (err) => {
           open--;
@@ -123,6 +126,14 @@ export function requestResending(
 }
 
 /** requestResending with a budget of `budgetMs` from now, resending each `attemptMs` (idempotent requests only). */
-export function requestWithRetry(nc: NatsConnection, subject: string, payload: Uint8Array, budgetMs: number, attemptMs = Infinity, returns?: ServerReturns): Promise<RequestOutcome> {
-  return requestResending(nc, subject, payload, performance.now() + budgetMs, attemptMs, undefined, returns);
+export function requestWithRetry(
+  nc: NatsConnection,
+  subject: string,
+  payload: Uint8Array,
+  budgetMs: number,
+  attemptMs = Infinity,
+  returns?: ServerReturns,
+  via?: (subject: string, timeoutMs: number) => Promise<Uint8Array>,
+): Promise<RequestOutcome> {
+  return requestResending(nc, subject, payload, performance.now() + budgetMs, attemptMs, undefined, returns, via);
 }

@@ -14,6 +14,7 @@ export const PATH_COLORS: Record<PathName, string> = {
   micro: "#d62728",
   "micro-forward": "#e377c2",
   "micro-mediated": "#ff7f0e",
+  "micro-bus": "#bcbd22",
   "raw-nats": "#9467bd",
   "raw-tcp": "#8c564b",
 };

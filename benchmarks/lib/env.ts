@@ -19,7 +19,12 @@ import { createEmbeddedSystem, type EmbeddedSystem } from "../../system/embedded
 import { startNatsServer, type NatsServer } from "../../services/nats-server.js";
 
 export const NATIX_PATHS = ["embedded", "mono", "micro", "micro-forward", "micro-mediated"] as const;
-export type NatixPath = (typeof NATIX_PATHS)[number];
+/**
+ * Paths of the scenarios that move bulk bytes (fs): the natix paths and micro with every byte in
+ * messages (no shared segment), the comparison that shows what the segment is worth.
+ */
+export const BULK_PATHS = [...NATIX_PATHS, "micro-bus"] as const;
+export type NatixPath = (typeof BULK_PATHS)[number];
 
 export interface Env {
   /** NATS URL of each natix system booted (only those the run measures). */
@@ -47,13 +52,14 @@ export async function bootEnv(paths: readonly string[]): Promise<Env> {
   const systems: RunningSystem[] = [];
   const servers: NatsServer[] = [];
   // Each system on a private nats-server of its own, isolated as natix runs (operator mode).
-  const boot = async (mode: "micro" | "mono", routing: RoutingMode) => {
-    const sys = await startSystem({ mode, routing });
+  const boot = async (mode: "micro" | "mono", routing: RoutingMode, segments = true) => {
+    const sys = await startSystem({ mode, routing, segments });
     systems.push(sys);
     return sys.natsUrl;
   };
   const urls: Env["urls"] = {};
   if (paths.includes("micro")) urls.micro = await boot("micro", "direct");
+  if (paths.includes("micro-bus")) urls["micro-bus"] = await boot("micro", "direct", false);
   if (paths.includes("micro-forward")) urls["micro-forward"] = await boot("micro", "forward");
   if (paths.includes("micro-mediated")) urls["micro-mediated"] = await boot("micro", "mediate");
   if (paths.includes("mono")) urls.mono = await boot("mono", "direct");
@@ -81,7 +87,8 @@ export async function bootEnv(paths: readonly string[]): Promise<Env> {
       if (p === undefined) {
         const url = path === "embedded" ? undefined : urls[path];
         if (path !== "embedded" && url === undefined) throw new Error(`${path} was not booted for this run`);
-        p = connect(url === undefined ? { embedded, argv: ["bench"] } : { nats: url, argv: ["bench"] });
+        // micro-bus: a micro system without shared segments, and a process without one.
+        p = connect(url === undefined ? { embedded, argv: ["bench"] } : { nats: url, argv: ["bench"], segmentBytes: path === "micro-bus" ? 0 : undefined });
         procs.set(path, p);
       }
       return p;

@@ -21,14 +21,17 @@ export const PATHS = [
   { name: "micro", kind: "natix", about: "natix micro, direct routing: the program calls the server, which replies (kernel-core programs the routes)" },
   { name: "micro-forward", kind: "natix", about: "natix micro, reply forwarding: kernel-core routes, the server replies to the caller" },
   { name: "micro-mediated", kind: "natix", about: "natix micro: kernel-core requests the server and replies itself" },
+  { name: "micro-bus", kind: "natix", bulkOnly: true, about: "natix micro, direct routing, every byte in NATS messages (no segment shared with the server): filesystem throughput only" },
   { name: "raw-nats", kind: "transport", about: "bare nats.js request/reply with the syscall's frame sizes" },
   { name: "raw-tcp", kind: "transport", about: "raw Node TCP ping-pong with the syscall's request sizes" },
-] as const satisfies readonly { name: string; kind: PathKind; about: string }[];
+] as const satisfies readonly { name: string; kind: PathKind; about: string; bulkOnly?: true }[];
 
 export type PathName = (typeof PATHS)[number]["name"];
 export const pathNames = PATHS.map((p) => p.name) as PathName[];
+/** Paths only the scenarios moving bulk bytes (fs) measure: small calls never use a segment, so elsewhere they would repeat micro. */
+export const BULK_ONLY: readonly PathName[] = PATHS.filter((p) => "bulkOnly" in p).map((p) => p.name);
 /** Paths that carry calls as messages (the ones with in-flight concurrency). */
-export const MESSAGE_PATHS = PATHS.filter((p) => p.kind !== "native").map((p) => p.name) as PathName[];
+export const MESSAGE_PATHS = PATHS.filter((p) => p.kind !== "native" && !("bulkOnly" in p)).map((p) => p.name) as PathName[];
 
 /** The raw nats.js floor for a workload: each syscall's request out, a reply of its size back. */
 export function rawNatsOp(nc: NatsConnection, frames: readonly [number, number][]): Op {

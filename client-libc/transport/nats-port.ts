@@ -39,6 +39,14 @@ import { classifyRequestError } from "../../transport/nats-errors.js";
 import { deadlineFor, transferBytes } from "../../kernel-core/abi/xfer.js";
 import { syscallByNr } from "../../kernel-core/syscalls/table.js";
 import { connectNats } from "../../transport/nats-connect.js";
+import { SegmentLink, segmentBytesFromEnv } from "../../transport/segment-client.js";
+
+/** Bytes a reply may take: its header, a descriptor per argument, and every byte the call may bring back. */
+function replyBound(request: SyscallRequest, moved: number): number {
+  let sent = 0;
+  for (const data of request.input) sent += data?.length ?? 0;
+  return 16 + 8 * request.args.length + Math.max(0, moved - sent);
+}
 
 export interface NatsSpawnOptions {
   url: string;
@@ -50,6 +58,8 @@ export interface NatsSpawnOptions {
   trace?: { token?: string; style?: { strsize?: number; column?: number }; tracer?: number };
   /** The administrator's credentials file to ask for the process with (default: found by URL). */
   credsPath?: string;
+  /** Bytes of each shared segment (0: none); default segmentBytesFromEnv(). */
+  segmentBytes?: number;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -74,7 +84,7 @@ export async function spawnOverNats(opts: NatsSpawnOptions): Promise<KernelPort>
     await admin.close();
   }
   const { jwt, ...processInfo } = info;
-  return attachOverNats({ url: opts.url, info: processInfo, jwt, seed: jwt ? new TextDecoder().decode(key.getSeed()) : undefined, terminal: opts.terminal, name: opts.argv[0] ?? "?" });
+  return attachOverNats({ url: opts.url, info: processInfo, jwt, seed: jwt ? new TextDecoder().decode(key.getSeed()) : undefined, terminal: opts.terminal, name: opts.argv[0] ?? "?", segmentBytes: opts.segmentBytes });
 }
 
 export interface NatsAttachOptions {
@@ -86,6 +96,8 @@ export interface NatsAttachOptions {
   seed?: string;
   terminal: Terminal;
   name: string;
+  /** Bytes of each shared segment (0: none); default segmentBytesFromEnv(). */
+  segmentBytes?: number;
 }
 
 /** Becomes process `info.pid` on its own connection, with the credentials minted for it. */
@@ -98,7 +110,7 @@ export async function attachOverNats(opts: NatsAttachOptions): Promise<KernelPor
       if (err === null) serveTerminal(opts.terminal, msg);
     },
   });
-  const port = new NatsPort(nc, info, user ? fmtCreds(user.jwt, fromSeed(user.seed)) : null, opts.url);
+  const port = new NatsPort(nc, info, user ? fmtCreds(user.jwt, fromSeed(user.seed)) : null, opts.url, opts.segmentBytes ?? segmentBytesFromEnv());
   nc.subscribe(SUBJECTS.sig(info.pid), {
     callback: (err, msg) => {
       if (err !== null) return;
@@ -155,6 +167,8 @@ class NatsPort implements KernelPort {
   /** Resolves once this process's credentials are gone for good (revoked, or refused). */
   private readonly gone: Promise<SyscallReply>;
   private isGone = false;
+  /** A shared segment per door this process sends large calls to (none with NATIX_SEGMENT_MIB=0). */
+  private readonly segments = new Map<string, SegmentLink>();
 
   /** Where signal notices go (the process's SignalState). */
   signalListener: ((sig: number, notice: SignalNotice) => void) | undefined;
@@ -165,6 +179,8 @@ class NatsPort implements KernelPort {
     /** Its .creds (JWT and seed), or null on an open bus. */
     readonly credentials: Uint8Array | null,
     private readonly url: string,
+    /** Bytes of each segment shared with a door on this host; 0: every byte in messages. */
+    private readonly segmentBytes: number,
   ) {
     this.subject = SUBJECTS.sys(info.pid);
     this.gone = new Promise((resolve) => void this.watchCredentials(() => resolve({ ret: -E.ESRCH })));
@@ -254,17 +270,30 @@ class NatsPort implements KernelPort {
     return reply;
   }
 
-  private send(subject: string, request: SyscallRequest, idempotent: boolean): Promise<SyscallReply> {
+  private async send(subject: string, request: SyscallRequest, idempotent: boolean): Promise<SyscallReply> {
     // A call moving many bytes has a deadline to match (kernel-core/abi/xfer.ts). An idempotent
     // call is sent again each fifth of it while unanswered (its answer may have died with a
     // killed server or replica), earlier attempts staying open.
-    const deadlineMs = deadlineFor(this.info.deadlineMs, transferBytes(request, syscallByNr(request.nr)));
+    const moved = transferBytes(request, syscallByNr(request.nr));
+    const deadlineMs = deadlineFor(this.info.deadlineMs, moved);
     const slice = idempotent ? Math.max(250, deadlineMs / 5) : Infinity;
-    return requestResending(this.nc, subject, encodeRequest(request), performance.now() + deadlineMs, slice, this.subject, this.returns).then((r): SyscallReply => {
-      if (!r.ok) return { ret: r.why === "timeout" ? -E.ETIMEDOUT : -E.EIO };
-      const reply = decodeReply(r.data);
-      return typeof reply === "number" ? { ret: -E.EIO } : reply;
-    });
+    const frame = encodeRequest(request);
+    // Its bulk through memory shared with the door, when the door is on this host (segment-client.ts).
+    const link = this.segmentLink(subject);
+    const plan = { frame, replyBytes: replyBound(request, moved) };
+    const segment = link !== undefined && (await link.wants(plan, this.info.deadlineMs)) ? link.prepare(plan) : undefined;
+    const r = await requestResending(this.nc, subject, frame, performance.now() + deadlineMs, slice, this.subject, this.returns, segment?.attempt);
+    segment?.done();
+    if (!r.ok) return { ret: r.why === "timeout" ? -E.ETIMEDOUT : -E.EIO };
+    const reply = decodeReply(r.data);
+    return typeof reply === "number" ? { ret: -E.EIO } : reply;
+  }
+
+  private segmentLink(subject: string): SegmentLink | undefined {
+    if (this.segmentBytes === 0) return undefined;
+    let link = this.segments.get(subject);
+    if (link === undefined) this.segments.set(subject, (link = new SegmentLink(this.nc, subject, this.segmentBytes)));
+    return link;
   }
 
   /**
@@ -340,6 +369,7 @@ class NatsPort implements KernelPort {
    */
   async close(): Promise<void> {
     this.isGone = true;
+    for (const link of this.segments.values()) link.close();
     if (!this.nc.isClosed()) await this.nc.close().catch(() => {});
   }
 }

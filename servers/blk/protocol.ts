@@ -17,6 +17,12 @@ const REPLY_HEADER = 8;
 /** Blocks one message may carry (512 KiB, under NATS's 1 MiB payload limit). */
 export const MAX_BLOCKS_PER_MESSAGE = 128;
 
+/** The largest reply `message` may get: a read's blocks, or just the reply's header. */
+export function replyBytesOf(message: Uint8Array, blockSize = 4096): number {
+  if (message.length < HEADER || message[0] !== OP.READ) return REPLY_HEADER;
+  return REPLY_HEADER + new DataView(message.buffer, message.byteOffset, message.byteLength).getUint32(8, true) * blockSize;
+}
+
 /** Sends one message to the driver within a budget; rejects when it cannot. */
 export type BlkLink = (message: Uint8Array, budgetMs?: number) => Promise<Uint8Array>;
 

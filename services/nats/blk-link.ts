@@ -6,17 +6,25 @@
  * One connection's messages reach the driver in order, so a resend never overtakes a later write.
  */
 import type { NatsConnection } from "@nats-io/transport-node";
-import type { BlkLink } from "../../servers/blk/protocol.js";
+import { replyBytesOf, type BlkLink } from "../../servers/blk/protocol.js";
+import { SegmentLink, segmentBytesFromEnv } from "../../transport/segment-client.js";
 import { SUBJECTS } from "../../kernel-core/abi/subjects.js";
 import { requestWithRetry, type ServerReturns } from "../../transport/resend.js";
 
 const ATTEMPT_MS = 500;
+/** The segment shared with the driver: its messages are at most 512 KiB, up to 4 per call in flight, a few calls at once. */
+const BLK_SEGMENT_BYTES = 64 * 1024 * 1024;
 
 /** `returns`: announced when a blk driver registers with the kernel (the restarted one). */
-export function natsBlkLink(nc: NatsConnection, defaultBudgetMs: number, returns?: ServerReturns): BlkLink {
+export function natsBlkLink(nc: NatsConnection, defaultBudgetMs: number, returns?: ServerReturns, segmentBytes = segmentBytesFromEnv(BLK_SEGMENT_BYTES)): BlkLink {
   const subject = SUBJECTS.driver("blk");
+  // Blocks through memory shared with the driver when it runs on this host (transport/segment-client.ts).
+  const segment = segmentBytes > 0 ? new SegmentLink(nc, subject, segmentBytes) : undefined;
   return async (message, budgetMs = defaultBudgetMs) => {
-    const r = await requestWithRetry(nc, subject, message, budgetMs, ATTEMPT_MS, returns);
+    const plan = { frame: message, replyBytes: replyBytesOf(message) };
+    const use = segment !== undefined && (await segment.wants(plan, budgetMs)) ? segment.prepare(plan) : undefined;
+    const r = await requestWithRetry(nc, subject, message, budgetMs, ATTEMPT_MS, returns, use?.attempt);
+    use?.done();
     if (r.ok) return r.data;
     throw new Error(r.why === "timeout" ? "blk driver did not answer within the budget" : `blk driver request failed: ${r.why}`);
   };

@@ -21,6 +21,7 @@ import { NATIX_VERSION } from "../../kernel-core/version.js";
 import { answerPeer } from "./links.js";
 import { requestWithRetry } from "../../transport/resend.js";
 import { PieceDoor, isPieceMessage } from "../../transport/pieces.js";
+import { segmentDoorFromEnv } from "../../transport/segment-door.js";
 import { deadlineFromEnv } from "../../system/timing.js";
 import { replyGuard } from "./reply-guard.js";
 import { decodeRouted, routedCallerPid } from "../../kernel-core/abi/routed.js";
@@ -73,12 +74,12 @@ export async function hostEndpoint(opts: EndpointOptions): Promise<HostedEndpoin
   const serves = opts.serves;
   const dispatcher = "syscalls" in serves ? serves.syscalls : undefined;
   const handle = dispatcher ? (data: Uint8Array) => handleRouted(dispatcher, data) : (serves as { requests(d: Uint8Array): Uint8Array | Promise<Uint8Array> }).requests;
-  const accepts = dispatcher
-    ? (data: Uint8Array, reply: string, on: string) => guard.forCaller(routedCallerPid(data), reply, on)
-    : (_data: Uint8Array, reply: string, on: string) => guard.fromComponent(reply, on);
   // A syscall frame over one NATS message arrives, or leaves, as pieces: the door reassembles
   // it before it is decoded and stages a large reply until the caller fetches it.
-  const door = new PieceDoor({ ttlMs: opts.deadlineMs ?? deadlineFromEnv() });
+  // A caller on this host may share a segment with it for its large calls' bytes: a process
+  // with a server (on its direct door), the filesystem with the blk driver.
+  const segments = segmentDoorFromEnv();
+  const door = new PieceDoor({ ttlMs: opts.deadlineMs ?? deadlineFromEnv(), segments });
   const respond = (msg: ServiceMsg, out: Uint8Array | Promise<Uint8Array>) => {
     if (out instanceof Uint8Array) door.respond(msg, out);
     else out.then((bytes) => door.respond(msg, bytes), (e) => log.error({ err: e }, "request handler failed"));
@@ -102,11 +103,12 @@ export async function hostEndpoint(opts: EndpointOptions): Promise<HostedEndpoin
       if (err !== null || !msg.reply) return;
       // Pieces and fetches of a routed call come from kernel-side components only (the kernel
       // mediates a call that needs them); a whole frame names its caller in its envelope.
-      if (dispatcher && isPieceMessage(msg)) {
+      // A driver's callers (kernel-side components only) may also share a segment with it.
+      if (!dispatcher || isPieceMessage(msg)) {
         if (!guard.fromComponent(msg.reply, msg.subject)) return;
         const whole = door.take(msg);
         if (whole !== undefined) respond(msg, handle(whole));
-      } else if (accepts(msg.data, msg.reply, msg.subject)) respond(msg, handle(msg.data));
+      } else if (guard.forCaller(routedCallerPid(msg.data), msg.reply, msg.subject)) respond(msg, handle(msg.data));
     },
   });
   if (dispatcher) {
@@ -144,7 +146,10 @@ export async function hostEndpoint(opts: EndpointOptions): Promise<HostedEndpoin
           return;
         }
         known.apply(event);
-        if (event.type === "exit") void exited?.(event.pid, event.wait);
+        if (event.type === "exit") {
+          segments?.dropProcess(event.pid);
+          void exited?.(event.pid, event.wait);
+        }
         else if (event.type === "proc") {
           const record = known.get(event.pid); // as apply() just took it in (checked, or not at all)
           if (record) opts.processChanged?.(event.pid, record);
@@ -188,6 +193,7 @@ export async function hostEndpoint(opts: EndpointOptions): Promise<HostedEndpoin
   nc.subscribe(SUBJECTS.hello, {
     callback: () => {
       known.forget(); // a restarted kernel knows none of the processes of the one before
+      segments?.dropWhere(() => true);
       opts.kernelRestarted?.();
       void register().catch((e) => log.error({ err: e }, "registration failed"));
     },
@@ -199,6 +205,7 @@ export async function hostEndpoint(opts: EndpointOptions): Promise<HostedEndpoin
     async stop() {
       nc.publish(SUBJECTS.unregister(opts.name), JSON.stringify({ name: opts.name, instance }));
       await svc.stop().catch(() => {});
+      segments?.close();
     },
   };
 }

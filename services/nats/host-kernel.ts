@@ -27,6 +27,7 @@ import { E } from "../../kernel-core/errno.js";
 import { NATIX_VERSION } from "../../kernel-core/version.js";
 import { requestWithRetry } from "../../transport/resend.js";
 import { PIECE_BYTES, PieceDoor } from "../../transport/pieces.js";
+import type { SegmentDoor } from "../../transport/segment-door.js";
 import { deadlineFor, transferBytes } from "../../kernel-core/abi/xfer.js";
 import { watchProcesses } from "./liveness.js";
 import { replyGuard } from "./reply-guard.js";
@@ -51,6 +52,8 @@ export interface KernelHostOptions {
   authority?: BusAuthority;
   /** How the system runs, told to whoever discovers the kernel ($SRV.INFO metadata). */
   mode?: "micro" | "mono";
+  /** Segments shared with processes on this host (transport/segment-door.ts); the caller drops a process's at its exit. */
+  segments?: SegmentDoor;
 }
 
 export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Promise<void> }> {
@@ -89,7 +92,7 @@ export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Pro
   const delivery: Delivery<Incoming> = { router: kernel, linked: opts.local ?? new Map<string, Dispatcher>(), remote };
 
   // Frames over one NATS message arrive as pieces and large replies leave as pieces.
-  const door = new PieceDoor({ ttlMs: kernel.deadlineMs });
+  const door = new PieceDoor({ ttlMs: kernel.deadlineMs, segments: opts.segments });
   const answer = (msg: Msg, reply: SyscallReply | Promise<SyscallReply> | undefined) => {
     if (reply instanceof Promise) reply.then((r) => door.respond(msg, encodeReply(r)));
     else if (reply !== undefined) door.respond(msg, encodeReply(reply));
@@ -129,6 +132,7 @@ export async function hostKernel(opts: KernelHostOptions): Promise<{ stop(): Pro
     stop: async () => {
       unwatch();
       await svc.stop();
+      opts.segments?.close();
     },
   };
 }
