@@ -5,7 +5,7 @@
  * another host's path, a door that restarted, an attempt given up on).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { existsSync, mkdtempSync, openSync, readSync, closeSync, rmSync, statSync, writeSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, openSync, readSync, closeSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
@@ -123,6 +123,24 @@ describe("the door's segments", () => {
     expect(door.held.count).toBe(1);
     expect(door.open("natix.srv.vfs.8", "0")).toEqual({ header: "0" });
     expect(door.held.count).toBe(0);
+  });
+
+  it("removes what doors of dead processes left behind, never a live one's", () => {
+    // A pid that is no process now (pids stay below 2^22 on Linux).
+    let dead = 4_000_000;
+    while (existsSync(`/proc/${dead}`)) dead++;
+    mkdirSync(join(root, `natix-seg-${dead}-abc`), { mode: 0o700 });
+    writeFileSync(join(root, `natix-seg-${dead}-abc`, "left"), "x");
+    mkdirSync(join(root, `natix-seg-1-def`), { mode: 0o700 }); // pid 1 lives
+    mkdirSync(join(root, `natix-seg-keep`), { mode: 0o700 }); // no pid: not ours to judge
+    door = new SegmentDoor({ root });
+    const g = opened();
+    expect(dirname(g.path)).toMatch(new RegExp(`/natix-seg-${process.pid}-[^/]+$`));
+    expect(existsSync(join(root, `natix-seg-${dead}-abc`))).toBe(false);
+    expect(existsSync(join(root, `natix-seg-1-def`))).toBe(true);
+    expect(existsSync(join(root, `natix-seg-keep`))).toBe(true);
+    door.close();
+    expect(existsSync(dirname(g.path))).toBe(false);
   });
 
   it("NATIX_SEGMENT_MIB sets the size a caller asks for; 0 is none; nonsense is an error", () => {

@@ -21,7 +21,7 @@
  * Within one host and one uid, the segment is as private as the disk image is: the OS's file
  * permissions guard it, not the bus (docs/security.md).
  */
-import { closeSync, existsSync, fstatSync, mkdtempSync, openSync, readSync, rmSync, unlinkSync, writeSync, ftruncateSync, accessSync, constants } from "node:fs";
+import { accessSync, closeSync, constants, existsSync, fstatSync, ftruncateSync, mkdtempSync, openSync, readSync, readdirSync, rmSync, unlinkSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -93,6 +93,16 @@ export function segmentDoorFromEnv(env: NodeJS.ProcessEnv = process.env): Segmen
   return env.NATIX_SEGMENT_MIB === "0" ? undefined : new SegmentDoor();
 }
 
+/** Whether an OS process `pid` exists (one of another user's counts: EPERM). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 export function segmentHeader(name: string, value: string): MsgHdrs {
   const h = headers();
   h.set(name, value);
@@ -130,7 +140,7 @@ export class SegmentDoor {
     let fd: number | undefined;
     let path: string | undefined;
     try {
-      this.dir ??= mkdtempSync(join(this.opts.root ?? defaultRoot(), "natix-seg-"));
+      this.dir ??= this.makeDir();
       const id = newId();
       path = join(this.dir, id);
       fd = openSync(path, "wx+", 0o600);
@@ -234,6 +244,21 @@ export class SegmentDoor {
     this.dropWhere(() => true);
     if (this.dir !== undefined && existsSync(this.dir)) rmSync(this.dir, { recursive: true, force: true });
     this.dir = undefined;
+  }
+
+  /**
+   * This door's directory, named after its OS process. A door killed before it could remove its
+   * own leaves one behind (and, if killed within the grace period of an unused segment, a
+   * file): the first door to make a directory removes those of processes that no longer exist.
+   */
+  private makeDir(): string {
+    const root = this.opts.root ?? defaultRoot();
+    for (const name of readdirSync(root)) {
+      const owner = /^natix-seg-(\d+)-/.exec(name);
+      if (owner === null || Number(owner[1]) === process.pid || isAlive(Number(owner[1]))) continue;
+      rmSync(join(root, name), { recursive: true, force: true });
+    }
+    return mkdtempSync(join(root, `natix-seg-${process.pid}-`));
   }
 
   private unlink(segment: Segment): void {
