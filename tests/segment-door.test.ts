@@ -55,12 +55,15 @@ describe("the door's segments", () => {
   });
 
   it("refuses a size it cannot grant, and grants no more than the largest", () => {
-    door = new SegmentDoor({ root, maxTotalBytes: 8 * MiB });
+    door = new SegmentDoor({ root, maxSegments: 1 });
     expect(door.open(SUBJECT, String(SEG_MIN_BYTES - 1))).toEqual({ errno: E.EINVAL });
     expect(door.open(SUBJECT, "-5")).toEqual({ errno: E.EINVAL });
     expect(door.open(SUBJECT, "1e9")).toEqual({ errno: E.EINVAL });
-    expect(door.open(SUBJECT, String(16 * MiB))).toEqual({ errno: E.ENOMEM });
     expect(door.held).toEqual({ count: 0, bytes: 0 });
+    opened("natix.srv.vfs.1");
+    expect(door.open("natix.srv.vfs.2", String(MiB))).toEqual({ errno: E.ENOMEM }); // the door is full
+    opened("natix.srv.vfs.1"); // opening again replaces: no more than it had
+    expect(door.held.count).toBe(1);
     const big = new SegmentDoor({ root });
     const r = big.open(SUBJECT, String(2 ** 40));
     expect("header" in r && parseGrant(r.header).bytes).toBe(SEG_HEAD + 2 * LIMITS.MAX_FRAME);

@@ -64,8 +64,11 @@ interface Segment {
 export interface SegmentDoorOptions {
   /** Where segment directories go (default: /dev/shm when writable, else the OS's temp dir). */
   root?: string;
-  /** Bytes all segments of this door may hold together (they are sparse: only touched pages cost). */
-  maxTotalBytes?: number;
+  /**
+   * Segments this door keeps at once (a file descriptor each). Their sizes are not summed: a
+   * segment is sparse, and only the pages its caller's calls touch are memory.
+   */
+  maxSegments?: number;
   /** How long a segment's file stays linked if its caller never uses it. */
   unlinkAfterMs?: number;
 }
@@ -119,10 +122,10 @@ export class SegmentDoor {
   private readonly bySubject = new Map<string, Segment>();
   private dir: string | undefined;
   private total = 0;
-  private readonly maxTotal: number;
+  private readonly maxSegments: number;
 
   constructor(private readonly opts: SegmentDoorOptions = {}) {
-    this.maxTotal = opts.maxTotalBytes ?? 4 * SEG_MAX_BYTES;
+    this.maxSegments = opts.maxSegments ?? 256;
   }
 
   /**
@@ -136,7 +139,7 @@ export class SegmentDoor {
     if (n[0] === 0) return { header: "0" };
     const bytes = Math.min(n[0], SEG_MAX_BYTES);
     if (bytes < SEG_MIN_BYTES) return { errno: E.EINVAL };
-    if (this.total + bytes > this.maxTotal) return { errno: E.ENOMEM };
+    if (this.bySubject.size >= this.maxSegments) return { errno: E.ENOMEM };
     let fd: number | undefined;
     let path: string | undefined;
     try {
