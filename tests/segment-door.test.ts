@@ -201,6 +201,7 @@ describe("a caller's segment link over a real nats-server", () => {
     const use = (await link.wants(plan, timeoutMs)) ? link.prepare(plan) : undefined;
     const r = await requestResending(client, SUBJECT, frame, performance.now() + timeoutMs, Infinity, undefined, undefined, use?.attempt);
     use?.done();
+    if (r.ok) link.noteReply(r.data.length); // as libc does
     return { r, used: use !== undefined };
   }
 
@@ -225,6 +226,27 @@ describe("a caller's segment link over a real nats-server", () => {
     expect(back.used && seen[4].bodyBytes).toBe(64);
     expect(back.r.ok && Array.from(back.r.data)).toEqual(Array.from(read).reverse());
     link.close();
+  });
+
+  it("a call with only room for a large reply opens no segment until a large reply came back", async () => {
+    const { seen } = reversingDoor({ segments: true });
+    await server.flush();
+    const link = new SegmentLink(client, SUBJECT, 8 * MiB);
+    // A read with a large buffer of a small file: the reply is small, no segment is made.
+    expect((await call(link, frameOf(100, 11), MiB)).used).toBe(false);
+    expect(seen.map((s) => s.header)).toEqual(["|"]);
+    // A large reply comes back in its message; from then on such calls go by segment.
+    const big = frameOf(256 * 1024, 12);
+    expect((await call(link, big, 256 * 1024)).used).toBe(true); // its request is large itself
+    const read = frameOf(64, 13);
+    const back = await call(link, read, MiB);
+    expect(back.used).toBe(true);
+    link.close();
+    const fresh = new SegmentLink(client, SUBJECT, 8 * MiB);
+    expect((await call(fresh, frameOf(300 * 1024, 14).subarray(0, 64), MiB)).used).toBe(false);
+    fresh.noteReply(300 * 1024);
+    expect((await call(fresh, read, MiB)).used).toBe(true);
+    fresh.close();
   });
 
   it("a door without segments answers EOPNOTSUPP, and the link keeps to the bus for good", async () => {

@@ -66,6 +66,8 @@ export class SegmentLink {
   private opening: Promise<void> | undefined;
   /** No segment until then (a door that refused, a path that is not here); Infinity: never. */
   private offUntil = 0;
+  /** A large reply came back on this link (see wants). */
+  private largeReplies = false;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -74,9 +76,16 @@ export class SegmentLink {
     private readonly bytes = DEFAULT_SEGMENT_BYTES,
   ) {}
 
-  /** Does a call of this shape go by segment (opening the segment first if it is the first)? */
+  /**
+   * Does a call of this shape go by segment (opening the segment first if it is the first)?
+   * Only a large reply's *room* is known before the call (a read with a 64 KiB buffer of a file of
+   * 10 bytes), so a call whose only large side is its reply waits until a large reply came back
+   * on this link: a short-lived program reading small files never makes a segment.
+   */
   async wants(plan: SegmentCallPlan, timeoutMs: number): Promise<boolean> {
-    if (plan.frame.length < SEGMENT_THRESHOLD && plan.replyBytes < SEGMENT_THRESHOLD) return false;
+    const largeRequest = plan.frame.length >= SEGMENT_THRESHOLD;
+    if (!largeRequest && plan.replyBytes < SEGMENT_THRESHOLD) return false;
+    if (!largeRequest && this.open === undefined && !this.largeReplies) return false;
     if (this.open === undefined && performance.now() >= this.offUntil) await (this.opening ??= this.connect(timeoutMs).finally(() => (this.opening = undefined)));
     return this.open !== undefined;
   }
@@ -141,6 +150,11 @@ export class SegmentLink {
         this.closeIfDone(seg);
       },
     };
+  }
+
+  /** A reply of `bytes` came back: from a large one on, a call with room for a large reply opens a segment. */
+  noteReply(bytes: number): void {
+    if (bytes >= SEGMENT_THRESHOLD) this.largeReplies = true;
   }
 
   /** Closes the segment (the process is ending). */

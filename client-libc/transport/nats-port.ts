@@ -284,6 +284,7 @@ class NatsPort implements KernelPort {
     const segment = link !== undefined && (await link.wants(plan, this.info.deadlineMs)) ? link.prepare(plan) : undefined;
     const r = await requestResending(this.nc, subject, frame, performance.now() + deadlineMs, slice, this.subject, this.returns, segment?.attempt);
     segment?.done();
+    if (r.ok) link?.noteReply(r.data.length);
     if (!r.ok) return { ret: r.why === "timeout" ? -E.ETIMEDOUT : -E.EIO };
     const reply = decodeReply(r.data);
     return typeof reply === "number" ? { ret: -E.EIO } : reply;

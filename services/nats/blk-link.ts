@@ -25,6 +25,7 @@ export function natsBlkLink(nc: NatsConnection, defaultBudgetMs: number, returns
     const use = segment !== undefined && (await segment.wants(plan, budgetMs)) ? segment.prepare(plan) : undefined;
     const r = await requestWithRetry(nc, subject, message, budgetMs, ATTEMPT_MS, returns, use?.attempt);
     use?.done();
+    if (r.ok) segment?.noteReply(r.data.length);
     if (r.ok) return r.data;
     throw new Error(r.why === "timeout" ? "blk driver did not answer within the budget" : `blk driver request failed: ${r.why}`);
   };
