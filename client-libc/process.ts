@@ -72,7 +72,7 @@ export class Process {
       if (stopped) await stopped;
       let reply;
       try {
-        reply = await this.port.call(request, idempotent);
+        reply = await this.port.call(request, idempotent, targets);
       } finally {
         this.signals.leave();
       }

@@ -65,6 +65,33 @@ for (const mode of ["micro", "mono"] as const) {
       expect(viaSegment.read).toBeLessThan(MiB / 4);
     }, 120_000);
 
+    it("a large read lands in the program's buffer and nowhere else: bytes past the count, and around a view, untouched", async () => {
+      const { proc } = await sys.spawn();
+      const size = MiB + MiB / 2;
+      const data = pattern(size, 7);
+      const fd = await proc.open("/tmp/seg-into", O_CREAT | O_RDWR | O_TRUNC, 0o644);
+      expect(await proc.write(fd, data, size)).toBe(size);
+      // Twice: the first large reply comes in messages, the next through the segment.
+      for (let round = 0; round < 2; round++) {
+        const buf = new Uint8Array(2 * MiB).fill(0xee);
+        expect(await proc.pread(fd, buf, 2 * MiB, 0), `errno ${proc.errno}`).toBe(size);
+        expect(same(buf.subarray(0, size), data)).toBe(true);
+        expect(buf.subarray(size).every((b) => b === 0xee)).toBe(true);
+      }
+      const big = new Uint8Array(MiB + 200).fill(0x11);
+      const view = big.subarray(100, 100 + MiB);
+      const before = busBytes(sys);
+      expect(await proc.pread(fd, view, MiB, MiB / 2)).toBe(MiB);
+      expect(busBytes(sys) - before).toBeLessThan(MiB / 4);
+      expect(same(view, data.subarray(MiB / 2, MiB / 2 + MiB))).toBe(true);
+      expect(big.subarray(0, 100).every((b) => b === 0x11) && big.subarray(100 + MiB).every((b) => b === 0x11)).toBe(true);
+      // At the end of the file: 0 bytes, the buffer as it was.
+      const end = new Uint8Array(MiB).fill(0x22);
+      expect(await proc.pread(fd, end, MiB, size)).toBe(0);
+      expect(end.every((b) => b === 0x22)).toBe(true);
+      expect(await proc.close(fd)).toBe(0);
+    }, 120_000);
+
     it("a process cannot use a segment that is not its own, nor point the door outside its own", async () => {
       const { proc: victim } = await sys.spawn();
       const { proc: attacker } = await sys.spawn();

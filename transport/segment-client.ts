@@ -18,6 +18,7 @@ import type { Msg, NatsConnection } from "@nats-io/transport-node";
 import { closeSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
 import { E } from "../kernel-core/errno.js";
 import { LIMITS } from "../kernel-core/abi/limits.js";
+import { DIR_OUT, FRAME_TYPE } from "../kernel-core/abi/frame.js";
 import { ERROR_HEADER, exchange, wholeReply } from "./pieces.js";
 import { SEG_CALL_HEADER, SEG_HEAD, SEG_HEADER, SEG_MIN_BYTES, SEG_OPEN_HEADER, SEG_REPLY_HEADER, segmentHeader } from "./segment-door.js";
 import { classifyRequestError } from "./nats-errors.js";
@@ -59,7 +60,16 @@ interface Open {
 export interface SegmentCallPlan {
   frame: Uint8Array;
   replyBytes: number;
+  /**
+   * The caller's out-buffers by argument: a reply with one out-buffer is read from the segment
+   * straight into its target (no buffer of its own, no copy after), and handed back with that
+   * out-buffer empty — nothing is left to copy.
+   */
+  into?: readonly (Uint8Array | readonly Uint8Array[] | undefined)[];
 }
+
+/** A reply frame with one out-buffer: its header and descriptor, then the bytes. */
+const ONE_BUFFER_HEAD = 16 + 8;
 
 export class SegmentLink {
   private open: Open | undefined;
@@ -112,6 +122,8 @@ export class SegmentLink {
     const body = inSegment ? EMPTY : plan.frame;
     let flying = 0;
     let abandoned = false;
+    // Only the first answer may go into the caller's buffers, and none once the call returned.
+    let delivered = false;
     const attempt = async (subject: string, timeoutMs: number): Promise<Uint8Array> => {
       // Sent elsewhere (the kernel, when the door's server is gone): that door has no segment of ours.
       if (subject !== this.subject || this.open !== seg) return exchange(this.nc, subject, plan.frame, timeoutMs);
@@ -137,6 +149,13 @@ export class SegmentLink {
       const length = reply.headers?.get(SEG_REPLY_HEADER);
       if (!length) return wholeReply(this.nc, subject, reply, left);
       const n = Number(length);
+      if (!delivered && plan.into !== undefined && Number.isSafeInteger(n) && n <= replyCapacity) {
+        const head = this.deliver(seg, replyAt, n, plan.into);
+        if (head !== undefined) {
+          delivered = true;
+          return head;
+        }
+      }
       const frame = new Uint8Array(Number.isSafeInteger(n) && n > 0 && n <= replyCapacity ? n : 0);
       if (frame.length === 0 || readSync(seg.fd, frame, 0, n, replyAt) !== n) throw new Error("natix: a reply in the segment could not be read");
       return frame;
@@ -144,6 +163,7 @@ export class SegmentLink {
     return {
       attempt,
       done: () => {
+        delivered = true; // a late answer must not write into buffers the program has back
         if (abandoned || flying > 0) this.retire(seg);
         else release();
         seg.users--;
@@ -207,6 +227,25 @@ export class SegmentLink {
       if (fd !== undefined) closeSync(fd);
       return undefined;
     }
+  }
+
+  /**
+   * A reply of `n` bytes at `at` whose only out-buffer fits its target: its bytes read straight
+   * into the target, and its head returned with that buffer's length 0. Undefined (nothing
+   * read into any target) for any other reply, which then takes the ordinary way.
+   */
+  private deliver(seg: Open, at: number, n: number, into: NonNullable<SegmentCallPlan["into"]>): Uint8Array | undefined {
+    if (n <= ONE_BUFFER_HEAD) return undefined;
+    const head = new Uint8Array(ONE_BUFFER_HEAD);
+    if (readSync(seg.fd, head, 0, ONE_BUFFER_HEAD, at) !== ONE_BUFFER_HEAD) return undefined;
+    const view = new DataView(head.buffer);
+    if (view.getUint8(3) !== FRAME_TYPE.REPLY || view.getUint8(7) !== 1 || view.getUint8(17) !== DIR_OUT) return undefined;
+    const target = into[view.getUint8(16)];
+    const length = view.getUint32(20, true);
+    if (!(target instanceof Uint8Array) || ONE_BUFFER_HEAD + length !== n || length > target.length) return undefined;
+    if (readSync(seg.fd, target, 0, length, at + ONE_BUFFER_HEAD) !== length) throw new Error("natix: a reply in the segment could not be read");
+    view.setUint32(20, 0, true);
+    return head;
   }
 
   /** First fit after the head; undefined when no gap is large enough. */

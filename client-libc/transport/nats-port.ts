@@ -31,7 +31,7 @@ import {
 } from "../../kernel-core/abi/terminal.js";
 import { INBOX, SUBJECTS } from "../../kernel-core/abi/subjects.js";
 import { E } from "../../kernel-core/errno.js";
-import type { ChildLaunch, KernelPort } from "./port.js";
+import type { ChildLaunch, KernelPort, OutTargets } from "./port.js";
 import type { SignalNotice } from "../signals.js";
 import { launchHostProcess } from "./host-child.js";
 import { ServerReturns, requestResending } from "../../transport/resend.js";
@@ -262,15 +262,15 @@ class NatsPort implements KernelPort {
     }
   }
 
-  async call(request: SyscallRequest, idempotent = false): Promise<SyscallReply> {
+  async call(request: SyscallRequest, idempotent = false, targets?: OutTargets): Promise<SyscallReply> {
     if (this.isGone) return { ret: -E.ESRCH };
     const subject = (!this.viaKernel && this.direct.get(request.nr)) || this.subject;
-    const reply = await Promise.race([this.send(subject, request, idempotent), this.gone]);
-    if (subject !== this.subject && this.redirected(reply.ret)) return this.call(request, idempotent);
+    const reply = await Promise.race([this.send(subject, request, idempotent, targets), this.gone]);
+    if (subject !== this.subject && this.redirected(reply.ret)) return this.call(request, idempotent, targets);
     return reply;
   }
 
-  private async send(subject: string, request: SyscallRequest, idempotent: boolean): Promise<SyscallReply> {
+  private async send(subject: string, request: SyscallRequest, idempotent: boolean, targets?: OutTargets): Promise<SyscallReply> {
     // A call moving many bytes has a deadline to match (kernel-core/abi/xfer.ts). An idempotent
     // call is sent again each fifth of it while unanswered (its answer may have died with a
     // killed server or replica), earlier attempts staying open.
@@ -280,7 +280,7 @@ class NatsPort implements KernelPort {
     const frame = encodeRequest(request);
     // Its bulk through memory shared with the door, when the door is on this host (segment-client.ts).
     const link = this.segmentLink(subject);
-    const plan = { frame, replyBytes: replyBound(request, moved) };
+    const plan = { frame, replyBytes: replyBound(request, moved), into: targets };
     const segment = link !== undefined && (await link.wants(plan, this.info.deadlineMs)) ? link.prepare(plan) : undefined;
     const r = await requestResending(this.nc, subject, frame, performance.now() + deadlineMs, slice, this.subject, this.returns, segment?.attempt);
     segment?.done();

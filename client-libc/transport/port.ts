@@ -5,14 +5,19 @@ import type { SyscallDef } from "../../kernel-core/syscalls/types.js";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { SignalNotice } from "../signals.js";
 
+/** The program's out-buffers by argument index (a readv's list of buffers, or none). */
+export type OutTargets = readonly (Uint8Array | readonly Uint8Array[] | undefined)[];
+
 export interface KernelPort {
   readonly info: ProcessInfo;
   /**
    * One syscall; never rejects: transport failures become a negative errno. An `idempotent`
    * call whose answer is late may be sent again (another replica, or the restarted server,
-   * answers it) until the deadline.
+   * answers it) until the deadline. `targets`: the caller's out-buffers by argument; a
+   * transport may put an out-buffer's bytes straight into its target, and then hands back a
+   * reply whose out-buffer is empty (nothing left to copy).
    */
-  call(request: SyscallRequest, idempotent?: boolean): Promise<SyscallReply>;
+  call(request: SyscallRequest, idempotent?: boolean, targets?: OutTargets): Promise<SyscallReply>;
   /** Several syscalls in one message (a chain when `linked`: BATCH_LINK); their replies, in order. */
   callBatch(requests: SyscallRequest[], linked?: boolean): Promise<SyscallReply[]>;
   /** Releases the connection (after exit). */
