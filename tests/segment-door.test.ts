@@ -9,7 +9,8 @@ import { existsSync, mkdirSync, mkdtempSync, openSync, readSync, closeSync, rmSy
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
-import { SEG_CALL_HEADER, SEG_HEAD, SEG_HEADER, SEG_MIN_BYTES, SEG_OPEN_HEADER, SegmentDoor, segmentHeader } from "../build/transport/segment-door.js";
+import { SEG_CALL_HEADER, SEG_HEAD, SEG_HEADER, SEG_MIN_BYTES, SEG_OPEN_HEADER, SegmentDoor } from "../build/transport/segment-door.js";
+import { oneHeader } from "../build/transport/headers.js";
 import { SEGMENT_THRESHOLD, SegmentLink, segmentBytesFromEnv } from "../build/transport/segment-client.js";
 import { ERROR_HEADER, PieceDoor } from "../build/transport/pieces.js";
 import { requestResending } from "../build/transport/resend.js";
@@ -177,7 +178,7 @@ describe("a caller's segment link over a real nats-server", () => {
   });
 
   /** A door that answers each frame with the frame reversed; `seen` records what arrived. */
-  function reversingDoor(opts: { segments: boolean; skip?: (n: number) => boolean }) {
+  function reversingDoor(opts: { segments: boolean; skip?: (n: number) => boolean; answer?: (frame: Uint8Array) => Uint8Array }) {
     segments = opts.segments ? new SegmentDoor() : undefined;
     const door = new PieceDoor({ ttlMs: 5000, segments });
     const seen: { bodyBytes: number; header: string }[] = [];
@@ -188,7 +189,7 @@ describe("a caller's segment link over a real nats-server", () => {
         const whole = door.take(msg);
         if (whole === undefined) return;
         if (opts.skip?.(n++)) return; // swallowed: its caller times out
-        door.respond(msg, Uint8Array.from(whole).reverse());
+        door.respond(msg, opts.answer?.(whole) ?? Uint8Array.from(whole).reverse());
       },
     });
     return { seen };
@@ -196,13 +197,14 @@ describe("a caller's segment link over a real nats-server", () => {
 
   const frameOf = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 7 + seed) & 255);
 
+  /** One call as libc makes it; `used`: whether it went by segment. */
   async function call(link: SegmentLink, frame: Uint8Array, replyBytes: number, timeoutMs = 5000) {
-    const plan = { frame, replyBytes };
-    const use = (await link.wants(plan, timeoutMs)) ? link.prepare(plan) : undefined;
-    const r = await requestResending(client, SUBJECT, frame, performance.now() + timeoutMs, Infinity, undefined, undefined, use?.attempt);
-    use?.done();
-    if (r.ok) link.noteReply(r.data.length); // as libc does
-    return { r, used: use !== undefined };
+    let used = false;
+    const r = await link.request({ frame, replyBytes }, timeoutMs, (attempt) => {
+      used = attempt !== undefined;
+      return requestResending(client, SUBJECT, frame, performance.now() + timeoutMs, Infinity, undefined, undefined, attempt);
+    });
+    return { r, used };
   }
 
   it("a large call's bytes go through the segment, its messages carry none", async () => {
@@ -242,10 +244,18 @@ describe("a caller's segment link over a real nats-server", () => {
     const back = await call(link, read, MiB);
     expect(back.used).toBe(true);
     link.close();
+  });
+
+  it("a large reply to a small request (a read of a large file) makes the next such call go by segment", async () => {
+    reversingDoor({ segments: true, answer: () => frameOf(300 * 1024, 14) });
+    await server.flush();
     const fresh = new SegmentLink(client, SUBJECT, 8 * MiB);
-    expect((await call(fresh, frameOf(300 * 1024, 14).subarray(0, 64), MiB)).used).toBe(false);
-    fresh.noteReply(300 * 1024);
-    expect((await call(fresh, read, MiB)).used).toBe(true);
+    const first = await call(fresh, frameOf(64, 15), MiB);
+    expect(first.used).toBe(false); // its 300 KiB came back in messages
+    expect(first.r.ok && first.r.data.length).toBe(300 * 1024);
+    const second = await call(fresh, frameOf(64, 15), MiB);
+    expect(second.used).toBe(true);
+    expect(second.r.ok && Buffer.compare(Buffer.from(second.r.data), Buffer.from(frameOf(300 * 1024, 14)))).toBe(0);
     fresh.close();
   });
 
@@ -269,7 +279,7 @@ describe("a caller's segment link over a real nats-server", () => {
         const open = msg.headers?.get(SEG_OPEN_HEADER);
         if (open) {
           opens.push(open);
-          return void msg.respond(new Uint8Array(0), { headers: segmentHeader(SEG_HEADER, `abc ${8 * MiB} ${"0".repeat(32)} /nonexistent/natix-seg/abc`) });
+          return void msg.respond(new Uint8Array(0), { headers: oneHeader(SEG_HEADER, `abc ${8 * MiB} ${"0".repeat(32)} /nonexistent/natix-seg/abc`) });
         }
         msg.respond(Uint8Array.from(msg.data).reverse());
       },
@@ -292,7 +302,7 @@ describe("a caller's segment link over a real nats-server", () => {
     closeSync(fd);
     sub = server.subscribe(SUBJECT, {
       callback: (_err, msg: Msg) => {
-        if (msg.headers?.get(SEG_OPEN_HEADER)) return void msg.respond(new Uint8Array(0), { headers: segmentHeader(SEG_HEADER, `abc ${8 * MiB} ${"ab".repeat(16)} ${path}`) });
+        if (msg.headers?.get(SEG_OPEN_HEADER)) return void msg.respond(new Uint8Array(0), { headers: oneHeader(SEG_HEADER, `abc ${8 * MiB} ${"ab".repeat(16)} ${path}`) });
         msg.respond(Uint8Array.from(msg.data).reverse());
       },
     });
@@ -340,7 +350,7 @@ describe("a caller's segment link over a real nats-server", () => {
   it("a refused call says why in its header, never as the call's own result", async () => {
     reversingDoor({ segments: true });
     await server.flush();
-    const m = await client.request(SUBJECT, new Uint8Array(0), { headers: segmentHeader(SEG_CALL_HEADER, `made-up ${SEG_HEAD} 0`), timeout: 5000 });
+    const m = await client.request(SUBJECT, new Uint8Array(0), { headers: oneHeader(SEG_CALL_HEADER, `made-up ${SEG_HEAD} 0`), timeout: 5000 });
     expect(m.headers?.get(ERROR_HEADER)).toBe(String(E.ESTALE));
   });
 });

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { bootMode, type TestSystem } from "./helpers/modes.js";
 import { E, O_CREAT, O_RDONLY, O_RDWR, O_TRUNC, type Proc } from "../build/client-libc/mod.js";
-import { SEG_CALL_HEADER, SEG_HEAD, SEG_HEADER, SEG_OPEN_HEADER, segmentHeader } from "../build/transport/segment-door.js";
+import { SEG_CALL_HEADER, SEG_HEAD, SEG_HEADER, SEG_OPEN_HEADER } from "../build/transport/segment-door.js";
+import { oneHeader } from "../build/transport/headers.js";
 import { ERROR_HEADER } from "../build/transport/pieces.js";
 
 const MiB = 1024 * 1024;
@@ -100,14 +101,14 @@ for (const mode of ["micro", "mono"] as const) {
       const nc = attacker.busConnection()!;
       const own = mode === "micro" ? `natix.srv.vfs.${attacker.pid}` : `natix.sys.${attacker.pid}`;
       const ask = (subject: string, header: string, value: string, body = new Uint8Array(0)) =>
-        nc.request(subject, body, { headers: segmentHeader(header, value), timeout: 2000 }).then(
+        nc.request(subject, body, { headers: oneHeader(header, value), timeout: 2000 }).then(
           (m) => (m.headers?.get(SEG_HEADER) ? `granted` : `errno ${m.headers?.get(ERROR_HEADER)}`),
           (err: Error) => `refused: ${err.message}`,
         );
       // No segment of its own yet, or an id it made up: stale.
       expect(await ask(own, SEG_CALL_HEADER, `abcdef ${SEG_HEAD} 64`, new Uint8Array(40))).toBe(`errno ${E.ESTALE}`);
       // Its own segment, and numbers outside it.
-      const grant = await nc.request(own, new Uint8Array(0), { headers: segmentHeader(SEG_OPEN_HEADER, String(MiB)), timeout: 2000 });
+      const grant = await nc.request(own, new Uint8Array(0), { headers: oneHeader(SEG_OPEN_HEADER, String(MiB)), timeout: 2000 });
       const id = grant.headers!.get(SEG_HEADER).split(" ")[0];
       expect(await ask(own, SEG_CALL_HEADER, `${id} 0 64`, new Uint8Array(40))).toBe(`errno ${E.EFAULT}`);
       expect(await ask(own, SEG_CALL_HEADER, `${id} ${SEG_HEAD} 64 ${MiB} 4096`)).toBe(`errno ${E.EFAULT}`);

@@ -23,13 +23,14 @@
  * A transfer must reach one instance: servers that hold state (vfs, mem) run one; a replicated
  * server's calls (hello) are small and never travel as pieces.
  */
-import { headers, type Msg, type MsgHdrs, type NatsConnection } from "@nats-io/transport-node";
+import type { Msg, MsgHdrs, NatsConnection } from "@nats-io/transport-node";
 import { randomBytes } from "node:crypto";
 import { LIMITS } from "../kernel-core/abi/limits.js";
 import { encodeResult } from "../kernel-core/abi/frame.js";
 import { E } from "../kernel-core/errno.js";
 import { classifyRequestError } from "./nats-errors.js";
-import { SEG_CALL_HEADER, SEG_HEADER, SEG_OPEN_HEADER, SEG_REPLY_HEADER, segmentHeader, type SegmentCall, type SegmentDoor } from "./segment-door.js";
+import { SEG_CALL_HEADER, SEG_HEADER, SEG_OPEN_HEADER, SEG_REPLY_HEADER, type SegmentCall, type SegmentDoor } from "./segment-door.js";
+import { oneHeader } from "./headers.js";
 
 /** A request piece: `<id> <index> <count> <total>`. */
 export const PIECE_HEADER = "Natix-Piece";
@@ -58,15 +59,9 @@ export interface DoorMsg {
   respond(data?: Uint8Array, opts?: { headers?: MsgHdrs }): boolean;
 }
 
-function header(name: string, value: string): MsgHdrs {
-  const h = headers();
-  h.set(name, value);
-  return h;
-}
-
 /** A refusal: the errno in a header (so a sender tells it from an ack) and as a reply frame. */
 function refuse(msg: DoorMsg, errno: number): void {
-  msg.respond(encodeResult(-errno), { headers: header(ERROR_HEADER, String(errno)) });
+  msg.respond(encodeResult(-errno), { headers: oneHeader(ERROR_HEADER, String(errno)) });
 }
 
 /** Is it a piece of a request, or a fetch of a reply's (rather than a whole frame)? */
@@ -118,7 +113,7 @@ async function sendPieces(nc: NatsConnection, subject: string, payload: Uint8Arr
   const replies: Promise<Msg>[] = [];
   const send = (i: number) => {
     const piece = payload.subarray(i * PIECE_BYTES, i * PIECE_BYTES + pieceSize(payload.length, i));
-    const reply = nc.request(subject, piece, { timeout: left(), headers: header(PIECE_HEADER, `${id} ${i} ${count} ${payload.length}`) });
+    const reply = nc.request(subject, piece, { timeout: left(), headers: oneHeader(PIECE_HEADER, `${id} ${i} ${count} ${payload.length}`) });
     reply.catch(() => {}); // awaited in order below; one that fails behind an earlier failure is moot
     replies.push(reply);
   };
@@ -143,7 +138,7 @@ async function fetchRest(nc: NatsConnection, subject: string, first: Uint8Array,
   for (let at = first.length; at < total; at += PIECE_BYTES) offsets.push(at);
   const fetches: Promise<Msg>[] = [];
   const fetchAt = (at: number) => {
-    const m = nc.request(subject, EMPTY, { timeout: left(), headers: header(FETCH_HEADER, `${id} ${at}`) });
+    const m = nc.request(subject, EMPTY, { timeout: left(), headers: oneHeader(FETCH_HEADER, `${id} ${at}`) });
     m.catch(() => {}); // awaited in order below
     fetches.push(m);
   };
@@ -228,7 +223,7 @@ export class PieceDoor {
   respond(msg: DoorMsg, frame: Uint8Array): void {
     const call = this.segmentCalls.get(msg);
     if (call !== undefined && this.opts.segments!.putReply(msg.subject, call, frame)) {
-      return void msg.respond(EMPTY, { headers: segmentHeader(SEG_REPLY_HEADER, String(frame.length)) });
+      return void msg.respond(EMPTY, { headers: oneHeader(SEG_REPLY_HEADER, String(frame.length)) });
     }
     if (frame.length <= PIECE_BYTES) return void msg.respond(frame);
     if (this.countOn(this.staged, msg.subject) >= this.perSubject || this.held + frame.length > this.maxHeld) {
@@ -238,7 +233,7 @@ export class PieceDoor {
     const key = `${msg.subject} ${id}`;
     this.staged.set(key, { subject: msg.subject, frame, bytes: frame.length, timer: this.expire(this.staged, key) });
     this.held += frame.length;
-    msg.respond(frame.subarray(0, PIECE_BYTES), { headers: header(REPLY_HEADER, `${id} ${frame.length}`) });
+    msg.respond(frame.subarray(0, PIECE_BYTES), { headers: oneHeader(REPLY_HEADER, `${id} ${frame.length}`) });
   }
 
   /** Bytes held now (assemblies and staged replies), for tests and metrics. */
@@ -286,7 +281,7 @@ export class PieceDoor {
     if (this.opts.segments === undefined) return refuse(msg, E.EOPNOTSUPP);
     const opened = this.opts.segments.open(msg.subject, value);
     if ("errno" in opened) return refuse(msg, opened.errno);
-    msg.respond(EMPTY, { headers: segmentHeader(SEG_HEADER, opened.header) });
+    msg.respond(EMPTY, { headers: oneHeader(SEG_HEADER, opened.header) });
   }
 
   private segmentCall(msg: DoorMsg, value: string): Uint8Array | undefined {

@@ -17,16 +17,17 @@
 import type { Msg, NatsConnection } from "@nats-io/transport-node";
 import { closeSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
 import { E } from "../kernel-core/errno.js";
-import { LIMITS } from "../kernel-core/abi/limits.js";
 import { DIR_OUT, FRAME_TYPE } from "../kernel-core/abi/frame.js";
 import { ERROR_HEADER, exchange, wholeReply } from "./pieces.js";
-import { SEG_CALL_HEADER, SEG_HEAD, SEG_HEADER, SEG_MIN_BYTES, SEG_OPEN_HEADER, SEG_REPLY_HEADER, segmentHeader } from "./segment-door.js";
+import { SEG_CALL_HEADER, SEG_HEAD, SEG_HEADER, SEG_MAX_BYTES, SEG_MIN_BYTES, SEG_OPEN_HEADER, SEG_REPLY_HEADER } from "./segment-door.js";
+import { oneHeader } from "./headers.js";
+import type { RequestOutcome } from "./resend.js";
 import { classifyRequestError } from "./nats-errors.js";
 
 /** Calls moving fewer bytes than this each way stay in the message: a bus round trip carries them at no extra cost. */
 export const SEGMENT_THRESHOLD = 32 * 1024;
-/** Segment size asked for by default: the largest frame each way (sparse: only the pages a call touches are memory). */
-export const DEFAULT_SEGMENT_BYTES = SEG_HEAD + 2 * LIMITS.MAX_FRAME;
+/** Segment size asked for by default: the largest a door grants, room for the largest frame each way (sparse: only the pages a call touches are memory). */
+export const DEFAULT_SEGMENT_BYTES = SEG_MAX_BYTES;
 /** After a door had no room for a segment, how long to keep to the bus before asking again. */
 const RETRY_AFTER_MS = 30_000;
 /** How long an open may take at most: the door answers it at once, or is not there. */
@@ -68,6 +69,9 @@ export interface SegmentCallPlan {
   into?: readonly (Uint8Array | readonly Uint8Array[] | undefined)[];
 }
 
+/** One attempt of a call, as requestResending makes it: to `subject`, within `timeoutMs`. */
+export type SegmentAttempt = (subject: string, timeoutMs: number) => Promise<Uint8Array>;
+
 /** A reply frame with one out-buffer: its header and descriptor, then the bytes. */
 const ONE_BUFFER_HEAD = 16 + 8;
 
@@ -87,15 +91,35 @@ export class SegmentLink {
   ) {}
 
   /**
-   * Does a call of this shape go by segment (opening the segment first if it is the first)?
-   * Only a large reply's *room* is known before the call (a read with a 64 KiB buffer of a file of
-   * 10 bytes), so a call whose only large side is its reply waits until a large reply came back
-   * on this link: a short-lived program reading small files never makes a segment.
+   * One call: `send` makes it (requestResending or requestWithRetry), given the attempt function
+   * that puts its bulk in the segment, or none — a call under SEGMENT_THRESHOLD each way is sent
+   * at once, with nothing more on its path than this check.
    */
-  async wants(plan: SegmentCallPlan, timeoutMs: number): Promise<boolean> {
-    const largeRequest = plan.frame.length >= SEGMENT_THRESHOLD;
-    if (!largeRequest && plan.replyBytes < SEGMENT_THRESHOLD) return false;
-    if (!largeRequest && this.open === undefined && !this.largeReplies) return false;
+  request(plan: SegmentCallPlan, openBudgetMs: number, send: (attempt?: SegmentAttempt) => Promise<RequestOutcome>): Promise<RequestOutcome> {
+    if (plan.frame.length < SEGMENT_THRESHOLD && plan.replyBytes < SEGMENT_THRESHOLD) return send();
+    return this.requestLarge(plan, openBudgetMs, send);
+  }
+
+  private async requestLarge(plan: SegmentCallPlan, openBudgetMs: number, send: (attempt?: SegmentAttempt) => Promise<RequestOutcome>): Promise<RequestOutcome> {
+    const use = (await this.wants(plan, openBudgetMs)) ? this.prepare(plan) : undefined;
+    let r: RequestOutcome;
+    try {
+      r = await send(use?.attempt);
+    } finally {
+      use?.done();
+    }
+    if (r.ok && r.data.length >= SEGMENT_THRESHOLD) this.largeReplies = true;
+    return r;
+  }
+
+  /**
+   * Does a large call go by segment (opening the segment first if it is the first)? Only a
+   * large reply's *room* is known before the call (a read with a 64 KiB buffer of a file of 10
+   * bytes), so a call whose only large side is its reply waits until a large reply came back on
+   * this link: a short-lived program reading small files never makes a segment.
+   */
+  private async wants(plan: SegmentCallPlan, timeoutMs: number): Promise<boolean> {
+    if (plan.frame.length < SEGMENT_THRESHOLD && this.open === undefined && !this.largeReplies) return false;
     if (this.open === undefined && performance.now() >= this.offUntil) await (this.opening ??= this.connect(timeoutMs).finally(() => (this.opening = undefined)));
     return this.open !== undefined;
   }
@@ -104,7 +128,7 @@ export class SegmentLink {
    * A call's attempt function for requestResending: the call's regions are taken once and
    * shared by its attempts; `done` must be called when the call has its outcome.
    */
-  prepare(plan: SegmentCallPlan): { attempt: (subject: string, timeoutMs: number) => Promise<Uint8Array>; done(): void } | undefined {
+  private prepare(plan: SegmentCallPlan): { attempt: SegmentAttempt; done(): void } | undefined {
     const seg = this.open;
     if (seg === undefined) return undefined;
     const inSegment = plan.frame.length >= SEGMENT_THRESHOLD;
@@ -124,7 +148,7 @@ export class SegmentLink {
     let abandoned = false;
     // Only the first answer may go into the caller's buffers, and none once the call returned.
     let delivered = false;
-    const attempt = async (subject: string, timeoutMs: number): Promise<Uint8Array> => {
+    const attempt: SegmentAttempt = async (subject, timeoutMs) => {
       // Sent elsewhere (the kernel, when the door's server is gone): that door has no segment of ours.
       if (subject !== this.subject || this.open !== seg) return exchange(this.nc, subject, plan.frame, timeoutMs);
       const until = performance.now() + timeoutMs;
@@ -132,7 +156,7 @@ export class SegmentLink {
       let reply: Msg;
       flying++;
       try {
-        reply = await this.nc.request(subject, body, { timeout: timeoutMs, headers: segmentHeader(SEG_CALL_HEADER, value) });
+        reply = await this.nc.request(subject, body, { timeout: timeoutMs, headers: oneHeader(SEG_CALL_HEADER, value) });
       } catch (err) {
         // Given up on, it may still run and write its reply: the region cannot be trusted again.
         if (classifyRequestError(err) !== "no-responders") abandoned = true;
@@ -172,11 +196,6 @@ export class SegmentLink {
     };
   }
 
-  /** A reply of `bytes` came back: from a large one on, a call with room for a large reply opens a segment. */
-  noteReply(bytes: number): void {
-    if (bytes >= SEGMENT_THRESHOLD) this.largeReplies = true;
-  }
-
   /** Closes the segment (the process is ending). */
   close(): void {
     if (this.open !== undefined) this.retire(this.open);
@@ -188,7 +207,7 @@ export class SegmentLink {
     const timeoutMs = Math.max(1, Math.min(budgetMs, OPEN_TIMEOUT_MS));
     let reply: Msg;
     try {
-      reply = await this.nc.request(this.subject, EMPTY, { timeout: timeoutMs, headers: segmentHeader(SEG_OPEN_HEADER, String(this.bytes)) });
+      reply = await this.nc.request(this.subject, EMPTY, { timeout: timeoutMs, headers: oneHeader(SEG_OPEN_HEADER, String(this.bytes)) });
     } catch {
       this.offUntil = performance.now() + 1000; // no answer now (the door restarting?): soon again
       return;
@@ -204,7 +223,7 @@ export class SegmentLink {
     if (opened === undefined) {
       // Not on this host (or not the same file): this door's segments are of no use here.
       this.offUntil = Infinity;
-      void this.nc.request(this.subject, EMPTY, { timeout: timeoutMs, headers: segmentHeader(SEG_OPEN_HEADER, "0") }).catch(() => {});
+      void this.nc.request(this.subject, EMPTY, { timeout: timeoutMs, headers: oneHeader(SEG_OPEN_HEADER, "0") }).catch(() => {});
       return;
     }
     this.open = opened;

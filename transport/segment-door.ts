@@ -21,11 +21,10 @@
  * Within one host and one uid, the segment is as private as the disk image is: the OS's file
  * permissions guard it, not the bus (docs/security.md).
  */
-import { accessSync, closeSync, constants, existsSync, fstatSync, ftruncateSync, mkdtempSync, openSync, readSync, readdirSync, rmSync, unlinkSync, writeSync } from "node:fs";
+import { accessSync, closeSync, constants, existsSync, ftruncateSync, mkdtempSync, openSync, readSync, readdirSync, rmSync, unlinkSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { headers, type MsgHdrs } from "@nats-io/transport-node";
 import { LIMITS } from "../kernel-core/abi/limits.js";
 import { E } from "../kernel-core/errno.js";
 import { pidOfSubject } from "../kernel-core/abi/subjects.js";
@@ -106,12 +105,6 @@ function isAlive(pid: number): boolean {
   }
 }
 
-export function segmentHeader(name: string, value: string): MsgHdrs {
-  const h = headers();
-  h.set(name, value);
-  return h;
-}
-
 /** Parses `n` non-negative safe integers; undefined if any is not one. */
 function integers(parts: string[]): number[] | undefined {
   const out = parts.map((p) => (/^\d{1,16}$/.test(p) ? Number(p) : NaN));
@@ -121,7 +114,6 @@ function integers(parts: string[]): number[] | undefined {
 export class SegmentDoor {
   private readonly bySubject = new Map<string, Segment>();
   private dir: string | undefined;
-  private total = 0;
   private readonly maxSegments: number;
 
   constructor(private readonly opts: SegmentDoorOptions = {}) {
@@ -154,7 +146,6 @@ export class SegmentDoor {
       segment.unlinkTimer = setTimeout(() => this.unlink(segment), this.opts.unlinkAfterMs ?? 10_000);
       segment.unlinkTimer.unref();
       this.bySubject.set(subject, segment);
-      this.total += bytes;
       return { header: `${id} ${bytes} ${tag.toString("hex")} ${path}` };
     } catch {
       // No room (a small /dev/shm), no directory: the caller keeps to the bus.
@@ -215,7 +206,6 @@ export class SegmentDoor {
     const segment = this.bySubject.get(subject);
     if (segment === undefined) return;
     this.bySubject.delete(subject);
-    this.total -= segment.bytes;
     this.unlink(segment);
     closeSync(segment.fd);
   }
@@ -232,15 +222,9 @@ export class SegmentDoor {
 
   /** Segments held, and their bytes: for tests. */
   get held(): { count: number; bytes: number } {
-    return { count: this.bySubject.size, bytes: this.total };
-  }
-
-  /** The file's mode and size, while it still has a name: for tests. */
-  statOf(subject: string): { mode: number; size: number } | undefined {
-    const s = this.bySubject.get(subject);
-    if (s === undefined) return undefined;
-    const st = fstatSync(s.fd);
-    return { mode: st.mode & 0o777, size: st.size };
+    let bytes = 0;
+    for (const s of this.bySubject.values()) bytes += s.bytes;
+    return { count: this.bySubject.size, bytes };
   }
 
   close(): void {

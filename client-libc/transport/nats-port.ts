@@ -39,7 +39,7 @@ import { classifyRequestError } from "../../transport/nats-errors.js";
 import { deadlineFor, transferBytes } from "../../kernel-core/abi/xfer.js";
 import { syscallByNr } from "../../kernel-core/syscalls/table.js";
 import { connectNats } from "../../transport/nats-connect.js";
-import { SegmentLink, segmentBytesFromEnv } from "../../transport/segment-client.js";
+import { SegmentLink, segmentBytesFromEnv, type SegmentAttempt } from "../../transport/segment-client.js";
 
 /** Bytes a reply may take: its header, a descriptor per argument, and every byte the call may bring back. */
 function replyBound(request: SyscallRequest, moved: number): number {
@@ -278,13 +278,10 @@ class NatsPort implements KernelPort {
     const deadlineMs = deadlineFor(this.info.deadlineMs, moved);
     const slice = idempotent ? Math.max(250, deadlineMs / 5) : Infinity;
     const frame = encodeRequest(request);
-    // Its bulk through memory shared with the door, when the door is on this host (segment-client.ts).
+    const sendVia = (attempt?: SegmentAttempt) => requestResending(this.nc, subject, frame, performance.now() + deadlineMs, slice, this.subject, this.returns, attempt);
+    // A large call's bulk through memory shared with the door, when the door is on this host (segment-client.ts).
     const link = this.segmentLink(subject);
-    const plan = { frame, replyBytes: replyBound(request, moved), into: targets };
-    const segment = link !== undefined && (await link.wants(plan, this.info.deadlineMs)) ? link.prepare(plan) : undefined;
-    const r = await requestResending(this.nc, subject, frame, performance.now() + deadlineMs, slice, this.subject, this.returns, segment?.attempt);
-    segment?.done();
-    if (r.ok) link?.noteReply(r.data.length);
+    const r = await (link === undefined ? sendVia() : link.request({ frame, replyBytes: replyBound(request, moved), into: targets }, this.info.deadlineMs, sendVia));
     if (!r.ok) return { ret: r.why === "timeout" ? -E.ETIMEDOUT : -E.EIO };
     const reply = decodeReply(r.data);
     return typeof reply === "number" ? { ret: -E.EIO } : reply;

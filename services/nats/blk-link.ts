@@ -7,7 +7,7 @@
  */
 import type { NatsConnection } from "@nats-io/transport-node";
 import { replyBytesOf, type BlkLink } from "../../servers/blk/protocol.js";
-import { SegmentLink, segmentBytesFromEnv } from "../../transport/segment-client.js";
+import { SegmentLink, segmentBytesFromEnv, type SegmentAttempt } from "../../transport/segment-client.js";
 import { SUBJECTS } from "../../kernel-core/abi/subjects.js";
 import { requestWithRetry, type ServerReturns } from "../../transport/resend.js";
 
@@ -21,11 +21,8 @@ export function natsBlkLink(nc: NatsConnection, defaultBudgetMs: number, returns
   // Blocks through memory shared with the driver when it runs on this host (transport/segment-client.ts).
   const segment = segmentBytes > 0 ? new SegmentLink(nc, subject, segmentBytes) : undefined;
   return async (message, budgetMs = defaultBudgetMs) => {
-    const plan = { frame: message, replyBytes: replyBytesOf(message) };
-    const use = segment !== undefined && (await segment.wants(plan, budgetMs)) ? segment.prepare(plan) : undefined;
-    const r = await requestWithRetry(nc, subject, message, budgetMs, ATTEMPT_MS, returns, use?.attempt);
-    use?.done();
-    if (r.ok) segment?.noteReply(r.data.length);
+    const sendVia = (attempt?: SegmentAttempt) => requestWithRetry(nc, subject, message, budgetMs, ATTEMPT_MS, returns, attempt);
+    const r = await (segment === undefined ? sendVia() : segment.request({ frame: message, replyBytes: replyBytesOf(message) }, budgetMs, sendVia));
     if (r.ok) return r.data;
     throw new Error(r.why === "timeout" ? "blk driver did not answer within the budget" : `blk driver request failed: ${r.why}`);
   };
