@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { connect as natsConnect } from "@nats-io/transport-node";
 import { startSystem } from "../services/launcher.js";
 import { startNatsServer } from "../services/nats-server.js";
+import { requesterOf } from "../transport/requester.js";
 import { connect } from "../client-libc/mod.js";
 import { SYS } from "../kernel-core/syscalls/table.js";
 import { ROUTING_MODES, type RoutingMode } from "../kernel-core/kernel.js";
@@ -103,7 +104,8 @@ if (values.mode === "raw") {
   await new Promise((r) => responder.stdout!.once("data", r));
   const nc = await natsConnect({ servers: server.url, noAsyncTraces: true });
   const frame = new Uint8Array(requestBytes);
-  await measure(() => nc.request(`bench.echo.${replyBytes}`, frame, { timeout: 5000 }), processesOf(String(server.port)));
+  const requester = requesterOf(nc); // natix's calls' request/reply (paths.ts rawNatsOp)
+  await measure(() => requester.request(`bench.echo.${replyBytes}`, frame, { timeout: 5000 }), processesOf(String(server.port)));
   responder.kill();
   await nc.close();
   await server.stop();

@@ -31,6 +31,7 @@ import { E } from "../kernel-core/errno.js";
 import { classifyRequestError } from "./nats-errors.js";
 import { SEG_CALL_HEADER, SEG_HEADER, SEG_OPEN_HEADER, SEG_REPLY_HEADER, type SegmentCall, type SegmentDoor } from "./segment-door.js";
 import { oneHeader } from "./headers.js";
+import { requesterOf } from "./requester.js";
 
 /** A request piece: `<id> <index> <count> <total>`. */
 export const PIECE_HEADER = "Natix-Piece";
@@ -76,14 +77,14 @@ export function isPieceMessage(msg: DoorMsg): boolean {
 export class LostReply extends Error {}
 
 /**
- * One request of any size, and its whole reply. Rejects as nc.request does (no responders,
+ * One request of any size, and its whole reply. Rejects as nc.request does (requester.ts: no responders,
  * timeout) while nothing can have run — before the last piece is answered — so a resend is safe;
  * once the reply has begun it resolves, with an errno reply if the rest cannot be fetched.
  */
 export async function exchange(nc: NatsConnection, subject: string, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
   const until = performance.now() + timeoutMs;
   const left = () => Math.max(1, Math.ceil(until - performance.now()));
-  const reply = payload.length <= PIECE_BYTES ? await nc.request(subject, payload, { timeout: timeoutMs }) : await sendPieces(nc, subject, payload, left);
+  const reply = payload.length <= PIECE_BYTES ? await requesterOf(nc).request(subject, payload, { timeout: timeoutMs }) : await sendPieces(nc, subject, payload, left);
   return wholeReply(nc, subject, reply, left);
 }
 
@@ -113,7 +114,7 @@ async function sendPieces(nc: NatsConnection, subject: string, payload: Uint8Arr
   const replies: Promise<Msg>[] = [];
   const send = (i: number) => {
     const piece = payload.subarray(i * PIECE_BYTES, i * PIECE_BYTES + pieceSize(payload.length, i));
-    const reply = nc.request(subject, piece, { timeout: left(), headers: oneHeader(PIECE_HEADER, `${id} ${i} ${count} ${payload.length}`) });
+    const reply = requesterOf(nc).request(subject, piece, { timeout: left(), headers: oneHeader(PIECE_HEADER, `${id} ${i} ${count} ${payload.length}`) });
     reply.catch(() => {}); // awaited in order below; one that fails behind an earlier failure is moot
     replies.push(reply);
   };
@@ -138,7 +139,7 @@ async function fetchRest(nc: NatsConnection, subject: string, first: Uint8Array,
   for (let at = first.length; at < total; at += PIECE_BYTES) offsets.push(at);
   const fetches: Promise<Msg>[] = [];
   const fetchAt = (at: number) => {
-    const m = nc.request(subject, EMPTY, { timeout: left(), headers: oneHeader(FETCH_HEADER, `${id} ${at}`) });
+    const m = requesterOf(nc).request(subject, EMPTY, { timeout: left(), headers: oneHeader(FETCH_HEADER, `${id} ${at}`) });
     m.catch(() => {}); // awaited in order below
     fetches.push(m);
   };

@@ -21,6 +21,7 @@ import { DIR_OUT, FRAME_TYPE } from "../kernel-core/abi/frame.js";
 import { ERROR_HEADER, exchange, wholeReply } from "./pieces.js";
 import { SEG_CALL_HEADER, SEG_HEAD, SEG_HEADER, SEG_MAX_BYTES, SEG_MIN_BYTES, SEG_OPEN_HEADER, SEG_REPLY_HEADER } from "./segment-door.js";
 import { oneHeader } from "./headers.js";
+import { requesterOf } from "./requester.js";
 import type { RequestOutcome } from "./resend.js";
 import { classifyRequestError } from "./nats-errors.js";
 
@@ -156,7 +157,7 @@ export class SegmentLink {
       let reply: Msg;
       flying++;
       try {
-        reply = await this.nc.request(subject, body, { timeout: timeoutMs, headers: oneHeader(SEG_CALL_HEADER, value) });
+        reply = await requesterOf(this.nc).request(subject, body, { timeout: timeoutMs, headers: oneHeader(SEG_CALL_HEADER, value) });
       } catch (err) {
         // Given up on, it may still run and write its reply: the region cannot be trusted again.
         if (classifyRequestError(err) !== "no-responders") abandoned = true;
@@ -207,7 +208,7 @@ export class SegmentLink {
     const timeoutMs = Math.max(1, Math.min(budgetMs, OPEN_TIMEOUT_MS));
     let reply: Msg;
     try {
-      reply = await this.nc.request(this.subject, EMPTY, { timeout: timeoutMs, headers: oneHeader(SEG_OPEN_HEADER, String(this.bytes)) });
+      reply = await requesterOf(this.nc).request(this.subject, EMPTY, { timeout: timeoutMs, headers: oneHeader(SEG_OPEN_HEADER, String(this.bytes)) });
     } catch {
       this.offUntil = performance.now() + 1000; // no answer now (the door restarting?): soon again
       return;
@@ -223,7 +224,7 @@ export class SegmentLink {
     if (opened === undefined) {
       // Not on this host (or not the same file): this door's segments are of no use here.
       this.offUntil = Infinity;
-      void this.nc.request(this.subject, EMPTY, { timeout: timeoutMs, headers: oneHeader(SEG_OPEN_HEADER, "0") }).catch(() => {});
+      void requesterOf(this.nc).request(this.subject, EMPTY, { timeout: timeoutMs, headers: oneHeader(SEG_OPEN_HEADER, "0") }).catch(() => {});
       return;
     }
     this.open = opened;
