@@ -34,7 +34,8 @@ import { E } from "../../kernel-core/errno.js";
 import type { ChildLaunch, KernelPort, OutTargets } from "./port.js";
 import type { SignalNotice } from "../signals.js";
 import { launchHostProcess } from "./host-child.js";
-import { ServerReturns, requestResending } from "../../transport/resend.js";
+import { Departure } from "./departure.js";
+import { ServerReturns, requestResending, type RequestOutcome } from "../../transport/resend.js";
 import { classifyRequestError } from "../../transport/nats-errors.js";
 import { deadlineFor, transferBytes } from "../../kernel-core/abi/xfer.js";
 import { syscallByNr } from "../../kernel-core/syscalls/table.js";
@@ -164,9 +165,8 @@ class NatsPort implements KernelPort {
   private readonly returns = new ServerReturns();
   /** Traced (strace): every call goes through the kernel, which writes the trace. */
   private viaKernel = false;
-  /** Resolves once this process's credentials are gone for good (revoked, or refused). */
-  private readonly gone: Promise<SyscallReply>;
-  private isGone = false;
+  /** Settles the calls in flight once this process's credentials are gone for good (revoked, or refused). */
+  private readonly departure = new Departure();
   /** A shared segment per door this process sends large calls to (none with NATIX_SEGMENT_MIB=0). */
   private readonly segments = new Map<string, SegmentLink>();
 
@@ -183,7 +183,7 @@ class NatsPort implements KernelPort {
     private readonly segmentBytes: number,
   ) {
     this.subject = SUBJECTS.sys(info.pid);
-    this.gone = new Promise((resolve) => void this.watchCredentials(() => resolve({ ret: -E.ESRCH })));
+    void this.watchCredentials(() => this.departure.leave());
   }
 
   get bus(): NatsConnection {
@@ -240,8 +240,7 @@ class NatsPort implements KernelPort {
     let timer: NodeJS.Timeout | undefined;
     let accepted = this.nc.info?.server_id;
     const end = () => {
-      if (this.isGone) return;
-      this.isGone = true;
+      if (this.departure.gone) return;
       clearTimeout(timer);
       onGone();
       void this.nc.close().catch(() => {});
@@ -263,9 +262,9 @@ class NatsPort implements KernelPort {
   }
 
   async call(request: SyscallRequest, idempotent = false, targets?: OutTargets): Promise<SyscallReply> {
-    if (this.isGone) return { ret: -E.ESRCH };
+    if (this.departure.gone) return { ret: -E.ESRCH };
     const subject = (!this.viaKernel && this.direct.get(request.nr)) || this.subject;
-    const reply = await Promise.race([this.send(subject, request, idempotent, targets), this.gone]);
+    const reply = await this.departure.race(this.send(subject, request, idempotent, targets), { ret: -E.ESRCH });
     if (subject !== this.subject && this.redirected(reply.ret)) return this.call(request, idempotent, targets);
     return reply;
   }
@@ -318,11 +317,11 @@ class NatsPort implements KernelPort {
 
   private async sendBatch(subject: string, requests: SyscallRequest[], linked = false): Promise<SyscallReply[]> {
     const all = (ret: number) => requests.map(() => ({ ret }));
-    if (this.isGone) return all(-E.ESRCH);
-    const r = await Promise.race([
+    if (this.departure.gone) return all(-E.ESRCH);
+    const r = await this.departure.race<RequestOutcome | undefined>(
       requestResending(this.nc, subject, encodeBatch(requests.map(encodeRequest), linked ? BATCH_LINK : 0), performance.now() + this.info.deadlineMs, Infinity, this.subject, this.returns),
-      this.gone.then(() => undefined),
-    ]);
+      undefined,
+    );
     if (r === undefined) return all(-E.ESRCH);
     if (!r.ok) return all(r.why === "timeout" ? -E.ETIMEDOUT : -E.EIO);
     if (frameType(r.data) !== FRAME_TYPE.BATCH_REPLY) {
@@ -366,7 +365,7 @@ class NatsPort implements KernelPort {
    * come back — so close.
    */
   async close(): Promise<void> {
-    this.isGone = true;
+    this.departure.leave();
     for (const link of this.segments.values()) link.close();
     if (!this.nc.isClosed()) await this.nc.close().catch(() => {});
   }
