@@ -83,6 +83,13 @@ describe("Requester (real broker)", () => {
     sub.unsubscribe();
   });
 
+  it("waits for an answer without bound when the timeout is Infinity (setTimeout alone would fire at once)", async () => {
+    const sub = server.subscribe("t.unbounded", { callback: (_e, m) => setTimeout(() => m.respond(enc.encode("later")), 100) });
+    await server.flush();
+    expect(dec.decode((await requesterOf(nc).request("t.unbounded", enc.encode("x"), { timeout: Infinity })).data)).toBe("later");
+    sub.unsubscribe();
+  });
+
   it("fails at once when the bus refuses the publish, and only that request", async () => {
     const sub = server.subscribe("t.fine", { callback: (_e, m) => setTimeout(() => m.respond(enc.encode("fine")), 200) });
     await server.flush();

@@ -28,6 +28,9 @@ interface Pending {
   readonly timer: NodeJS.Timeout;
 }
 
+/** setTimeout's range: a larger delay (or Infinity) would fire at once. */
+const timerMs = (ms: number) => Math.max(1, Math.min(ms, 2 ** 31 - 1));
+
 /** The 503 status nats-server answers with when a request reached no subscriber. */
 const NO_RESPONDERS = 503;
 
@@ -51,7 +54,7 @@ export class Requester {
     if (this.broken !== undefined) return Promise.reject(this.broken);
     const token = (this.next++).toString(36);
     return new Promise<Msg>((resolve, reject) => {
-      const timer = setTimeout(() => this.settle(token)?.reject(new errors.TimeoutError()), Math.max(1, opts.timeout));
+      const timer = setTimeout(() => this.settle(token)?.reject(new errors.TimeoutError()), timerMs(opts.timeout));
       this.pending.set(token, { subject, resolve, reject, timer });
       try {
         this.nc.publish(subject, data, { reply: this.base + token, headers: opts.headers });
