@@ -77,8 +77,8 @@ export function isPieceMessage(msg: DoorMsg): boolean {
 export class LostReply extends Error {}
 
 /**
- * One request of any size, and its whole reply. Rejects as nc.request does (requester.ts: no responders,
- * timeout) while nothing can have run — before the last piece is answered — so a resend is safe;
+ * One request of any size, and its whole reply. Rejects as a request does (requester.ts: no
+ * responders, timeout) while nothing can have run — before the last piece is answered — so a resend is safe;
  * once the reply has begun it resolves, with an errno reply if the rest cannot be fetched.
  */
 export async function exchange(nc: NatsConnection, subject: string, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {

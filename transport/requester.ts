@@ -15,6 +15,7 @@
  * timeout (nats.js's request does the same).
  */
 import { createInbox, errors, type Msg, type MsgHdrs, type NatsConnection } from "@nats-io/transport-node";
+import { timerMs } from "./timer.js";
 
 export interface RequestOptions {
   timeout: number;
@@ -27,9 +28,6 @@ interface Pending {
   readonly reject: (err: Error) => void;
   readonly timer: NodeJS.Timeout;
 }
-
-/** setTimeout's range: a larger delay (or Infinity) would fire at once. */
-const timerMs = (ms: number) => Math.max(1, Math.min(ms, 2 ** 31 - 1));
 
 /** The 503 status nats-server answers with when a request reached no subscriber. */
 const NO_RESPONDERS = 503;

@@ -18,10 +18,8 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { classifyRequestError, retryDelay, type RequestFailure } from "./nats-errors.js";
 import { exchange } from "./pieces.js";
+import { timerMs } from "./timer.js";
 
-/** setTimeout's largest delay (a larger one, or Infinity, fires at once). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-const timerMs = (ms: number) => Math.max(0, Math.min(ms, MAX_TIMER_MS));
 
 /**
  * A server's returns, announced: every request waiting on it that may be sent again (given a
